@@ -1,0 +1,123 @@
+import type { Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import { NAMESPACES, UserError, rooms, type Services } from '@brokerbot/shared';
+import { verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
+import { acceptHandoff, closeChat, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
+import { PRESENCE_REFRESH_MS, Presence } from './presence';
+import { promoteWaitingHandoffs } from './router-worker';
+
+type Ack = (response: Record<string, unknown>) => void;
+
+const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'invalid id');
+const schemas = {
+  accept: z.object({ handoffId: objectId }),
+  send: z.object({
+    conversationId: objectId,
+    clientMessageId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    text: z
+      .string()
+      .transform((s) => s.trim())
+      .pipe(z.string().min(1, '消息不能为空').max(2000, '消息不能超过 2000 字')),
+  }),
+  conversation: z.object({ conversationId: objectId }),
+};
+
+/**
+ * Namespace /advisor for the agent console. Auth: { token } from POST /api/advisor/login.
+ * Every request is an event with an ack: { ok: true, ... } or { ok: false, error, message }.
+ */
+export function mountAdvisorNamespace(io: Server, services: Services): { stop(): void } {
+  const nsp = io.of(NAMESPACES.advisor);
+  const presence = new Presence(services.redis, services.config.QUEUE_PREFIX);
+  const socketsPerAdvisor = new Map<string, number>();
+
+  const refresh = setInterval(() => {
+    presence.markOnline([...socketsPerAdvisor.keys()]).catch((err) => services.logger.error({ err }, 'presence refresh failed'));
+  }, PRESENCE_REFRESH_MS);
+  refresh.unref();
+
+  nsp.use((socket, next) => {
+    try {
+      socket.data.advisor = verifyAdvisorToken(socket.handshake.auth?.token, services.config.ADVISOR_TOKEN_SECRET);
+      next();
+    } catch (err) {
+      next(new Error(err instanceof UserError ? err.code : 'token_invalid'));
+    }
+  });
+
+  /** Wraps a handler: validates the payload, answers the ack, turns UserErrors into clear replies. */
+  function on<S extends z.ZodTypeAny>(
+    socket: Socket,
+    event: string,
+    schema: S | null,
+    handler: (input: z.infer<S>) => Promise<Record<string, unknown>>,
+  ) {
+    socket.on(event, async (payload: unknown, ack?: Ack) => {
+      const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = schema ? schema.safeParse(payload ?? {}) : { success: true as const, data: undefined };
+      if (!parsed.success) {
+        reply({ ok: false, error: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        return;
+      }
+      try {
+        reply({ ok: true, ...(await handler(parsed.data)) });
+      } catch (err) {
+        if (err instanceof UserError) reply({ ok: false, error: err.code, message: err.message });
+        else {
+          services.logger.error({ err, event }, 'advisor request failed');
+          reply({ ok: false, error: 'internal', message: '系统繁忙，请稍后重试' });
+        }
+      }
+    });
+  }
+
+  nsp.on('connection', async (socket: Socket) => {
+    const advisor = socket.data.advisor as AdvisorClaims;
+    on(socket, 'queue:list', null, async () => ({ items: await listWaiting(services, advisor) }));
+    on(socket, 'chat:list', null, async () => {
+      const chats = await listMyChats(services, advisor);
+      for (const c of chats) await socket.join(rooms.advisorConversation(c.conversationId));
+      return { chats };
+    });
+    on(socket, 'chat:accept', schemas.accept, async ({ handoffId }) => {
+      const chat = await acceptHandoff(services, advisor, handoffId);
+      await socket.join(rooms.advisorConversation(chat.conversationId));
+      return { chat };
+    });
+    on(socket, 'chat:send', schemas.send, async ({ conversationId, clientMessageId, text }) => ({
+      message: await sendAsAdvisor(services, advisor, conversationId, clientMessageId, text),
+    }));
+    on(socket, 'chat:close', schemas.conversation, async ({ conversationId }) => {
+      await closeChat(services, advisor, conversationId);
+      await socket.leave(rooms.advisorConversation(conversationId));
+      return {};
+    });
+    on(socket, 'chat:watch', schemas.conversation, async ({ conversationId }) => {
+      const messages = await watchChat(services, advisor, conversationId);
+      await socket.join(rooms.advisorConversation(conversationId));
+      return { messages };
+    });
+
+    // Handlers first (above), so that nothing the console sends right after connecting is missed.
+    await socket.join(rooms.advisor(advisor.sub));
+    await socket.join(advisor.allBranches ? rooms.allBranches : rooms.branch(advisor.branchId));
+
+    if (advisor.role === 'advisor') {
+      socketsPerAdvisor.set(advisor.sub, (socketsPerAdvisor.get(advisor.sub) ?? 0) + 1);
+      await presence.markOnline([advisor.sub]);
+      // Chats that waited for someone of this branch are offered now, not at the next retry.
+      promoteWaitingHandoffs(services, advisor.branchId).catch((err) => services.logger.error({ err }, 'promote handoffs failed'));
+      socket.on('disconnect', () => {
+        const left = (socketsPerAdvisor.get(advisor.sub) ?? 1) - 1;
+        if (left > 0) socketsPerAdvisor.set(advisor.sub, left);
+        else {
+          socketsPerAdvisor.delete(advisor.sub);
+          presence.markOffline(advisor.sub).catch(() => undefined);
+        }
+      });
+    }
+    socket.emit('ready', { advisor: { id: advisor.sub, name: advisor.name, role: advisor.role, branchId: advisor.branchId } });
+  });
+
+  return { stop: () => clearInterval(refresh) };
+}

@@ -1,0 +1,26 @@
+import { signToken, verifyToken, type TokenClaims } from '@brokerbot/shared';
+
+/** An advisor's (or supervisor's) console session, issued at login. */
+export interface AdvisorClaims extends TokenClaims {
+  kind: 'advisor';
+  /** Advisor._id */
+  sub: string;
+  name: string;
+  role: 'advisor' | 'supervisor';
+  branchId: string;
+  allBranches: boolean;
+}
+
+export function mintAdvisorToken(secret: string, claims: Omit<AdvisorClaims, 'kind' | 'exp'>, ttlSeconds: number): string {
+  const full: AdvisorClaims = { ...claims, kind: 'advisor', exp: Math.floor(Date.now() / 1000) + ttlSeconds };
+  return signToken(full, secret);
+}
+
+export function verifyAdvisorToken(token: unknown, secret: string): AdvisorClaims {
+  return verifyToken<AdvisorClaims>(token, secret, 'advisor');
+}
+
+/** Which branches' chats an advisor may see. */
+export function visibleBranchFilter(advisor: AdvisorClaims): Record<string, unknown> {
+  return advisor.allBranches || advisor.role === 'supervisor' ? {} : { branchId: advisor.branchId };
+}

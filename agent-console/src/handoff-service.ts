@@ -1,0 +1,172 @@
+import { createHash } from 'node:crypto';
+import { REPLIES } from '@brokerbot/flows';
+import {
+  ADVISOR_EVENTS,
+  NAMESPACES,
+  UserError,
+  recentMessages,
+  recordOutbound,
+  rooms,
+  toWire,
+  transition,
+  type ConversationDoc,
+  type CustomerDoc,
+  type HandoffDoc,
+  type Services,
+  type WireMessage,
+  toHandoffView,
+  type HandoffView,
+} from '@brokerbot/shared';
+import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
+
+
+type Deps = Pick<Services, 'db' | 'queues' | 'emitter' | 'config'>;
+
+export interface ChatView {
+  conversationId: string;
+  handoff: HandoffView;
+  messages: WireMessage[];
+}
+
+async function customersById(deps: Deps, ids: (string | null | undefined)[]): Promise<Map<string, CustomerDoc>> {
+  const wanted = [...new Set(ids.filter((id): id is string => !!id))];
+  const docs = wanted.length ? ((await deps.db.Customer.find({ _id: { $in: wanted } }).lean()) as CustomerDoc[]) : [];
+  return new Map(docs.map((c) => [c._id, c]));
+}
+
+/** Sends a message into the client's chat on behalf of an advisor or the system. */
+async function sendToClient(
+  deps: Deps,
+  conversation: ConversationDoc,
+  author: { kind: 'advisor' | 'system'; id?: string; name?: string },
+  text: string,
+  id?: string,
+) {
+  const { message } = await recordOutbound(deps.db, {
+    id,
+    conversationId: conversation._id.toString(),
+    channel: conversation.channel,
+    author,
+    text,
+  });
+  await deps.queues.outbound.add(
+    'deliver',
+    {
+      messageId: message.channelMessageId,
+      conversationId: conversation._id.toString(),
+      channel: conversation.channel,
+      externalUserId: conversation.externalUserId,
+    },
+    { jobId: message.channelMessageId },
+  );
+  return message;
+}
+
+/** The waiting list: chats queued for a person, most urgent first, limited to visible branches. */
+export async function listWaiting(deps: Deps, advisor: AdvisorClaims): Promise<HandoffView[]> {
+  const handoffs = (await deps.db.Handoff.find({ status: { $in: ['queued', 'offered'] }, ...visibleBranchFilter(advisor) })
+    .sort({ priority: 1, createdAt: 1 })
+    .limit(200)
+    .lean()) as HandoffDoc[];
+  const customers = await customersById(deps, handoffs.map((h) => h.customerId));
+  return handoffs.map((h) => toHandoffView(h, customers.get(h.customerId ?? '') ?? null));
+}
+
+/** The chats an advisor owns now (for a console that reconnects). */
+export async function listMyChats(deps: Deps, advisor: AdvisorClaims): Promise<ChatView[]> {
+  const conversations = (await deps.db.Conversation.find({ state: 'human', advisorId: advisor.sub }).lean()) as ConversationDoc[];
+  return Promise.all(conversations.map((c) => chatView(deps, c)));
+}
+
+async function chatView(deps: Deps, conversation: ConversationDoc): Promise<ChatView> {
+  const conversationId = conversation._id.toString();
+  const handoff = (await deps.db.Handoff.findById(conversation.handoffId).lean()) as HandoffDoc | null;
+  if (!handoff) throw new Error(`conversation ${conversationId} has no handoff`);
+  const customers = await customersById(deps, [handoff.customerId]);
+  const messages = await recentMessages(deps.db, conversationId, 100);
+  return { conversationId, handoff: toHandoffView(handoff, customers.get(handoff.customerId ?? '') ?? null), messages: messages.map(toWire) };
+}
+
+async function activeChatCount(deps: Deps, advisorId: string): Promise<number> {
+  return deps.db.Conversation.countDocuments({ state: 'human', advisorId });
+}
+
+/**
+ * An advisor takes a waiting chat. The handoff's status is the lock: one atomic update from
+ * queued/offered to accepted, so a chat is never owned twice.
+ */
+export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffId: string): Promise<ChatView> {
+  if (advisor.role !== 'advisor') throw new UserError('not_an_advisor', '督导账号不能接入会话');
+  const dbAdvisor = await deps.db.Advisor.findById(advisor.sub).lean();
+  const max = dbAdvisor?.maxChats ?? deps.config.MAX_CHATS_PER_ADVISOR;
+  if ((await activeChatCount(deps, advisor.sub)) >= max) {
+    throw new UserError('at_capacity', `您已同时接待 ${max} 位客户，请先结束一个会话`);
+  }
+  const handoff = (await deps.db.Handoff.findOneAndUpdate(
+    { _id: handoffId, status: { $in: ['queued', 'offered'] }, ...visibleBranchFilter(advisor) },
+    { $set: { status: 'accepted', advisorId: advisor.sub, acceptedAt: new Date() } },
+    { new: true, lean: true },
+  )) as HandoffDoc | null;
+  if (!handoff) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
+  const conversation = await transition(deps.db, {
+    conversationId: handoff.conversationId,
+    from: 'queued',
+    to: 'human',
+    by: `advisor:${advisor.sub}`,
+    reason: 'accepted',
+    set: { advisorId: advisor.sub },
+    where: { handoffId },
+  });
+  if (!conversation) {
+    await deps.db.Handoff.updateOne({ _id: handoffId }, { $set: { status: 'cancelled' } });
+    throw new UserError('not_available', '该会话已结束');
+  }
+  const removed = { handoffId, by: advisor.sub };
+  const advisors = deps.emitter.of(NAMESPACES.advisor);
+  if (handoff.branchId) advisors.to(rooms.branch(handoff.branchId)).emit(ADVISOR_EVENTS.queueRemoved, removed);
+  advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueRemoved, removed);
+  await sendToClient(deps, conversation, { kind: 'system', name: advisor.name }, REPLIES.advisorJoined(advisor.name));
+  return chatView(deps, conversation);
+}
+
+/** An advisor's reply; idempotent on the console's own message id. */
+export async function sendAsAdvisor(
+  deps: Deps,
+  advisor: AdvisorClaims,
+  conversationId: string,
+  clientMessageId: string,
+  text: string,
+): Promise<WireMessage> {
+  const conversation = (await deps.db.Conversation.findOne({ _id: conversationId, state: 'human', advisorId: advisor.sub }).lean()) as ConversationDoc | null;
+  if (!conversation) throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
+  // WeCom msgid rules (≤32 chars, [0-9a-zA-Z_-]) apply to every id we send with.
+  const id = `a${createHash('sha256').update(`${advisor.sub}:${clientMessageId}`).digest('hex').slice(0, 31)}`;
+  const message = await sendToClient(deps, conversation, { kind: 'advisor', id: advisor.sub, name: advisor.name }, text, id);
+  return toWire(message);
+}
+
+/** The advisor ends the human part of the chat; the bot answers again from the next message. */
+export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversationId: string): Promise<void> {
+  const before = (await deps.db.Conversation.findOne({ _id: conversationId, state: 'human', advisorId: advisor.sub }).lean()) as ConversationDoc | null;
+  if (!before) throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
+  const after = await transition(deps.db, {
+    conversationId,
+    from: 'human',
+    to: 'bot',
+    by: `advisor:${advisor.sub}`,
+    reason: 'closed_by_advisor',
+    set: { advisorId: null, handoffId: null },
+    where: { advisorId: advisor.sub },
+  });
+  if (!after) throw new UserError('not_owner', '会话已结束');
+  await deps.db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
+  await sendToClient(deps, after, { kind: 'system' }, REPLIES.humanClosed);
+  deps.emitter.of(NAMESPACES.advisor).to(rooms.advisorConversation(conversationId)).emit(ADVISOR_EVENTS.chatClosed, { conversationId, by: advisor.sub });
+}
+
+/** A supervisor (or an advisor of the branch) opens a chat read-only: transcript now, live messages after. */
+export async function watchChat(deps: Deps, advisor: AdvisorClaims, conversationId: string): Promise<WireMessage[]> {
+  const conversation = await deps.db.Conversation.findOne({ _id: conversationId, ...visibleBranchFilter(advisor) }).lean();
+  if (!conversation) throw new UserError('not_visible', '您无权查看这个会话');
+  return (await recentMessages(deps.db, conversationId, 200)).map(toWire);
+}

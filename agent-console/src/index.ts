@@ -1,0 +1,19 @@
+import path from 'node:path';
+import express, { type Express } from 'express';
+import type { Server } from 'socket.io';
+import type { Services } from '@brokerbot/shared';
+import { mountAdvisorNamespace } from './advisor-namespace';
+import { loginRoute } from './login-route';
+
+export { startRouterRole, routeHandoff, recoverHandoffs, pickAdvisor } from './router-worker';
+export { mintAdvisorToken, verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
+export type { HandoffView } from '@brokerbot/shared';
+
+export const CONSOLE_PUBLIC_DIR = path.join(__dirname, '..', 'public', 'console');
+
+/** Mounts the agent console on the gateway: login route, static UI at /console, namespace /advisor. */
+export function mountConsole(app: Express, io: Server, services: Services): { stop(): void } {
+  app.use(loginRoute(services));
+  app.use('/console', express.static(CONSOLE_PUBLIC_DIR));
+  return mountAdvisorNamespace(io, services);
+}

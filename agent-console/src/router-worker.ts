@@ -1,0 +1,150 @@
+import { DelayedError, Worker, type Job } from 'bullmq';
+import {
+  ADVISOR_EVENTS,
+  NAMESPACES,
+  QUEUE_NAMES,
+  createRedis,
+  handoffJobSchema,
+  rooms,
+  type HandoffDoc,
+  type HandoffJob,
+  type RoleHandle,
+  toHandoffView,
+  type Services,
+} from '@brokerbot/shared';
+
+import { Presence } from './presence';
+
+/** How often a chat with nobody available is tried again. */
+const NO_ADVISOR_RETRY_MS = 2_000;
+const RECOVERY_EVERY_MS = 30_000;
+
+type Deps = Pick<Services, 'db' | 'redis' | 'queues' | 'emitter' | 'metrics' | 'config' | 'logger'>;
+
+/** Online advisors of the branch who have room for another chat, least loaded first. */
+export async function pickAdvisor(deps: Deps, branchId: string | null, exclude: string[]): Promise<string | null> {
+  const advisors = await deps.db.Advisor.find({ role: 'advisor', active: true, ...(branchId ? { branchId } : {}) }, { maxChats: 1 }).lean();
+  const presence = new Presence(deps.redis, deps.config.QUEUE_PREFIX);
+  const online = await presence.online(advisors.map((a) => a._id.toString()));
+  let candidates = advisors.filter((a) => online.has(a._id.toString()));
+  if (candidates.length === 0) return null;
+  const fresh = candidates.filter((a) => !exclude.includes(a._id.toString()));
+  // Everyone was offered it already: start over rather than leave the client waiting.
+  if (fresh.length > 0) candidates = fresh;
+  const ids = candidates.map((a) => a._id.toString());
+  const loads = await deps.db.Conversation.aggregate<{ _id: string; n: number }>([
+    { $match: { state: 'human', advisorId: { $in: ids } } },
+    { $group: { _id: '$advisorId', n: { $sum: 1 } } },
+  ]);
+  const load = new Map(loads.map((l) => [l._id, l.n]));
+  const available = candidates
+    .map((a) => ({ id: a._id.toString(), load: load.get(a._id.toString()) ?? 0, max: a.maxChats ?? deps.config.MAX_CHATS_PER_ADVISOR }))
+    .filter((a) => a.load < a.max)
+    .sort((a, b) => a.load - b.load);
+  return available[0]?.id ?? null;
+}
+
+/**
+ * Routes one handoff: offer it to the best available advisor of the client's branch and
+ * schedule the SLA check that re-offers it elsewhere if nobody accepts in time. With nobody
+ * available, the job waits (delayed) and tries again; the chat stays on the waiting list
+ * where any advisor of the branch can take it.
+ */
+export async function routeHandoff(deps: Deps, job: Job<HandoffJob>, token?: string): Promise<'offered' | 'done' | 'waiting'> {
+  const data = handoffJobSchema.parse(job.data);
+  const handoff = (await deps.db.Handoff.findById(data.handoffId).lean()) as HandoffDoc | null;
+  if (!handoff || !['queued', 'offered'].includes(handoff.status)) return 'done';
+
+  const advisorId = await pickAdvisor(deps, handoff.branchId ?? null, data.excludeAdvisorIds);
+  if (!advisorId) {
+    if (token) {
+      await job.moveToDelayed(Date.now() + NO_ADVISOR_RETRY_MS, token);
+      throw new DelayedError();
+    }
+    return 'waiting';
+  }
+  const offered = (await deps.db.Handoff.findOneAndUpdate(
+    { _id: data.handoffId, status: { $in: ['queued', 'offered'] } },
+    { $set: { status: 'offered', offeredTo: advisorId, offeredAt: new Date() } },
+    { new: true, lean: true },
+  )) as HandoffDoc | null;
+  if (!offered) return 'done';
+
+  const customer = offered.customerId ? await deps.db.Customer.findById(offered.customerId).lean() : null;
+  const view = toHandoffView(offered, customer);
+  const advisors = deps.emitter.of(NAMESPACES.advisor);
+  advisors.to(rooms.advisor(advisorId)).emit(ADVISOR_EVENTS.offer, view);
+  if (offered.branchId) advisors.to(rooms.branch(offered.branchId)).emit(ADVISOR_EVENTS.queueAdded, view);
+  advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueAdded, view);
+  if (data.attempt === 0) deps.metrics.offerLatency.observe((Date.now() - data.queuedAt) / 1000);
+
+  await deps.queues.handoff.add(
+    'sla',
+    { ...data, attempt: data.attempt + 1, excludeAdvisorIds: [...data.excludeAdvisorIds, advisorId] },
+    { jobId: `${data.handoffId}.retry.${data.attempt + 1}`, delay: deps.config.OFFER_TIMEOUT_S * 1000, priority: offered.priority },
+  );
+  return 'offered';
+}
+
+/** When an advisor comes online, chats of their branch that wait for someone are routed at once. */
+export async function promoteWaitingHandoffs(deps: Pick<Services, 'queues'>, branchId: string): Promise<number> {
+  const delayed = await deps.queues.handoff.getDelayed(0, 500);
+  let promoted = 0;
+  for (const job of delayed) {
+    if (job.name === 'route' && (job.data.branchId === branchId || job.data.branchId === null)) {
+      await job.promote().catch(() => undefined);
+      promoted += 1;
+    }
+  }
+  return promoted;
+}
+
+/**
+ * Nothing lost: every stored handoff still waiting gets its routing job back (the job id
+ * makes this a no-op when the job exists). Covers a crash between storing the handoff and
+ * queueing it, and a Redis that lost its data.
+ */
+export async function recoverHandoffs(deps: Pick<Services, 'db' | 'queues'>): Promise<number> {
+  const waiting = (await deps.db.Handoff.find({ status: 'queued' }).limit(1000).lean()) as HandoffDoc[];
+  let added = 0;
+  for (const h of waiting) {
+    const jobId = h._id.toString();
+    const existing = await deps.queues.handoff.getJob(jobId);
+    if (existing && !(await existing.isCompleted()) && !(await existing.isFailed())) continue;
+    if (existing) await existing.remove();
+    await deps.queues.handoff.add(
+      'route',
+      { handoffId: jobId, conversationId: h.conversationId, branchId: h.branchId ?? null, attempt: 0, excludeAdvisorIds: [], queuedAt: new Date(h.createdAt).getTime() },
+      { jobId, priority: h.priority },
+    );
+    added += 1;
+  }
+  return added;
+}
+
+/** The router role: consumes the handoff queue. */
+export function startRouterRole(services: Services): RoleHandle {
+  const connection = createRedis(services.config.REDIS_URL, 'router-worker');
+  const worker = new Worker<HandoffJob>(QUEUE_NAMES.handoff, (job, token) => routeHandoff(services, job, token), {
+    connection,
+    prefix: services.config.QUEUE_PREFIX,
+    concurrency: 8,
+  });
+  worker.on('failed', (job, err) => services.logger.error({ err, jobId: job?.id }, 'handoff routing failed'));
+  worker.on('error', (err) => services.logger.error({ err }, 'router worker error'));
+  const sweep = () =>
+    recoverHandoffs(services)
+      .then((n) => n && services.logger.warn({ requeued: n }, 'requeued handoffs that had lost their job'))
+      .catch((err) => services.logger.error({ err }, 'handoff recovery failed'));
+  void sweep();
+  const timer = setInterval(sweep, RECOVERY_EVERY_MS);
+  timer.unref();
+  return {
+    name: 'router',
+    async stop() {
+      clearInterval(timer);
+      await worker.close();
+      await connection.quit();
+    },
+  };
+}

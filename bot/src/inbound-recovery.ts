@@ -1,0 +1,60 @@
+import { inboundJobId, type Services } from '@brokerbot/shared';
+
+const SWEEP_EVERY_MS = 15_000;
+const STALE_AFTER_MS = 10_000;
+
+/**
+ * Nothing is lost: a message is stored before it is queued, so if the queue lost its job
+ * (Redis restarted without persistence, or the process died between store and enqueue) the
+ * stored message is still "received". This sweep queues those again; the job id makes it a
+ * no-op when the job still exists, and the bot skips messages already handled.
+ */
+export async function requeueStaleInbound(services: Pick<Services, 'db' | 'queues'>, olderThanMs = STALE_AFTER_MS) {
+  const stale = await services.db.Message.find({
+    direction: 'in',
+    status: 'received',
+    createdAt: { $lt: new Date(Date.now() - olderThanMs) },
+  })
+    .sort({ createdAt: 1 })
+    .limit(500)
+    .lean();
+  let requeued = 0;
+  for (const m of stale) {
+    const conversation = await services.db.Conversation.findById(m.conversationId, { customerId: 1 }).lean();
+    const jobId = inboundJobId(m.channel, m.channelMessageId);
+    const existing = await services.queues.inbound.getJob(jobId);
+    if (existing && (await existing.isCompleted())) await existing.remove();
+    else if (existing) continue;
+    await services.queues.inbound.add(
+      'turn',
+      {
+        messageId: m._id.toString(),
+        conversationId: m.conversationId,
+        channel: m.channel,
+        channelMessageId: m.channelMessageId,
+        externalUserId: m.author.id ?? '',
+        customerId: conversation?.customerId ?? null,
+        text: m.text,
+        receivedAt: new Date(m.createdAt).getTime(),
+      },
+      { jobId },
+    );
+    requeued += 1;
+  }
+  return requeued;
+}
+
+export function startInboundRecovery(services: Pick<Services, 'db' | 'queues' | 'logger'>) {
+  const sweep = async () => {
+    try {
+      const n = await requeueStaleInbound(services);
+      if (n) services.logger.warn({ requeued: n }, 'requeued inbound messages that had lost their job');
+    } catch (err) {
+      services.logger.error({ err }, 'inbound recovery sweep failed');
+    }
+  };
+  const timer = setInterval(sweep, SWEEP_EVERY_MS);
+  timer.unref();
+  void sweep();
+  return { stop: () => clearInterval(timer) };
+}

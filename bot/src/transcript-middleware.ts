@@ -1,0 +1,44 @@
+import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder-core';
+import { recordOutbound, type InboundJob, type Services } from '@brokerbot/shared';
+import { TURN, type TurnDecision } from './turn-state';
+
+/**
+ * Stores every message of a turn once. The client's message was stored at the edge
+ * (idempotent on channel + message id); here we record what the bot decided about it and
+ * store each reply before it is queued. Reply ids derive from the inbound message id, so a
+ * turn that runs again after a crash re-sends nothing.
+ */
+export class TranscriptMiddleware implements Middleware {
+  constructor(private readonly services: Pick<Services, 'db'>) {}
+
+  async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
+    const job = context.turnState.get(TURN.job) as InboundJob;
+    let replyIndex = 0;
+    context.onSendActivities(async (_ctx, activities, sendNext) => {
+      for (const activity of activities) {
+        if (activity.type !== ActivityTypes.Message || !activity.text) continue;
+        const { message } = await recordOutbound(this.services.db, {
+          id: `r${job.messageId}_${replyIndex++}`,
+          conversationId: job.conversationId,
+          channel: job.channel,
+          author: { kind: 'bot', name: '智能助手' },
+          text: activity.text,
+          meta: (activity.channelData as Record<string, unknown> | undefined) ?? null,
+        });
+        activity.id = message.channelMessageId;
+      }
+      return sendNext();
+    });
+
+    await next();
+
+    const decision = (context.turnState.get(TURN.decision) as TurnDecision | undefined) ?? {
+      action: 'skipped',
+      reasons: [],
+    };
+    await this.services.db.Message.updateOne(
+      { _id: job.messageId },
+      { $set: { status: 'handled', meta: decision } },
+    );
+  }
+}

@@ -1,0 +1,98 @@
+import type { Server, Socket } from 'socket.io';
+import { z } from 'zod';
+import {
+  CLIENT_EVENTS,
+  NAMESPACES,
+  UserError,
+  ensureConversation,
+  messagesAfter,
+  rooms,
+  toWire,
+  type Services,
+} from '@brokerbot/shared';
+import { ingest } from '../ingest';
+import { verifyClientToken, type ClientClaims } from './client-token';
+
+const sendSchema = z.object({
+  clientMessageId: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9_-]+$/, 'clientMessageId may use letters, digits, _ and -'),
+  text: z
+    .string()
+    .transform((s) => s.trim())
+    .pipe(z.string().min(1, '消息不能为空').max(2000, '消息不能超过 2000 字')),
+});
+
+export type Ack = (response: Record<string, unknown>) => void;
+
+interface ClientSocketData {
+  client: ClientClaims;
+  conversationId: string;
+}
+
+/**
+ * The trading app's chat: namespace /client. Auth: { token, lastSeq? }. On connect the
+ * client gets `history` (messages after lastSeq), then live `message` events. It sends
+ * `message` { clientMessageId, text } and gets an ack once the message is stored and queued.
+ */
+export function mountClientNamespace(io: Server, services: Services): void {
+  const nsp = io.of(NAMESPACES.client);
+
+  nsp.use((socket, next) => {
+    try {
+      (socket.data as ClientSocketData).client = verifyClientToken(socket.handshake.auth?.token, services.config.APP_TOKEN_SECRET);
+      next();
+    } catch (err) {
+      next(err instanceof UserError ? new Error(err.code) : new Error('token_invalid'));
+    }
+  });
+
+  nsp.on('connection', async (socket: Socket) => {
+    const data = socket.data as ClientSocketData;
+    const { client } = data;
+    // Messages sent before the conversation is loaded wait for it instead of racing it.
+    const ready = (async () => {
+      const conversation = await ensureConversation(services.db, {
+        channel: 'app',
+        externalUserId: client.sub,
+        customerId: client.sub,
+        branchId: client.branchId,
+      });
+      data.conversationId = conversation._id.toString();
+      await socket.join(rooms.clientConversation(data.conversationId));
+      const lastSeq = Number(socket.handshake.auth?.lastSeq) || 0;
+      const history = await messagesAfter(services.db, data.conversationId, lastSeq, 500);
+      socket.emit(CLIENT_EVENTS.history, { conversationId: data.conversationId, state: conversation.state, messages: history.map(toWire) });
+    })();
+    ready.catch((err) => {
+      services.logger.error({ err }, 'client connection setup failed');
+      socket.disconnect(true);
+    });
+
+    socket.on(CLIENT_EVENTS.message, async (payload: unknown, ack?: Ack) => {
+      const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
+      const parsed = sendSchema.safeParse(payload);
+      if (!parsed.success) {
+        reply({ ok: false, error: 'invalid_message', message: parsed.error.issues.map((i) => i.message).join('; ') });
+        return;
+      }
+      try {
+        await ready;
+        const result = await ingest(services, {
+          channel: 'app',
+          channelMessageId: `${client.sub}.${parsed.data.clientMessageId}`,
+          externalUserId: client.sub,
+          customerId: client.sub,
+          branchId: client.branchId,
+          text: parsed.data.text,
+        });
+        reply({ ok: true, clientMessageId: parsed.data.clientMessageId, seq: result.message.seq, duplicate: result.duplicate });
+      } catch (err) {
+        services.logger.error({ err }, 'client message not accepted');
+        reply({ ok: false, error: 'unavailable', message: '消息暂未送达，请稍后重试' });
+      }
+    });
+  });
+}

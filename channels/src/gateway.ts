@@ -1,0 +1,64 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import path from 'node:path';
+import { createAdapter } from '@socket.io/redis-adapter';
+import express, { type Express } from 'express';
+import { Server } from 'socket.io';
+import { createRedis, socketIoKey, type Services } from '@brokerbot/shared';
+import { mountClientNamespace } from './app/client-namespace';
+import { demoRoutes } from './app/demo-routes';
+import { healthRoutes } from './health-routes';
+
+export interface Gateway {
+  app: Express;
+  http: HttpServer;
+  io: Server;
+  listen(port: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+export const PUBLIC_DIR = path.join(__dirname, '..', 'public');
+
+/**
+ * The one HTTP port: channel endpoints, the trading app's chat namespace, health and
+ * metrics. Other packages (the agent console) mount their routes and namespaces on it.
+ * Socket.IO uses the Redis adapter so that workers in any process can emit to its sockets.
+ */
+export function createGateway(services: Services): Gateway {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  const http = createServer(app);
+  const pub = createRedis(services.config.REDIS_URL, 'sio-pub');
+  const sub = pub.duplicate({ connectionName: 'sio-sub' });
+  const io = new Server(http, {
+    adapter: createAdapter(pub, sub, { key: socketIoKey(services.config.QUEUE_PREFIX) }),
+    maxHttpBufferSize: 64 * 1024,
+    serveClient: true,
+    connectionStateRecovery: undefined,
+  });
+
+  app.use(healthRoutes(services));
+  if (services.config.DEMO_MODE) app.use(demoRoutes(services));
+  app.use('/app', express.static(path.join(PUBLIC_DIR, 'app')));
+  mountClientNamespace(io, services);
+
+  return {
+    app,
+    http,
+    io,
+    listen: (port) =>
+      new Promise((resolve, reject) => {
+        http.once('error', reject);
+        http.listen(port, () => {
+          const address = http.address();
+          resolve(typeof address === 'object' && address ? address.port : port);
+        });
+      }),
+    async close() {
+      io.disconnectSockets(true);
+      await new Promise<void>((resolve) => io.close(() => resolve()));
+      if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));
+      await Promise.allSettled([pub.quit(), sub.quit()]);
+    },
+  };
+}

@@ -1,0 +1,57 @@
+import { Worker } from 'bullmq';
+import {
+  ADVISOR_EVENTS,
+  CLIENT_EVENTS,
+  NAMESPACES,
+  QUEUE_NAMES,
+  createRedis,
+  outboundJobSchema,
+  rooms,
+  toWire,
+  type MessageDoc,
+  type OutboundJob,
+  type RoleHandle,
+  type Services,
+} from '@brokerbot/shared';
+
+/**
+ * Delivers stored outgoing messages on their channel. The trading app's sockets live in the
+ * gateway; we reach them through the Socket.IO Redis emitter, so this role can run anywhere.
+ * Delivery is idempotent: a message already "sent" is not sent again.
+ */
+export async function deliver(services: Pick<Services, 'db' | 'emitter' | 'metrics'>, job: OutboundJob): Promise<void> {
+  const message = (await services.db.Message.findOne({ channel: job.channel, channelMessageId: job.messageId }).lean()) as MessageDoc | null;
+  if (!message) throw new Error(`outbound message ${job.messageId} not found`);
+  if (message.status === 'sent') return;
+  const wire = toWire({ ...message, status: 'sent' });
+  switch (job.channel) {
+    case 'app':
+      services.emitter.of(NAMESPACES.client).to(rooms.clientConversation(job.conversationId)).emit(CLIENT_EVENTS.message, wire);
+      break;
+    default:
+      throw new Error(`channel ${job.channel} has no sender configured`);
+  }
+  // Advisors and supervisors watching the chat see what the client was sent.
+  services.emitter.of(NAMESPACES.advisor).to(rooms.advisorConversation(job.conversationId)).emit(ADVISOR_EVENTS.chatMessage, wire);
+  await services.db.Message.updateOne({ _id: message._id, status: { $ne: 'sent' } }, { $set: { status: 'sent' } });
+  services.metrics.messagesOut.inc({ channel: job.channel, author: message.author.kind });
+  if (job.inReplyToReceivedAt) services.metrics.replyLatency.observe((Date.now() - job.inReplyToReceivedAt) / 1000);
+}
+
+export function startOutboundRole(services: Services): RoleHandle {
+  const connection = createRedis(services.config.REDIS_URL, 'outbound-worker');
+  const worker = new Worker<OutboundJob>(
+    QUEUE_NAMES.outbound,
+    async (job) => deliver(services, outboundJobSchema.parse(job.data)),
+    { connection, prefix: services.config.QUEUE_PREFIX, concurrency: 32 },
+  );
+  worker.on('failed', (job, err) => services.logger.error({ err, jobId: job?.id }, 'outbound delivery failed'));
+  worker.on('error', (err) => services.logger.error({ err }, 'outbound worker error'));
+  return {
+    name: 'outbound',
+    async stop() {
+      await worker.close();
+      await connection.quit();
+    },
+  };
+}

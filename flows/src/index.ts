@@ -1,0 +1,3 @@
+export * from './faq';
+export * from './escalation';
+export * from './replies';

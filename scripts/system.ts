@@ -1,0 +1,87 @@
+import { FaqIndex } from '@brokerbot/flows';
+import { startBotRole } from '@brokerbot/bot';
+import { createGateway, startOutboundRole } from '@brokerbot/channels';
+import { mountConsole, startRouterRole } from '@brokerbot/agent-console';
+import {
+  connectDb,
+  createEmitter,
+  createLogger,
+  createMetrics,
+  createQueues,
+  createRedis,
+  seedDemo,
+  type Config,
+  type Logger,
+  type RoleHandle,
+  type Services,
+} from '@brokerbot/shared';
+
+/**
+ * The composition root: makes the shared connections once and starts the roles named in
+ * config.ROLES in this process. `npm start` runs all of them; production can run each role
+ * in its own process (ROLES=gateway, ROLES=bot …) against the same Redis and database.
+ */
+export interface System {
+  services: Services;
+  /** Base URL of the gateway, when this process runs it. */
+  url: string | null;
+  port: number | null;
+  stop(): Promise<void>;
+}
+
+export async function startSystem(config: Config, options: { logger?: Logger; seed?: boolean } = {}): Promise<System> {
+  const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const db = await connectDb(config.MONGODB_URI);
+  const redis = createRedis(config.REDIS_URL, 'main');
+  const services: Services = {
+    config,
+    db,
+    redis,
+    queues: createQueues(redis, config.QUEUE_PREFIX),
+    emitter: createEmitter(redis, config.QUEUE_PREFIX),
+    metrics: createMetrics(),
+    logger,
+  };
+  if (options.seed ?? config.DEMO_MODE) await seedDemo(db);
+
+  const roles: RoleHandle[] = [];
+  let url: string | null = null;
+  let port: number | null = null;
+  try {
+    if (config.ROLES.includes('gateway')) {
+      const gateway = createGateway(services);
+      const consoleHandle = mountConsole(gateway.app, gateway.io, services);
+      port = await gateway.listen(config.PORT);
+      url = `http://127.0.0.1:${port}`;
+      roles.push({
+        name: 'gateway',
+        async stop() {
+          consoleHandle.stop();
+          await gateway.close();
+        },
+      });
+    }
+    if (config.ROLES.includes('bot')) roles.push(startBotRole(services, FaqIndex.fromFile()));
+    if (config.ROLES.includes('router')) roles.push(startRouterRole(services));
+    if (config.ROLES.includes('outbound')) roles.push(startOutboundRole(services));
+  } catch (err) {
+    await Promise.allSettled(roles.map((r) => r.stop()));
+    throw err;
+  }
+  logger.info({ roles: roles.map((r) => r.name), url }, 'started');
+
+  return {
+    services,
+    url,
+    port,
+    async stop() {
+      // Gateway first (no new messages), then workers finish what they hold, then connections.
+      for (const role of roles) {
+        await role.stop().catch((err) => logger.error({ err, role: role.name }, 'role did not stop cleanly'));
+      }
+      await services.queues.close();
+      await redis.quit().catch(() => undefined);
+      await db.close();
+    },
+  };
+}

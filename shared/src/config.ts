@@ -1,0 +1,77 @@
+import { z } from 'zod';
+
+/**
+ * Every setting comes from the environment. Parsing fails at start-up with a message
+ * that names the variable, so a misconfigured process never half-starts.
+ */
+const ROLE_NAMES = ['gateway', 'bot', 'router', 'outbound'] as const;
+export type Role = (typeof ROLE_NAMES)[number];
+
+const secret = (name: string) =>
+  z
+    .string({ required_error: `${name} is required` })
+    .min(32, `${name} must be at least 32 characters`);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  MONGODB_URI: z
+    .string({ required_error: 'MONGODB_URI is required' })
+    .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+    .default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9_-]+$/, 'QUEUE_PREFIX may use letters, digits, _ and -')
+    .default('bb'),
+  APP_TOKEN_SECRET: secret('APP_TOKEN_SECRET'),
+  ADVISOR_TOKEN_SECRET: secret('ADVISOR_TOKEN_SECRET'),
+  ADVISOR_TOKEN_TTL_S: z.coerce.number().int().positive().default(12 * 3600),
+  DEMO_MODE: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
+  ROLES: z
+    .string()
+    .default(ROLE_NAMES.join(','))
+    .transform((v, ctx) => {
+      const roles = v
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+      for (const r of roles) {
+        if (!(ROLE_NAMES as readonly string[]).includes(r)) {
+          ctx.addIssue({ code: 'custom', message: `ROLES has unknown role "${r}" (known: ${ROLE_NAMES.join(', ')})` });
+        }
+      }
+      return roles as Role[];
+    }),
+  MAX_CHATS_PER_ADVISOR: z.coerce.number().int().min(1).max(50).default(5),
+  OFFER_TIMEOUT_S: z.coerce.number().positive().default(30),
+  INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((i) => {
+        const name = i.path.join('.');
+        return i.message.includes(name) ? i.message : `${name}: ${i.message}`;
+      }),
+    );
+  }
+  return parsed.data;
+}

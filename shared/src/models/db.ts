@@ -1,0 +1,44 @@
+import mongoose, { type Connection } from 'mongoose';
+import {
+  advisorSchema,
+  branchSchema,
+  conversationSchema,
+  customerSchema,
+  handoffSchema,
+  messageSchema,
+} from './schemas';
+
+/** One database connection and its models; a process may hold several (tests do). */
+export interface Db {
+  connection: Connection;
+  Branch: ReturnType<typeof models>['Branch'];
+  Advisor: ReturnType<typeof models>['Advisor'];
+  Customer: ReturnType<typeof models>['Customer'];
+  Conversation: ReturnType<typeof models>['Conversation'];
+  Message: ReturnType<typeof models>['Message'];
+  Handoff: ReturnType<typeof models>['Handoff'];
+  close(): Promise<void>;
+}
+
+function models(c: Connection) {
+  return {
+    Branch: c.model('Branch', branchSchema),
+    Advisor: c.model('Advisor', advisorSchema),
+    Customer: c.model('Customer', customerSchema),
+    Conversation: c.model('Conversation', conversationSchema),
+    Message: c.model('Message', messageSchema),
+    Handoff: c.model('Handoff', handoffSchema),
+  };
+}
+
+export async function connectDb(uri: string): Promise<Db> {
+  const connection = mongoose.createConnection(uri, {
+    serverSelectionTimeoutMS: 10_000,
+    // Indexes are built explicitly below so that start-up fails loudly if one cannot be.
+    autoIndex: false,
+  });
+  await connection.asPromise();
+  const m = models(connection);
+  await Promise.all(Object.values(m).map((model) => model.createIndexes()));
+  return { connection, ...m, close: () => connection.close() };
+}

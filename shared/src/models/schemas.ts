@@ -1,0 +1,142 @@
+import { Schema, type InferSchemaType, Types } from 'mongoose';
+import { CHANNELS, CONVERSATION_STATES, CUSTOMER_TIERS } from '../states';
+
+/**
+ * Mongoose schemas. Every write the system relies on is a single-document atomic update
+ * guarded by a precondition (state, status), and every insert is idempotent through a
+ * unique index: this works the same on MongoDB and on FerretDB (no transactions needed).
+ */
+export const branchSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // branch code, e.g. "SH01"
+    name: { type: String, required: true },
+    city: { type: String, required: true },
+  },
+  { timestamps: true },
+);
+
+export const advisorSchema = new Schema(
+  {
+    username: { type: String, required: true, unique: true },
+    displayName: { type: String, required: true },
+    passwordHash: { type: String, required: true },
+    role: { type: String, enum: ['advisor', 'supervisor'], required: true },
+    branchId: { type: String, required: true, index: true },
+    /** Supervisors (and advisors granted it) see every branch, not only their own. */
+    allBranches: { type: Boolean, default: false },
+    skills: { type: [String], default: [] },
+    maxChats: { type: Number, default: null },
+    active: { type: Boolean, default: true },
+  },
+  { timestamps: true },
+);
+
+const identitySchema = new Schema(
+  {
+    channel: { type: String, enum: CHANNELS, required: true },
+    externalId: { type: String, required: true },
+  },
+  { _id: false },
+);
+
+export const customerSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the brokerage's client number
+    name: { type: String, required: true },
+    tier: { type: String, enum: CUSTOMER_TIERS, default: 'standard' },
+    branchId: { type: String, required: true },
+    phone: { type: String, default: null },
+    identities: { type: [identitySchema], default: [] },
+  },
+  { timestamps: true },
+);
+customerSchema.index({ 'identities.channel': 1, 'identities.externalId': 1 });
+
+const transitionSchema = new Schema(
+  {
+    from: { type: String, enum: CONVERSATION_STATES, required: true },
+    to: { type: String, enum: CONVERSATION_STATES, required: true },
+    by: { type: String, required: true }, // "bot", "router", "advisor:<id>", "system"
+    reason: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+export const conversationSchema = new Schema(
+  {
+    channel: { type: String, enum: CHANNELS, required: true },
+    externalUserId: { type: String, required: true },
+    customerId: { type: String, default: null },
+    branchId: { type: String, default: null },
+    state: { type: String, enum: CONVERSATION_STATES, default: 'bot' },
+    advisorId: { type: String, default: null },
+    handoffId: { type: String, default: null },
+    /** Last message sequence number handed out; $inc'ed atomically per message. */
+    lastSeq: { type: Number, default: 0 },
+    transitions: { type: [transitionSchema], default: [] },
+  },
+  { timestamps: true },
+);
+conversationSchema.index({ channel: 1, externalUserId: 1 }, { unique: true });
+conversationSchema.index({ advisorId: 1, state: 1 });
+
+const authorSchema = new Schema(
+  {
+    kind: { type: String, enum: ['client', 'bot', 'advisor', 'system'], required: true },
+    id: { type: String, default: null },
+    name: { type: String, default: null },
+  },
+  { _id: false },
+);
+
+export const MESSAGE_STATUSES = ['received', 'handled', 'queued', 'sent', 'failed'] as const;
+
+export const messageSchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    seq: { type: Number, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    /** The channel's id for inbound messages, our outbound id for outgoing ones. */
+    channelMessageId: { type: String, required: true },
+    direction: { type: String, enum: ['in', 'out'], required: true },
+    author: { type: authorSchema, required: true },
+    text: { type: String, required: true },
+    status: { type: String, enum: MESSAGE_STATUSES, required: true },
+    /** Why the bot did what it did with this message (intent, emotion, escalation reasons). */
+    meta: { type: Schema.Types.Mixed, default: null },
+    error: { type: String, default: null },
+  },
+  { timestamps: true },
+);
+messageSchema.index({ channel: 1, channelMessageId: 1 }, { unique: true });
+messageSchema.index({ conversationId: 1, seq: 1 });
+messageSchema.index({ direction: 1, status: 1, createdAt: 1 });
+
+export const HANDOFF_STATUSES = ['queued', 'offered', 'accepted', 'closed', 'cancelled'] as const;
+
+export const handoffSchema = new Schema(
+  {
+    conversationId: { type: String, required: true, index: true },
+    customerId: { type: String, default: null },
+    branchId: { type: String, default: null },
+    status: { type: String, enum: HANDOFF_STATUSES, default: 'queued' },
+    priority: { type: Number, required: true },
+    reasons: { type: [String], default: [] },
+    summary: { type: String, default: '' },
+    offeredTo: { type: String, default: null },
+    offeredAt: { type: Date, default: null },
+    advisorId: { type: String, default: null },
+    acceptedAt: { type: Date, default: null },
+    closedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+handoffSchema.index({ branchId: 1, status: 1 });
+
+export type BranchDoc = InferSchemaType<typeof branchSchema>;
+export type AdvisorDoc = InferSchemaType<typeof advisorSchema> & { _id: Types.ObjectId };
+export type CustomerDoc = InferSchemaType<typeof customerSchema>;
+export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: Types.ObjectId };
+export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: Types.ObjectId; createdAt: Date };
+export type HandoffDoc = InferSchemaType<typeof handoffSchema> & { _id: Types.ObjectId; createdAt: Date };

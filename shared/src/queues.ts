@@ -1,0 +1,85 @@
+import { Queue, type QueueOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { CHANNELS } from './states';
+
+/** The three queues of the system and the payload each carries. */
+export const QUEUE_NAMES = {
+  inbound: 'inbound',
+  handoff: 'handoff',
+  outbound: 'outbound',
+} as const;
+export type QueueName = keyof typeof QUEUE_NAMES;
+
+/** A client message, already stored, waiting for the bot (job id: inboundJobId). */
+export const inboundJobSchema = z.object({
+  messageId: z.string(),
+  conversationId: z.string(),
+  channel: z.enum(CHANNELS),
+  channelMessageId: z.string(),
+  externalUserId: z.string(),
+  customerId: z.string().nullable(),
+  text: z.string(),
+  receivedAt: z.number(),
+});
+export type InboundJob = z.infer<typeof inboundJobSchema>;
+
+/** An escalation waiting for an advisor (job id: handoff id, plus ".retry.N" for SLA re-routes). */
+export const handoffJobSchema = z.object({
+  handoffId: z.string(),
+  conversationId: z.string(),
+  branchId: z.string().nullable(),
+  attempt: z.number().int().min(0).default(0),
+  excludeAdvisorIds: z.array(z.string()).default([]),
+  queuedAt: z.number(),
+});
+export type HandoffJob = z.infer<typeof handoffJobSchema>;
+
+/** A stored outgoing message to deliver on its channel (job id: the message's outbound id). */
+export const outboundJobSchema = z.object({
+  messageId: z.string(),
+  conversationId: z.string(),
+  channel: z.enum(CHANNELS),
+  externalUserId: z.string(),
+  /** When the inbound message that caused this reply was received (for latency metrics). */
+  inReplyToReceivedAt: z.number().optional(),
+});
+export type OutboundJob = z.infer<typeof outboundJobSchema>;
+
+/** Handoff priorities (BullMQ: lower number = served first). */
+export const HANDOFF_PRIORITY = { distress: 1, vip: 2, complaint: 3, normal: 5 } as const;
+
+export interface Queues {
+  inbound: Queue<InboundJob>;
+  handoff: Queue<HandoffJob>;
+  outbound: Queue<OutboundJob>;
+  close(): Promise<void>;
+}
+
+export function queueOptions(connection: Redis, prefix: string): QueueOptions {
+  return {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 200 },
+      removeOnComplete: { age: 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 24 * 3600 },
+    },
+  };
+}
+
+export function createQueues(connection: Redis, prefix: string): Queues {
+  const opts = queueOptions(connection, prefix);
+  const inbound = new Queue<InboundJob>(QUEUE_NAMES.inbound, opts);
+  const handoff = new Queue<HandoffJob>(QUEUE_NAMES.handoff, opts);
+  const outbound = new Queue<OutboundJob>(QUEUE_NAMES.outbound, opts);
+  return {
+    inbound,
+    handoff,
+    outbound,
+    async close() {
+      await Promise.all([inbound.close(), handoff.close(), outbound.close()]);
+    },
+  };
+}

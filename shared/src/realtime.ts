@@ -1,0 +1,31 @@
+/**
+ * Socket.IO namespaces, rooms and server→socket event names, shared by the gateway (which
+ * holds the sockets) and the workers (which emit through the Redis emitter).
+ */
+export const NAMESPACES = { client: '/client', advisor: '/advisor' } as const;
+
+export const rooms = {
+  /** A client's sockets (all tabs/devices) for one conversation. */
+  clientConversation: (conversationId: string) => `conv:${conversationId}`,
+  /** The advisor who owns a chat and supervisors watching it. */
+  advisorConversation: (conversationId: string) => `conv:${conversationId}`,
+  advisor: (advisorId: string) => `advisor:${advisorId}`,
+  branch: (branchId: string) => `branch:${branchId}`,
+  /** Advisors who see every branch (supervisors). */
+  allBranches: 'branch:*',
+};
+
+export const CLIENT_EVENTS = {
+  message: 'message',
+  history: 'history',
+  state: 'state',
+} as const;
+
+export const ADVISOR_EVENTS = {
+  offer: 'offer',
+  queueAdded: 'queue:added',
+  queueRemoved: 'queue:removed',
+  chatMessage: 'chat:message',
+  chatClosed: 'chat:closed',
+  chatOpened: 'chat:opened',
+} as const;

@@ -1,0 +1,94 @@
+import type { Socket } from 'socket.io-client';
+import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, startTestSystem, type TestSystem } from '../support/test-system';
+
+/**
+ * The first complete path, over real sockets: FAQ answered by the bot → 转人工 → offer to an
+ * advisor of the client's branch → accept → two-way chat with the bot silent → close → the
+ * bot answers again; every message stored once, in order.
+ */
+describe('trading app → bot → escalation → advisor → reply', () => {
+  let sys: TestSystem;
+  const sockets: Socket[] = [];
+
+  beforeAll(async () => {
+    sys = await startTestSystem();
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await sys.stop();
+    await cleanUp(sys.config);
+  });
+
+  it('carries a conversation from the bot to an advisor and back', async () => {
+    const { token: advisorToken } = await loginAdvisor(sys.url, 'wang.fang');
+    const advisor = await connect(sys.url, '/advisor', { token: advisorToken });
+    sockets.push(advisor);
+    const client = await connect(sys.url, '/client', { token: clientToken(sys.config, 'C1001', 'SH01') });
+    sockets.push(client);
+    const history = await nextEvent<{ messages: unknown[] }>(client, 'history');
+    expect(history.messages).toEqual([]);
+
+    // 1. An FAQ question is answered by the bot.
+    const faqReply = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'bot');
+    const ack1 = await emitAck<{ ok: boolean; seq: number; duplicate: boolean }>(client, 'message', { clientMessageId: 'm1', text: '请问交易时间是几点到几点？' });
+    expect(ack1).toMatchObject({ ok: true, duplicate: false });
+    expect((await faqReply).text).toContain('9:30');
+
+    // 2. 转人工 queues a handoff that is offered to the online advisor of the branch.
+    const offer = nextEvent<{ handoffId: string; customer: { id: string; phone: string } }>(advisor, 'offer');
+    const handoffNotice = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'bot');
+    await emitAck(client, 'message', { clientMessageId: 'm2', text: '我要转人工' });
+    expect((await handoffNotice).text).toContain('转接');
+    const offered = await offer;
+    expect(offered.customer.id).toBe('C1001');
+    expect(offered.customer.phone).toBe('138****1001');
+
+    // 3. The advisor accepts and sees what the bot already said.
+    const joined = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'system');
+    const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string; messages: { text: string }[] } }>(advisor, 'chat:accept', { handoffId: offered.handoffId });
+    expect(accepted.ok).toBe(true);
+    expect(accepted.chat.messages.map((m) => m.text)).toEqual(expect.arrayContaining(['请问交易时间是几点到几点？', '我要转人工']));
+    expect((await joined).text).toContain('王芳');
+    const conversationId = accepted.chat.conversationId;
+
+    // 4. The advisor's reply reaches the client.
+    const advisorReply = nextEvent<{ from: string; text: string; authorName: string }>(client, 'message', (m) => m.from === 'advisor');
+    const sent = await emitAck<{ ok: boolean }>(advisor, 'chat:send', { conversationId, clientMessageId: 'a1', text: '您好，请问有什么可以帮您？' });
+    expect(sent.ok).toBe(true);
+    expect(await advisorReply).toMatchObject({ text: '您好，请问有什么可以帮您？', authorName: '王芳' });
+
+    // 5. The client's reply reaches the advisor, and the bot stays silent (even for an FAQ question).
+    const botSpoke = jest.fn();
+    client.on('message', (m: { from: string }) => m.from === 'bot' && botSpoke());
+    const relayed = nextEvent<{ from: string; text: string }>(advisor, 'chat:message', (m) => m.from === 'client');
+    await emitAck(client, 'message', { clientMessageId: 'm3', text: '交易时间是几点？我的转账一直没到账' });
+    expect((await relayed).text).toBe('交易时间是几点？我的转账一直没到账');
+
+    // 6. The advisor closes; the bot answers again.
+    const closedNotice = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'system' && m.text.includes('结束'));
+    expect(await emitAck(advisor, 'chat:close', { conversationId })).toMatchObject({ ok: true });
+    await closedNotice;
+    expect(botSpoke).not.toHaveBeenCalled();
+    const botAgain = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'bot');
+    await emitAck(client, 'message', { clientMessageId: 'm4', text: '新股怎么申购' });
+    expect((await botAgain).text).toContain('新股申购');
+
+    // Every message is stored once, in order, with who said it.
+    const stored = await sys.services.db.Message.find({ conversationId }).sort({ seq: 1 }).lean();
+    expect(stored.map((m) => [m.author.kind, m.text.slice(0, 6)])).toEqual([
+      ['client', '请问交易时间'],
+      ['bot', 'A股交易日为'],
+      ['client', '我要转人工'],
+      ['bot', '好的，正在为'],
+      ['system', '您好，我是顾'],
+      ['advisor', '您好，请问有'],
+      ['client', '交易时间是几'],
+      ['system', '本次人工服务'],
+      ['client', '新股怎么申购'],
+      ['bot', '新股申购在A'],
+    ]);
+    expect(new Set(stored.map((m) => m.seq)).size).toBe(stored.length);
+    const conversation = await sys.services.db.Conversation.findById(conversationId).lean();
+    expect(conversation?.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['bot>queued', 'queued>human', 'human>bot']);
+  });
+});

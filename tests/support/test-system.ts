@@ -1,0 +1,112 @@
+import { randomBytes } from 'node:crypto';
+import { io, type Socket } from 'socket.io-client';
+import { createLogger, loadConfig, type Config } from '@brokerbot/shared';
+import { mintClientToken } from '@brokerbot/channels';
+import { startSystem, type System } from '../../scripts/system';
+
+/**
+ * Starts the real system (real Redis, real MongoDB-protocol database) in this test process,
+ * isolated from other test files by its own database name and queue prefix.
+ */
+export interface TestSystem extends System {
+  url: string;
+  config: Config;
+}
+
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  const base = process.env.MONGODB_URI;
+  if (!base) throw new Error('MONGODB_URI is not set: run the tests with `npm test`, which starts FerretDB');
+  const id = randomBytes(4).toString('hex');
+  const uri = new URL(base);
+  uri.pathname = `/bbtest_${id}`;
+  return loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    MONGODB_URI: uri.toString(),
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `bbtest-${id}`,
+    APP_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    ADVISOR_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    DEMO_MODE: '1',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ...overrides,
+  });
+}
+
+export async function startTestSystem(overrides: Record<string, string> = {}, config = testConfig(overrides)): Promise<TestSystem> {
+  const system = await startSystem({ ...config, ...(overrides.ROLES ? {} : {}) }, { logger: createLogger(config.LOG_LEVEL), seed: true });
+  return {
+    ...system,
+    url: system.url ?? '',
+    config,
+    async stop() {
+      await system.stop();
+    },
+  };
+}
+
+/** Removes everything a test system left in Redis and drops its database. */
+export async function cleanUp(config: Config): Promise<void> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(config.REDIS_URL);
+  for (const pattern of [`${config.QUEUE_PREFIX}:*`, `${config.QUEUE_PREFIX}-sio*`]) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await redis.del(...keys);
+    } while (cursor !== '0');
+  }
+  await redis.quit();
+  const mongoose = (await import('mongoose')).default;
+  const conn = await mongoose.createConnection(config.MONGODB_URI).asPromise();
+  await conn.dropDatabase();
+  await conn.close();
+}
+
+export function clientToken(config: Config, customerId: string, branchId: string): string {
+  return mintClientToken(config.APP_TOKEN_SECRET, { customerId, branchId });
+}
+
+export function connect(url: string, namespace: '/client' | '/advisor', auth: Record<string, unknown>): Promise<Socket> {
+  const socket = io(`${url}${namespace}`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', (err) => reject(err));
+  });
+}
+
+export async function loginAdvisor(url: string, username: string, password = 'demo1234'): Promise<{ token: string; advisor: { id: string; name: string } }> {
+  const res = await fetch(`${url}/api/advisor/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
+  if (!res.ok) throw new Error(`login ${username} failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { token: string; advisor: { id: string; name: string } };
+}
+
+export function emitAck<T = Record<string, unknown>>(socket: Socket, event: string, payload?: unknown, timeoutMs = 10_000): Promise<T> {
+  return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
+}
+
+/** Resolves with the next `event` whose payload satisfies `match`. */
+export function nextEvent<T = any>(socket: Socket, event: string, match: (payload: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+  const promise = new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.off(event, handler);
+      reject(new Error(`timed out waiting for "${event}"`));
+    }, timeoutMs);
+    timer.unref();
+    const handler = (payload: T) => {
+      if (!match(payload)) return;
+      clearTimeout(timer);
+      socket.off(event, handler);
+      resolve(payload);
+    };
+    socket.on(event, handler);
+  });
+  // A test that fails before awaiting this must not also crash the run with an unhandled rejection.
+  promise.catch(() => undefined);
+  return promise;
+}
