@@ -45,9 +45,13 @@ export async function requeueStaleInbound(services: Pick<Services, 'db' | 'queue
 }
 
 export function startInboundRecovery(services: Pick<Services, 'db' | 'queues' | 'logger'>) {
+  // At start-up nothing of ours is in flight, and the job id makes a re-add of a message that
+  // another process is handling a no-op: so the first sweep takes every unhandled message.
+  let olderThanMs = 0;
   const sweep = async () => {
     try {
-      const n = await requeueStaleInbound(services);
+      const n = await requeueStaleInbound(services, olderThanMs);
+      olderThanMs = STALE_AFTER_MS;
       if (n) services.logger.warn({ requeued: n }, 'requeued inbound messages that had lost their job');
     } catch (err) {
       services.logger.error({ err }, 'inbound recovery sweep failed');

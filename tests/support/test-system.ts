@@ -13,13 +13,14 @@ export interface TestSystem extends System {
   config: Config;
 }
 
-export function testConfig(overrides: Record<string, string> = {}): Config {
+/** Environment for one isolated test system: its own database name and queue prefix. */
+export function testEnv(overrides: Record<string, string> = {}): Record<string, string> {
   const base = process.env.MONGODB_URI;
   if (!base) throw new Error('MONGODB_URI is not set: run the tests with `npm test`, which starts FerretDB');
   const id = randomBytes(4).toString('hex');
   const uri = new URL(base);
   uri.pathname = `/bbtest_${id}`;
-  return loadConfig({
+  return {
     NODE_ENV: 'test',
     PORT: '0',
     MONGODB_URI: uri.toString(),
@@ -30,19 +31,13 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DEMO_MODE: '1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ...overrides,
-  });
+  };
 }
 
-export async function startTestSystem(overrides: Record<string, string> = {}, config = testConfig(overrides)): Promise<TestSystem> {
-  const system = await startSystem({ ...config, ...(overrides.ROLES ? {} : {}) }, { logger: createLogger(config.LOG_LEVEL), seed: true });
-  return {
-    ...system,
-    url: system.url ?? '',
-    config,
-    async stop() {
-      await system.stop();
-    },
-  };
+export async function startTestSystem(env: Record<string, string> = testEnv()): Promise<TestSystem> {
+  const config = loadConfig(env);
+  const system = await startSystem(config, { logger: createLogger(config.LOG_LEVEL), seed: true });
+  return { ...system, url: system.url ?? '', config };
 }
 
 /** Removes everything a test system left in Redis and drops its database. */
