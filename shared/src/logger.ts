@@ -1,4 +1,4 @@
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { maskPII } from './pii';
 
 export type { Logger };
@@ -18,8 +18,9 @@ function redact(value: unknown, depth = 0): unknown {
  * A pino logger that never writes an ID-card, phone or bank-card number: pino's own
  * `redact` works on known paths, but client text can carry personal data anywhere.
  */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'brokerbot'): Logger {
-  return pino({
+export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'brokerbot', destination?: DestinationStream): Logger {
+  return pino(
+    {
     name,
     level,
     hooks: {
@@ -27,5 +28,7 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', na
         method.apply(this, args.map((a) => redact(a)) as Parameters<typeof method>);
       },
     },
-  });
+    },
+    destination,
+  );
 }
