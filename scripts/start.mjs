@@ -41,9 +41,10 @@ async function main() {
     env.ADVISOR_TOKEN_SECRET ??= secrets.ADVISOR_TOKEN_SECRET;
   }
   const app = spawn(process.execPath, ['--import', 'tsx', path.join('scripts', 'main.ts')], { cwd: ROOT, env, stdio: 'inherit' });
-  // Ctrl-C reaches the app through the terminal's process group; we wait for it, then stop services.
+  // Ctrl-C reaches the app through the terminal's process group too; it ignores a second signal.
+  // We wait for it to stop, then stop the services we started.
   const forward = (sig) => () => app.kill(sig);
-  process.on('SIGINT', () => undefined);
+  process.on('SIGINT', forward('SIGINT'));
   process.on('SIGTERM', forward('SIGTERM'));
   const code = await new Promise((resolve) => app.once('exit', (c, s) => resolve(c ?? (s ? 0 : 1))));
   await stopAll();

@@ -37,6 +37,13 @@ export function createGateway(services: Services): Gateway {
     connectionStateRecovery: undefined,
   });
 
+  app.get('/', (_req, res) => {
+    res.type('html').send(
+      '<!doctype html><meta charset="utf-8"><title>BrokerBot</title><h1>BrokerBot 智能客服</h1>' +
+        '<ul><li><a href="/app/">交易App客服（客户端）</a></li><li><a href="/console/">坐席工作台（顾问/督导）</a></li>' +
+        '<li><a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></li></ul>',
+    );
+  });
   app.use(healthRoutes(services));
   if (services.config.DEMO_MODE) app.use(demoRoutes(services));
   app.use('/app', express.static(path.join(PUBLIC_DIR, 'app')));
