@@ -20,7 +20,7 @@ import {
 import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
 
 
-type Deps = Pick<Services, 'db' | 'queues' | 'emitter' | 'config'>;
+type Deps = Pick<Services, 'db' | 'seq' | 'queues' | 'emitter' | 'config'>;
 
 export interface ChatView {
   conversationId: string;
@@ -42,7 +42,7 @@ async function sendToClient(
   text: string,
   id?: string,
 ) {
-  const { message } = await recordOutbound(deps.db, {
+  const { message } = await recordOutbound(deps, {
     id,
     conversationId: conversation._id.toString(),
     channel: conversation.channel,
@@ -62,14 +62,27 @@ async function sendToClient(
   return message;
 }
 
+/** The advisor each handoff is offered to right now (its latest offer, while it lasts). */
+async function currentOffers(deps: Deps, handoffIds: string[]): Promise<Map<string, string>> {
+  if (handoffIds.length === 0) return new Map();
+  const since = new Date(Date.now() - deps.config.OFFER_TIMEOUT_S * 1000);
+  const offers = await deps.db.HandoffOffer.find({ handoffId: { $in: handoffIds }, at: { $gte: since } })
+    .sort({ attempt: 1 })
+    .lean();
+  return new Map(offers.map((o) => [o.handoffId, o.advisorId]));
+}
+
 /** The waiting list: chats queued for a person, most urgent first, limited to visible branches. */
 export async function listWaiting(deps: Deps, advisor: AdvisorClaims): Promise<HandoffView[]> {
-  const handoffs = (await deps.db.Handoff.find({ status: { $in: ['queued', 'offered'] }, ...visibleBranchFilter(advisor) })
+  const handoffs = (await deps.db.Handoff.find({ status: 'queued', ...visibleBranchFilter(advisor) })
     .sort({ priority: 1, createdAt: 1 })
     .limit(200)
     .lean()) as HandoffDoc[];
-  const customers = await customersById(deps, handoffs.map((h) => h.customerId));
-  return handoffs.map((h) => toHandoffView(h, customers.get(h.customerId ?? '') ?? null));
+  const [customers, offers] = await Promise.all([
+    customersById(deps, handoffs.map((h) => h.customerId)),
+    currentOffers(deps, handoffs.map((h) => h._id.toString())),
+  ]);
+  return handoffs.map((h) => toHandoffView(h, customers.get(h.customerId ?? '') ?? null, offers.get(h._id.toString()) ?? null));
 }
 
 /** The chats an advisor owns now (for a console that reconnects). */
@@ -92,8 +105,9 @@ async function activeChatCount(deps: Deps, advisorId: string): Promise<number> {
 }
 
 /**
- * An advisor takes a waiting chat. The handoff's status is the lock: one atomic update from
- * queued/offered to accepted, so a chat is never owned twice.
+ * An advisor takes a waiting chat. The conversation's queued → human transition is the lock
+ * (one winner, see `transition`), so a chat is never owned twice; the winner alone then
+ * marks the handoff accepted.
  */
 export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffId: string): Promise<ChatView> {
   if (advisor.role !== 'advisor') throw new UserError('not_an_advisor', '督导账号不能接入会话');
@@ -102,11 +116,7 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   if ((await activeChatCount(deps, advisor.sub)) >= max) {
     throw new UserError('at_capacity', `您已同时接待 ${max} 位客户，请先结束一个会话`);
   }
-  const handoff = (await deps.db.Handoff.findOneAndUpdate(
-    { _id: handoffId, status: { $in: ['queued', 'offered'] }, ...visibleBranchFilter(advisor) },
-    { $set: { status: 'accepted', advisorId: advisor.sub, acceptedAt: new Date() } },
-    { new: true, lean: true },
-  )) as HandoffDoc | null;
+  const handoff = (await deps.db.Handoff.findOne({ _id: handoffId, status: 'queued', ...visibleBranchFilter(advisor) }).lean()) as HandoffDoc | null;
   if (!handoff) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
   const conversation = await transition(deps.db, {
     conversationId: handoff.conversationId,
@@ -117,10 +127,8 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
     set: { advisorId: advisor.sub },
     where: { handoffId },
   });
-  if (!conversation) {
-    await deps.db.Handoff.updateOne({ _id: handoffId }, { $set: { status: 'cancelled' } });
-    throw new UserError('not_available', '该会话已结束');
-  }
+  if (!conversation) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
+  await deps.db.Handoff.updateOne({ _id: handoffId }, { $set: { status: 'accepted', advisorId: advisor.sub, acceptedAt: new Date() } });
   const removed = { handoffId, by: advisor.sub };
   const advisors = deps.emitter.of(NAMESPACES.advisor);
   if (handoff.branchId) advisors.to(rooms.branch(handoff.branchId)).emit(ADVISOR_EVENTS.queueRemoved, removed);

@@ -5,7 +5,10 @@ import {
   QUEUE_NAMES,
   createRedis,
   handoffJobSchema,
+  isDuplicateKey,
+  repairTransitions,
   rooms,
+  type ConversationDoc,
   type HandoffDoc,
   type HandoffJob,
   type RoleHandle,
@@ -53,7 +56,7 @@ export async function pickAdvisor(deps: Deps, branchId: string | null, exclude: 
 export async function routeHandoff(deps: Deps, job: Job<HandoffJob>, token?: string): Promise<'offered' | 'done' | 'waiting'> {
   const data = handoffJobSchema.parse(job.data);
   const handoff = (await deps.db.Handoff.findById(data.handoffId).lean()) as HandoffDoc | null;
-  if (!handoff || !['queued', 'offered'].includes(handoff.status)) return 'done';
+  if (!handoff || handoff.status !== 'queued') return 'done';
 
   const advisorId = await pickAdvisor(deps, handoff.branchId ?? null, data.excludeAdvisorIds);
   if (!advisorId) {
@@ -63,24 +66,26 @@ export async function routeHandoff(deps: Deps, job: Job<HandoffJob>, token?: str
     }
     return 'waiting';
   }
-  const offered = (await deps.db.Handoff.findOneAndUpdate(
-    { _id: data.handoffId, status: { $in: ['queued', 'offered'] } },
-    { $set: { status: 'offered', offeredTo: advisorId, offeredAt: new Date() } },
-    { new: true, lean: true },
-  )) as HandoffDoc | null;
-  if (!offered) return 'done';
-
+  // One offer per attempt: a re-run of this job (after a crash) re-sends the same offer.
+  let offeredTo = advisorId;
+  try {
+    await deps.db.HandoffOffer.create({ handoffId: data.handoffId, attempt: data.attempt, advisorId, at: new Date() });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    offeredTo = (await deps.db.HandoffOffer.findOne({ handoffId: data.handoffId, attempt: data.attempt }).lean())?.advisorId ?? advisorId;
+  }
+  const offered = handoff;
   const customer = offered.customerId ? await deps.db.Customer.findById(offered.customerId).lean() : null;
-  const view = toHandoffView(offered, customer);
+  const view = toHandoffView(offered, customer, offeredTo);
   const advisors = deps.emitter.of(NAMESPACES.advisor);
-  advisors.to(rooms.advisor(advisorId)).emit(ADVISOR_EVENTS.offer, view);
+  advisors.to(rooms.advisor(offeredTo)).emit(ADVISOR_EVENTS.offer, view);
   if (offered.branchId) advisors.to(rooms.branch(offered.branchId)).emit(ADVISOR_EVENTS.queueAdded, view);
   advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueAdded, view);
   if (data.attempt === 0) deps.metrics.offerLatency.observe((Date.now() - data.queuedAt) / 1000);
 
   await deps.queues.handoff.add(
     'sla',
-    { ...data, attempt: data.attempt + 1, excludeAdvisorIds: [...data.excludeAdvisorIds, advisorId] },
+    { ...data, attempt: data.attempt + 1, excludeAdvisorIds: [...data.excludeAdvisorIds, offeredTo] },
     { jobId: `${data.handoffId}.retry.${data.attempt + 1}`, delay: deps.config.OFFER_TIMEOUT_S * 1000, priority: offered.priority },
   );
   return 'offered';
@@ -102,13 +107,22 @@ export async function promoteWaitingHandoffs(deps: Pick<Services, 'queues'>, bra
 /**
  * Nothing lost: every stored handoff still waiting gets its routing job back (the job id
  * makes this a no-op when the job exists). Covers a crash between storing the handoff and
- * queueing it, and a Redis that lost its data.
+ * queueing it, and a Redis that lost its data. A handoff whose conversation never queued
+ * (the escalating process died between the two steps) is cancelled instead.
  */
 export async function recoverHandoffs(deps: Pick<Services, 'db' | 'queues'>): Promise<number> {
+  await repairTransitions(deps.db);
   const waiting = (await deps.db.Handoff.find({ status: 'queued' }).limit(1000).lean()) as HandoffDoc[];
   let added = 0;
   for (const h of waiting) {
     const jobId = h._id.toString();
+    const conversation = (await deps.db.Conversation.findById(h.conversationId).lean()) as ConversationDoc | null;
+    if (!conversation || conversation.handoffId !== jobId) {
+      if (Date.now() - new Date(h.createdAt).getTime() > 60_000) {
+        await deps.db.Handoff.updateOne({ _id: jobId }, { $set: { status: 'cancelled' } });
+      }
+      continue;
+    }
     const existing = await deps.queues.handoff.getJob(jobId);
     if (existing && !(await existing.isCompleted()) && !(await existing.isFailed())) continue;
     if (existing) await existing.remove();

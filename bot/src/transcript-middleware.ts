@@ -9,7 +9,7 @@ import { TURN, type TurnDecision } from './turn-state';
  * turn that runs again after a crash re-sends nothing.
  */
 export class TranscriptMiddleware implements Middleware {
-  constructor(private readonly services: Pick<Services, 'db'>) {}
+  constructor(private readonly services: Pick<Services, 'db' | 'seq'>) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const job = context.turnState.get(TURN.job) as InboundJob;
@@ -17,7 +17,7 @@ export class TranscriptMiddleware implements Middleware {
     context.onSendActivities(async (_ctx, activities, sendNext) => {
       for (const activity of activities) {
         if (activity.type !== ActivityTypes.Message || !activity.text) continue;
-        const { message } = await recordOutbound(this.services.db, {
+        const { message } = await recordOutbound(this.services, {
           id: `r${job.messageId}_${replyIndex++}`,
           conversationId: job.conversationId,
           channel: job.channel,

@@ -28,7 +28,7 @@ export interface IngestResult {
  * the same key. Only after both does the channel acknowledge the client. If queueing fails
  * the message is still stored as "received" and the bot's recovery sweep queues it later.
  */
-export async function ingest(services: Pick<Services, 'db' | 'queues' | 'metrics'>, msg: IncomingMessage): Promise<IngestResult> {
+export async function ingest(services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics'>, msg: IncomingMessage): Promise<IngestResult> {
   const conversation = await ensureConversation(services.db, {
     channel: msg.channel,
     externalUserId: msg.externalUserId,
@@ -36,7 +36,7 @@ export async function ingest(services: Pick<Services, 'db' | 'queues' | 'metrics
     branchId: msg.branchId,
   });
   const conversationId = conversation._id.toString();
-  const { message, duplicate } = await recordInbound(services.db, {
+  const { message, duplicate } = await recordInbound(services, {
     conversationId,
     channel: msg.channel,
     channelMessageId: msg.channelMessageId,

@@ -9,35 +9,25 @@ export interface ConversationRef {
   branchId: string | null;
 }
 
-/** Finds or creates the client's conversation on a channel (one per client and channel; idempotent). */
-export async function ensureConversation(db: Db, ref: ConversationRef): Promise<ConversationDoc> {
-  const filter = { channel: ref.channel, externalUserId: ref.externalUserId };
-  try {
-    const doc = await db.Conversation.findOneAndUpdate(
-      filter,
-      { $setOnInsert: { ...ref, state: 'bot', lastSeq: 0, transitions: [] } },
-      { upsert: true, new: true, lean: true },
-    );
-    return doc as ConversationDoc;
-  } catch (err) {
-    // Two first messages at once: both upsert, one wins the unique index, the other reads it.
-    if ((err as { code?: number }).code === 11000) {
-      return (await db.Conversation.findOne(filter).lean()) as ConversationDoc;
-    }
-    throw err;
-  }
+export function isDuplicateKey(err: unknown): boolean {
+  return (err as { code?: number }).code === 11000;
 }
 
-/** Hands out the next message sequence number of a conversation (atomic $inc). */
-export async function nextSeq(db: Db, conversationId: string): Promise<number> {
-  const doc = await db.Conversation.findByIdAndUpdate(
-    conversationId,
-    { $inc: { lastSeq: 1 } },
-    // No projection: FerretDB v1's findAndModify does not implement `fields`.
-    { new: true, lean: true },
-  );
-  if (!doc) throw new Error(`conversation ${conversationId} not found`);
-  return doc.lastSeq;
+/**
+ * Finds or creates the client's conversation on a channel (one per client and channel).
+ * Find, then insert under the unique index: no upsert, because an upsert is a write to a
+ * document that a concurrent transition may be writing too.
+ */
+export async function ensureConversation(db: Db, ref: ConversationRef): Promise<ConversationDoc> {
+  const filter = { channel: ref.channel, externalUserId: ref.externalUserId };
+  const found = (await db.Conversation.findOne(filter).lean()) as ConversationDoc | null;
+  if (found) return found;
+  try {
+    return (await db.Conversation.create({ ...ref, state: 'bot', version: 0 })).toObject() as ConversationDoc;
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    return (await db.Conversation.findOne(filter).lean()) as ConversationDoc;
+  }
 }
 
 export interface TransitionRequest {
@@ -46,33 +36,70 @@ export interface TransitionRequest {
   to: ConversationState;
   by: string;
   reason: string;
-  /** Extra fields set in the same atomic update (advisorId, handoffId …). */
+  /** Fields set on the conversation with the transition (advisorId, handoffId …). */
   set?: Record<string, unknown>;
-  /** Extra preconditions on the document (e.g. the advisor who owns it). */
+  /** Further preconditions on the conversation (e.g. the advisor who owns it). */
   where?: Record<string, unknown>;
 }
 
 /**
- * Moves a conversation between states in one atomic update whose filter is the expected
- * current state, and records who/why/when. Returns null when the conversation was not in
- * the expected state (someone else got there first): the caller decides what that means.
+ * Moves a conversation between states exactly once. The transition is won by inserting
+ * (conversationId, version + 1) into the transition log, whose unique index admits one
+ * winner; only the winner then writes the conversation document, so it has one writer at a
+ * time. Returns the updated conversation, or null when the conversation is not in an
+ * expected state or someone else moved it first: the caller decides what that means.
  */
 export async function transition(db: Db, req: TransitionRequest): Promise<ConversationDoc | null> {
   const from = Array.isArray(req.from) ? req.from : [req.from];
   for (const f of from) {
     if (!canTransition(f, req.to)) throw new Error(`illegal conversation transition ${f} → ${req.to}`);
   }
-  // One update per possible source state, so that the stored transition names the real one.
-  for (const f of from) {
-    const doc = await db.Conversation.findOneAndUpdate(
-      { _id: req.conversationId, state: f, ...req.where },
-      {
-        $set: { state: req.to, ...req.set },
-        $push: { transitions: { from: f, to: req.to, by: req.by, reason: req.reason, at: new Date() } },
-      },
-      { new: true, lean: true },
-    );
-    if (doc) return doc as ConversationDoc;
+  const current = (await db.Conversation.findById(req.conversationId).lean()) as ConversationDoc | null;
+  if (!current || !from.includes(current.state)) return null;
+  for (const [key, value] of Object.entries(req.where ?? {})) {
+    if ((current as Record<string, unknown>)[key] !== value) return null;
   }
-  return null;
+  const version = (current.version ?? 0) + 1;
+  const set = req.set ?? {};
+  try {
+    await db.Transition.create({
+      conversationId: req.conversationId,
+      version,
+      from: current.state,
+      to: req.to,
+      by: req.by,
+      reason: req.reason,
+      set,
+      at: new Date(),
+    });
+  } catch (err) {
+    if (isDuplicateKey(err)) return null;
+    throw err;
+  }
+  await db.Conversation.updateOne({ _id: req.conversationId }, { $set: { state: req.to, version, ...set } });
+  return { ...current, ...set, state: req.to, version } as ConversationDoc;
+}
+
+/**
+ * Crash repair: a process that died between winning a transition and writing the
+ * conversation leaves the document one version behind its log, and no later transition
+ * can be won. Applies such log entries once they are older than `graceMs`.
+ */
+export async function repairTransitions(db: Db, graceMs = 10_000, windowMs = 24 * 3600_000): Promise<number> {
+  const now = Date.now();
+  const recent = await db.Transition.find({ at: { $gte: new Date(now - windowMs), $lt: new Date(now - graceMs) } })
+    .sort({ at: -1 })
+    .limit(2000)
+    .lean();
+  const latest = new Map<string, (typeof recent)[number]>();
+  for (const t of recent) if (!latest.has(t.conversationId) || latest.get(t.conversationId)!.version < t.version) latest.set(t.conversationId, t);
+  let repaired = 0;
+  for (const t of latest.values()) {
+    const c = await db.Conversation.findById(t.conversationId, { version: 1 }).lean();
+    if (c && (c.version ?? 0) === t.version - 1) {
+      await db.Conversation.updateOne({ _id: t.conversationId }, { $set: { state: t.to, version: t.version, ...(t.set ?? {}) } });
+      repaired += 1;
+    }
+  }
+  return repaired;
 }

@@ -15,16 +15,20 @@ export interface HandoffView {
   customer: { id: string; name: string; tier: string; phone: string | null } | null;
 }
 
-export function toHandoffView(h: HandoffDoc, customer: CustomerDoc | null): HandoffView {
+/**
+ * `status` is the handoff's, except that a queued handoff with a live offer shows as
+ * "offered" (offers are stored separately, see HandoffOffer).
+ */
+export function toHandoffView(h: HandoffDoc, customer: CustomerDoc | null, offeredTo: string | null = null): HandoffView {
   return {
     handoffId: h._id.toString(),
     conversationId: h.conversationId,
-    status: h.status,
+    status: h.status === 'queued' && offeredTo ? 'offered' : h.status,
     priority: h.priority,
     reasons: h.reasons,
     summary: h.summary,
     branchId: h.branchId ?? null,
-    offeredTo: h.offeredTo ?? null,
+    offeredTo,
     createdAt: new Date(h.createdAt).toISOString(),
     customer: customer
       ? { id: customer._id, name: customer.name, tier: customer.tier, phone: customer.phone ? maskPhone(customer.phone) : null }

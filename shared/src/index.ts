@@ -17,3 +17,4 @@ export * from './metrics';
 export * from './services';
 export * from './handoff-view';
 export * from './demo-seed';
+export * from './sequence';

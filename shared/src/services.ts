@@ -5,6 +5,7 @@ import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import type { Db } from './models/db';
 import type { Queues } from './queues';
+import type { SequenceAllocator } from './sequence';
 
 /** What every role is given at start: connections are made once per process and shared. */
 export interface Services {
@@ -13,6 +14,8 @@ export interface Services {
   /** Connection for queues and workers' commands. */
   redis: Redis;
   queues: Queues;
+  /** Per-conversation message sequence numbers. */
+  seq: SequenceAllocator;
   emitter: Emitter;
   metrics: Metrics;
   logger: Logger;

@@ -1,6 +1,7 @@
 import type { Db } from './models/db';
 import type { MessageDoc } from './models/schemas';
-import { nextSeq } from './conversations';
+import { isDuplicateKey } from './conversations';
+import type { SequenceAllocator } from './sequence';
 import type { Channel } from './states';
 import { newOutboundId } from './ids';
 
@@ -17,35 +18,47 @@ export interface RecordResult {
   duplicate: boolean;
 }
 
-function isDuplicateKey(err: unknown): boolean {
-  return (err as { code?: number }).code === 11000;
+export interface TranscriptDeps {
+  db: Db;
+  seq: SequenceAllocator;
 }
 
+type NewMessage = Omit<MessageDoc, '_id' | 'seq' | 'createdAt' | 'updatedAt' | 'meta' | 'error'> & { meta?: unknown };
+
 /**
- * Stores a client's message exactly once: the unique index on (channel, channelMessageId)
- * turns a redelivery into a read of the stored copy. A sequence number lost to such a
- * race leaves a gap, never a reordering.
+ * Inserts a message exactly once. The unique index on (channel, channelMessageId) turns a
+ * redelivery into a read of the stored copy; a sequence number handed out twice (see
+ * SequenceAllocator) hits the unique (conversationId, seq) index and we take the next.
  */
-export async function recordInbound(db: Db, msg: InboundMessage): Promise<RecordResult> {
-  const key = { channel: msg.channel, channelMessageId: msg.channelMessageId };
-  const existing = await db.Message.findOne(key).lean();
-  if (existing) return { message: existing as MessageDoc, duplicate: true };
-  const seq = await nextSeq(db, msg.conversationId);
-  try {
-    const created = await db.Message.create({
-      ...key,
-      conversationId: msg.conversationId,
-      seq,
-      direction: 'in',
-      author: { kind: 'client', id: msg.externalUserId },
-      text: msg.text,
-      status: 'received',
-    });
-    return { message: created.toObject() as MessageDoc, duplicate: false };
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    return { message: (await db.Message.findOne(key).lean()) as MessageDoc, duplicate: true };
+async function insertOnce(deps: TranscriptDeps, doc: NewMessage): Promise<RecordResult> {
+  const key = { channel: doc.channel, channelMessageId: doc.channelMessageId };
+  const existing = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
+  if (existing) return { message: existing, duplicate: true };
+  for (let attempt = 0; ; attempt++) {
+    const seq = await deps.seq.next(doc.conversationId);
+    try {
+      const created = await deps.db.Message.create({ ...doc, seq });
+      return { message: created.toObject() as MessageDoc, duplicate: false };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const stored = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
+      if (stored) return { message: stored, duplicate: true };
+      if (attempt >= 5) throw err;
+    }
   }
+}
+
+/** Stores a client's message exactly once (status "received"). */
+export function recordInbound(deps: TranscriptDeps, msg: InboundMessage): Promise<RecordResult> {
+  return insertOnce(deps, {
+    conversationId: msg.conversationId,
+    channel: msg.channel,
+    channelMessageId: msg.channelMessageId,
+    direction: 'in',
+    author: { kind: 'client', id: msg.externalUserId, name: null },
+    text: msg.text,
+    status: 'received',
+  });
 }
 
 export interface OutboundMessage {
@@ -59,30 +72,17 @@ export interface OutboundMessage {
 }
 
 /** Stores a message we are about to send (status "queued"); idempotent on its id. */
-export async function recordOutbound(db: Db, msg: OutboundMessage): Promise<RecordResult> {
-  const channelMessageId = msg.id ?? newOutboundId();
-  const key = { channel: msg.channel, channelMessageId };
-  if (msg.id) {
-    const existing = await db.Message.findOne(key).lean();
-    if (existing) return { message: existing as MessageDoc, duplicate: true };
-  }
-  const seq = await nextSeq(db, msg.conversationId);
-  try {
-    const created = await db.Message.create({
-      ...key,
-      conversationId: msg.conversationId,
-      seq,
-      direction: 'out',
-      author: { kind: msg.author.kind, id: msg.author.id ?? null, name: msg.author.name ?? null },
-      text: msg.text,
-      status: 'queued',
-      meta: msg.meta ?? null,
-    });
-    return { message: created.toObject() as MessageDoc, duplicate: false };
-  } catch (err) {
-    if (!isDuplicateKey(err)) throw err;
-    return { message: (await db.Message.findOne(key).lean()) as MessageDoc, duplicate: true };
-  }
+export function recordOutbound(deps: TranscriptDeps, msg: OutboundMessage): Promise<RecordResult> {
+  return insertOnce(deps, {
+    conversationId: msg.conversationId,
+    channel: msg.channel,
+    channelMessageId: msg.id ?? newOutboundId(),
+    direction: 'out',
+    author: { kind: msg.author.kind, id: msg.author.id ?? null, name: msg.author.name ?? null },
+    text: msg.text,
+    status: 'queued',
+    meta: msg.meta ?? null,
+  });
 }
 
 /** The messages of a conversation after a sequence number, oldest first (history replay, advisor context). */

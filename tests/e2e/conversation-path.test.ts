@@ -88,7 +88,7 @@ describe('trading app → bot → escalation → advisor → reply', () => {
       ['bot', '新股申购在A'],
     ]);
     expect(new Set(stored.map((m) => m.seq)).size).toBe(stored.length);
-    const conversation = await sys.services.db.Conversation.findById(conversationId).lean();
-    expect(conversation?.transitions.map((t) => `${t.from}>${t.to}`)).toEqual(['bot>queued', 'queued>human', 'human>bot']);
+    const transitions = await sys.services.db.Transition.find({ conversationId }).sort({ version: 1 }).lean();
+    expect(transitions.map((t) => `${t.from}>${t.to} by ${t.by.split(':')[0]}`)).toEqual(['bot>queued by bot', 'queued>human by advisor', 'human>bot by advisor']);
   });
 });

@@ -29,6 +29,8 @@ describe('crash and restart', () => {
     }
   });
 
+  jest.setTimeout(120_000);
+
   it('offers a queued handoff after the router is killed and restarted, losing and duplicating nothing', async () => {
     const env = testEnv({ ROLES: 'gateway,bot,outbound' });
     sys = await startTestSystem(env);

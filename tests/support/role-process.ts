@@ -20,7 +20,7 @@ export async function startRoleProcess(env: Record<string, string>, roles: strin
   });
   let output = '';
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`roles ${roles} did not start:\n${output}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`roles ${roles} did not start:\n${output}`)), 60_000);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('"msg":"started"')) {

@@ -63,10 +63,18 @@ export function clientToken(config: Config, customerId: string, branchId: string
   return mintClientToken(config.APP_TOKEN_SECRET, { customerId, branchId });
 }
 
+/** The once-per-connection greeting (`history` for clients, `ready` for advisors), kept for nextEvent. */
+const greetings = new WeakMap<Socket, { event: string; payload: unknown }>();
+
+/** Connects and resolves once the server has greeted the socket, so no early event is missed. */
 export function connect(url: string, namespace: '/client' | '/advisor', auth: Record<string, unknown>): Promise<Socket> {
   const socket = io(`${url}${namespace}`, { auth, transports: ['websocket'], reconnection: false, forceNew: true });
+  const greeting = namespace === '/client' ? 'history' : 'ready';
   return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
+    socket.once(greeting, (payload: unknown) => {
+      greetings.set(socket, { event: greeting, payload });
+      resolve(socket);
+    });
     socket.once('connect_error', (err) => reject(err));
   });
 }
@@ -87,6 +95,11 @@ export function emitAck<T = Record<string, unknown>>(socket: Socket, event: stri
 
 /** Resolves with the next `event` whose payload satisfies `match`. */
 export function nextEvent<T = any>(socket: Socket, event: string, match: (payload: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+  const greeting = greetings.get(socket);
+  if (greeting?.event === event && match(greeting.payload as T)) {
+    greetings.delete(socket);
+    return Promise.resolve(greeting.payload as T);
+  }
   const promise = new Promise<T>((resolve, reject) => {
     const timer = setTimeout(() => {
       socket.off(event, handler);

@@ -4,8 +4,10 @@ import {
   branchSchema,
   conversationSchema,
   customerSchema,
+  handoffOfferSchema,
   handoffSchema,
   messageSchema,
+  transitionSchema,
 } from './schemas';
 
 /** One database connection and its models; a process may hold several (tests do). */
@@ -17,6 +19,8 @@ export interface Db {
   Conversation: ReturnType<typeof models>['Conversation'];
   Message: ReturnType<typeof models>['Message'];
   Handoff: ReturnType<typeof models>['Handoff'];
+  HandoffOffer: ReturnType<typeof models>['HandoffOffer'];
+  Transition: ReturnType<typeof models>['Transition'];
   close(): Promise<void>;
 }
 
@@ -28,6 +32,8 @@ function models(c: Connection) {
     Conversation: c.model('Conversation', conversationSchema),
     Message: c.model('Message', messageSchema),
     Handoff: c.model('Handoff', handoffSchema),
+    HandoffOffer: c.model('HandoffOffer', handoffOfferSchema),
+    Transition: c.model('ConversationTransition', transitionSchema),
   };
 }
 

@@ -2,9 +2,12 @@ import { Schema, type InferSchemaType, Types } from 'mongoose';
 import { CHANNELS, CONVERSATION_STATES, CUSTOMER_TIERS } from '../states';
 
 /**
- * Mongoose schemas. Every write the system relies on is a single-document atomic update
- * guarded by a precondition (state, status), and every insert is idempotent through a
- * unique index: this works the same on MongoDB and on FerretDB (no transactions needed).
+ * Mongoose schemas. Every "exactly once" decision (a message stored, a state transition won,
+ * an offer made) is an INSERT under a unique index, and each document has a single writer
+ * per change. We do not rely on conditional updates being atomic: measured on FerretDB v1
+ * (SQLite), 100 concurrent `$inc`s left the counter at 17 and 18 of 20 concurrent
+ * `findOneAndUpdate({status: 'queued'})` claims all "won", while unique-index inserts always
+ * had exactly one winner. This design is correct on MongoDB and FerretDB alike.
  */
 export const branchSchema = new Schema(
   {
@@ -52,17 +55,6 @@ export const customerSchema = new Schema(
 );
 customerSchema.index({ 'identities.channel': 1, 'identities.externalId': 1 });
 
-const transitionSchema = new Schema(
-  {
-    from: { type: String, enum: CONVERSATION_STATES, required: true },
-    to: { type: String, enum: CONVERSATION_STATES, required: true },
-    by: { type: String, required: true }, // "bot", "router", "advisor:<id>", "system"
-    reason: { type: String, required: true },
-    at: { type: Date, required: true },
-  },
-  { _id: false },
-);
-
 export const conversationSchema = new Schema(
   {
     channel: { type: String, enum: CHANNELS, required: true },
@@ -72,14 +64,35 @@ export const conversationSchema = new Schema(
     state: { type: String, enum: CONVERSATION_STATES, default: 'bot' },
     advisorId: { type: String, default: null },
     handoffId: { type: String, default: null },
-    /** Last message sequence number handed out; $inc'ed atomically per message. */
-    lastSeq: { type: Number, default: 0 },
-    transitions: { type: [transitionSchema], default: [] },
+    /** Number of transitions applied; the next one is won by inserting version + 1. */
+    version: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
 conversationSchema.index({ channel: 1, externalUserId: 1 }, { unique: true });
 conversationSchema.index({ advisorId: 1, state: 1 });
+
+/**
+ * The conversation's state history, one document per transition. The unique index on
+ * (conversationId, version) is the lock: of two actors moving the same conversation, one
+ * insert succeeds and the other gets a duplicate-key error.
+ */
+export const transitionSchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    version: { type: Number, required: true },
+    from: { type: String, enum: CONVERSATION_STATES, required: true },
+    to: { type: String, enum: CONVERSATION_STATES, required: true },
+    by: { type: String, required: true }, // "bot", "router", "advisor:<id>", "system"
+    reason: { type: String, required: true },
+    /** Fields set on the conversation with this transition (advisorId, handoffId …). */
+    set: { type: Schema.Types.Mixed, default: {} },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+transitionSchema.index({ conversationId: 1, version: 1 }, { unique: true });
+transitionSchema.index({ at: 1 });
 
 const authorSchema = new Schema(
   {
@@ -110,10 +123,10 @@ export const messageSchema = new Schema(
   { timestamps: true },
 );
 messageSchema.index({ channel: 1, channelMessageId: 1 }, { unique: true });
-messageSchema.index({ conversationId: 1, seq: 1 });
+messageSchema.index({ conversationId: 1, seq: 1 }, { unique: true });
 messageSchema.index({ direction: 1, status: 1, createdAt: 1 });
 
-export const HANDOFF_STATUSES = ['queued', 'offered', 'accepted', 'closed', 'cancelled'] as const;
+export const HANDOFF_STATUSES = ['queued', 'accepted', 'closed', 'cancelled'] as const;
 
 export const handoffSchema = new Schema(
   {
@@ -124,8 +137,6 @@ export const handoffSchema = new Schema(
     priority: { type: Number, required: true },
     reasons: { type: [String], default: [] },
     summary: { type: String, default: '' },
-    offeredTo: { type: String, default: null },
-    offeredAt: { type: Date, default: null },
     advisorId: { type: String, default: null },
     acceptedAt: { type: Date, default: null },
     closedAt: { type: Date, default: null },
@@ -134,9 +145,23 @@ export const handoffSchema = new Schema(
 );
 handoffSchema.index({ branchId: 1, status: 1 });
 
+/** Each offer of a handoff to an advisor (insert-only: the router's audit trail and SLA). */
+export const handoffOfferSchema = new Schema(
+  {
+    handoffId: { type: String, required: true },
+    attempt: { type: Number, required: true },
+    advisorId: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+handoffOfferSchema.index({ handoffId: 1, attempt: 1 }, { unique: true });
+
 export type BranchDoc = InferSchemaType<typeof branchSchema>;
 export type AdvisorDoc = InferSchemaType<typeof advisorSchema> & { _id: Types.ObjectId };
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: Types.ObjectId };
+export type TransitionDoc = InferSchemaType<typeof transitionSchema>;
+export type HandoffOfferDoc = InferSchemaType<typeof handoffOfferSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: Types.ObjectId; createdAt: Date };
 export type HandoffDoc = InferSchemaType<typeof handoffSchema> & { _id: Types.ObjectId; createdAt: Date };

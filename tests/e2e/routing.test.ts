@@ -1,0 +1,90 @@
+import type { Socket } from 'socket.io-client';
+import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, startTestSystem, testEnv, type TestSystem } from '../support/test-system';
+
+/** How the router chooses an advisor: presence, branch, capacity, priority and the offer SLA. */
+describe('handoff routing', () => {
+  let sys: TestSystem;
+  const sockets: Socket[] = [];
+  beforeAll(async () => {
+    sys = await startTestSystem(testEnv({ OFFER_TIMEOUT_S: '1', MAX_CHATS_PER_ADVISOR: '1' }));
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await sys.stop();
+    await cleanUp(sys.config);
+  });
+
+  async function advisor(username: string) {
+    const { token, advisor } = await loginAdvisor(sys.url, username);
+    const s = await connect(sys.url, '/advisor', { token });
+    sockets.push(s);
+    await nextEvent(s, 'ready');
+    return { socket: s, id: advisor.id };
+  }
+  async function escalateAs(customerId: string, branchId: string, text = '转人工') {
+    const s = await connect(sys.url, '/client', { token: clientToken(sys.config, customerId, branchId) });
+    sockets.push(s);
+    await nextEvent(s, 'history');
+    await emitAck(s, 'message', { clientMessageId: `esc-${customerId}`, text });
+    return s;
+  }
+
+  it('re-offers an unanswered chat to the next advisor after OFFER_TIMEOUT_S, then caps each advisor at max chats', async () => {
+    const zhang = await advisor('zhang.min');
+    const chen = await advisor('chen.jie');
+    const offers: string[] = [];
+    zhang.socket.on('offer', () => offers.push('zhang'));
+    chen.socket.on('offer', () => offers.push('chen'));
+
+    const first = Promise.race([nextEvent<{ handoffId: string }>(zhang.socket, 'offer'), nextEvent<{ handoffId: string }>(chen.socket, 'offer')]);
+    await escalateAs('C2003', 'SZ01');
+    const { handoffId } = await first;
+    // Nobody accepts: after a second the offer moves to the other advisor.
+    await new Promise<void>((resolve, reject) => {
+      const started = Date.now();
+      const poll = setInterval(() => {
+        if (offers.length >= 2) {
+          clearInterval(poll);
+          resolve();
+        } else if (Date.now() - started > 8000) {
+          clearInterval(poll);
+          reject(new Error(`expected a second offer, saw ${offers.join(',')}`));
+        }
+      }, 50);
+    });
+    expect(offers[1]).not.toBe(offers[0]);
+
+    // The second advisor takes it; with MAX_CHATS_PER_ADVISOR=1 they cannot take another.
+    const taker = offers[1] === 'zhang' ? zhang : chen;
+    expect(await emitAck(taker.socket, 'chat:accept', { handoffId })).toMatchObject({ ok: true });
+    const nextOffer = nextEvent<{ handoffId: string; customer: { id: string } }>(offers[1] === 'zhang' ? chen.socket : zhang.socket, 'offer');
+    const added = nextEvent<{ handoffId: string }>(taker.socket, 'queue:added', (h) => h.handoffId !== handoffId);
+    await escalateAs('C2004', 'SZ01');
+    const second = await added;
+    expect(await emitAck(taker.socket, 'chat:accept', { handoffId: second.handoffId })).toMatchObject({ ok: false, error: 'at_capacity' });
+    // The router offers it only to the advisor with room.
+    expect((await nextOffer).customer.id).toBe('C2004');
+  });
+
+  it('lists distress and VIP chats before ordinary ones', async () => {
+    const sup = await advisor('zhao.lei');
+    await escalateAs('C1001', 'SH01', '人工客服');
+    await escalateAs('C1003', 'SH01', '人工客服'); // VIP
+    await escalateAs('C1004', 'SH01', '两融被强平了，血本无归');
+    const waitFor = async () => {
+      for (let i = 0; i < 100; i++) {
+        const list = await emitAck<{ items: { customer: { id: string }; priority: number; reasons: string[] }[] }>(sup.socket, 'queue:list');
+        const ids = list.items.map((i) => i.customer.id).filter((id) => ['C1001', 'C1003', 'C1004'].includes(id));
+        if (ids.length === 3) return list.items.filter((i) => ids.includes(i.customer.id));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error('handoffs did not appear');
+    };
+    const items = await waitFor();
+    expect(items.map((i) => i.customer.id)).toEqual(['C1004', 'C1003', 'C1001']);
+    expect(items[0]!.reasons.join(' ')).toContain('distress');
+    expect(items[1]!.reasons).toContain('tier:vip');
+    // Supervisors watch but never take chats.
+    expect(await emitAck(sup.socket, 'chat:accept', { handoffId: (await emitAck<{ items: { handoffId: string }[] }>(sup.socket, 'queue:list')).items[0]!.handoffId })).toMatchObject({ ok: false, error: 'not_an_advisor' });
+  });
+});

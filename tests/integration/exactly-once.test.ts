@@ -1,0 +1,82 @@
+import { Redis } from 'ioredis';
+import {
+  SequenceAllocator,
+  connectDb,
+  ensureConversation,
+  recordInbound,
+  transition,
+  type Db,
+} from '@brokerbot/shared';
+import { cleanUp, testEnv } from '../support/test-system';
+import { loadConfig } from '@brokerbot/shared';
+
+/**
+ * The primitives every "exactly once" guarantee rests on, hammered concurrently against the
+ * real database (FerretDB in CI, whose conditional updates are not atomic under concurrency).
+ */
+describe('exactly-once primitives under concurrency', () => {
+  const config = loadConfig(testEnv());
+  let db: Db;
+  let redis: Redis;
+  let seq: SequenceAllocator;
+  beforeAll(async () => {
+    db = await connectDb(config.MONGODB_URI);
+    redis = new Redis(config.REDIS_URL);
+    seq = new SequenceAllocator(redis, db, config.QUEUE_PREFIX);
+  });
+  afterAll(async () => {
+    await db.close();
+    await redis.quit();
+    await cleanUp(config);
+  });
+
+  it('lets exactly one of 20 concurrent actors win a transition, and records it once', async () => {
+    const c = await ensureConversation(db, { channel: 'app', externalUserId: 'race-1', customerId: null, branchId: 'SH01' });
+    const id = c._id.toString();
+    await transition(db, { conversationId: id, from: 'bot', to: 'queued', by: 'bot', reason: 'test', set: { handoffId: 'h1' } });
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        transition(db, { conversationId: id, from: 'queued', to: 'human', by: `advisor:${i}`, reason: 'accepted', set: { advisorId: `a${i}` }, where: { handoffId: 'h1' } }),
+      ),
+    );
+    const winners = results.filter(Boolean);
+    expect(winners).toHaveLength(1);
+    const stored = await db.Conversation.findById(id).lean();
+    expect(stored).toMatchObject({ state: 'human', advisorId: winners[0]!.advisorId, version: 2 });
+    expect(await db.Transition.countDocuments({ conversationId: id })).toBe(2);
+  });
+
+  it('hands out unique, gap-free sequence numbers to 50 concurrent messages, and restarts after Redis loses the counter', async () => {
+    const c = await ensureConversation(db, { channel: 'app', externalUserId: 'race-2', customerId: null, branchId: 'SH01' });
+    const conversationId = c._id.toString();
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        recordInbound({ db, seq }, { conversationId, channel: 'app', channelMessageId: `race-2.m${i}`, externalUserId: 'race-2', text: `消息${i}` }),
+      ),
+    );
+    expect(results.map((r) => r.message.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
+
+    await redis.del(`${config.QUEUE_PREFIX}:seq:${conversationId}`);
+    const next = await recordInbound({ db, seq }, { conversationId, channel: 'app', channelMessageId: 'race-2.after', externalUserId: 'race-2', text: '之后' });
+    expect(next.message.seq).toBe(51);
+  });
+
+  it('stores a message delivered 10 times at once exactly once', async () => {
+    const c = await ensureConversation(db, { channel: 'app', externalUserId: 'race-3', customerId: null, branchId: 'SH01' });
+    const conversationId = c._id.toString();
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () => recordInbound({ db, seq }, { conversationId, channel: 'app', channelMessageId: 'race-3.same', externalUserId: 'race-3', text: '同一条' })),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.message._id.toString())).size).toBe(1);
+    expect(await db.Message.countDocuments({ conversationId })).toBe(1);
+  });
+
+  it('creates one conversation when a client’s first messages arrive together', async () => {
+    const docs = await Promise.all(
+      Array.from({ length: 10 }, () => ensureConversation(db, { channel: 'app', externalUserId: 'race-4', customerId: null, branchId: 'SH01' })),
+    );
+    expect(new Set(docs.map((d) => d._id.toString())).size).toBe(1);
+    expect(await db.Conversation.countDocuments({ externalUserId: 'race-4' })).toBe(1);
+  });
+});
