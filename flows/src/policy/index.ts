@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './decide';
+export * from './business-hours';
+export * from './policy-store';

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+const hhmm = z.string().regex(/^(([01]\d|2[0-3]):[0-5]\d|24:00)$/, 'use HH:MM (24 h; 24:00 = end of day)');
+
+/** The escalation policy file (flows/data/policy/escalation.json), validated on every load. */
+export const policySchema = z.object({
+  version: z.string().min(1),
+  reviewedBy: z.string().min(1),
+  note: z.string().optional(),
+  explicitRequestTerms: z.array(z.string().min(1)).min(1),
+  distressTerms: z.array(z.string().min(1)).min(1),
+  complaintTerms: z.array(z.string().min(1)),
+  highRiskIntents: z.array(z.string().min(1)),
+  emotionThresholds: z.object({ anxious: z.number().min(0).max(1), angry: z.number().min(0).max(1), sad: z.number().min(0).max(1) }),
+  vipEmotionThresholdDiscount: z.number().min(0).max(0.5),
+  trend: z.object({ threshold: z.number().min(0).max(1), minMessages: z.number().int().min(1) }),
+  missesBeforeOfferingHuman: z.number().int().min(1),
+  priorities: z.object({
+    distress: z.number().int().min(1),
+    vip: z.number().int().min(1),
+    complaint: z.number().int().min(1),
+    negative_emotion: z.number().int().min(1),
+    normal: z.number().int().min(1),
+  }),
+  businessHours: z.object({
+    timezone: z.string().min(1),
+    /** ISO weekdays, 1 = Monday … 7 = Sunday. */
+    weekdays: z.array(z.number().int().min(1).max(7)),
+    open: hhmm,
+    close: hhmm,
+    closedDates: z.array(z.string().regex(/^\d{4}-\d{2}-\d{2}$/)),
+  }),
+});
+export type EscalationPolicy = z.infer<typeof policySchema>;
