@@ -52,7 +52,19 @@ const schema = z.object({
   OFFER_TIMEOUT_S: z.coerce.number().positive().default(30),
   INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-});
+  /** Escalation policy file (JSON); the bundled demo policy when unset. Reloaded on change. */
+  ESCALATION_POLICY_PATH: z.string().min(1).optional(),
+  /** Any OpenAI-compatible endpoint (self-hosted Qwen, DeepSeek, vLLM …). Optional: without it
+   * every feature works on retrieval and rules. */
+  OPENAI_BASE_URL: z.string().url('OPENAI_BASE_URL must be a URL such as http://127.0.0.1:8000/v1').optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_MODEL: z.string().min(1).optional(),
+  LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(4_000),
+})
+  .superRefine((c, ctx) => {
+    if (c.OPENAI_BASE_URL && !c.OPENAI_API_KEY) ctx.addIssue({ code: 'custom', path: ['OPENAI_API_KEY'], message: 'OPENAI_API_KEY is required when OPENAI_BASE_URL is set' });
+    if (c.OPENAI_BASE_URL && !c.OPENAI_MODEL) ctx.addIssue({ code: 'custom', path: ['OPENAI_MODEL'], message: 'OPENAI_MODEL is required when OPENAI_BASE_URL is set' });
+  });
 
 export type Config = z.infer<typeof schema>;
 
