@@ -1,0 +1,1119 @@
+/*
+ * The advisor / supervisor console. Plain browser JavaScript, no build step.
+ *
+ * Login: POST /api/advisor/login → { token, advisor }, kept in sessionStorage so a reload
+ * stays logged in. Realtime: Socket.IO namespace /advisor (agent-console/src/advisor-namespace.ts):
+ *   requests with ack: queue:list, chat:list, chat:accept, chat:send, chat:close, chat:watch
+ *   events: ready, offer, queue:added, queue:removed, chat:message, chat:closed
+ * On every (re)connect the console asks for the waiting list, its own chats (chat:list also
+ * re-joins their rooms) and re-watches the chats it was watching.
+ *
+ * Advisor replies are idempotent: each has a clientMessageId, kept while unacknowledged and
+ * re-sent with the same id after a reconnect.
+ *
+ * All user text is written with textContent, never as HTML.
+ */
+(function () {
+  'use strict';
+
+  var SESSION_KEY = 'bb.console.session';
+  var WATCH_KEY = 'bb.console.watching';
+  var ACTIVE_KEY = 'bb.console.active';
+  var ACK_TIMEOUT_MS = 15000;
+  var RETRY_AFTER_MS = 3000;
+  var TITLE = '顾问工作台';
+  var TIER_LABELS = { vip: 'VIP', gold: '金卡' };
+  var PRIORITY_LABELS = { 1: '紧急', 2: 'VIP 优先', 3: '投诉', 5: '普通' };
+  var AUTH_ERRORS = { token_invalid: true, token_expired: true };
+
+  var els = {
+    loginView: byId('login-view'),
+    loginForm: byId('login-form'),
+    username: byId('username'),
+    password: byId('password'),
+    loginError: byId('login-error'),
+    loginButton: byId('login-button'),
+    appView: byId('app-view'),
+    connStatus: byId('conn-status'),
+    meName: byId('me-name'),
+    meRole: byId('me-role'),
+    meBranch: byId('me-branch'),
+    logout: byId('logout'),
+    queueCount: byId('queue-count'),
+    queueScope: byId('queue-scope'),
+    queueList: byId('queue-list'),
+    queueEmpty: byId('queue-empty'),
+    tabs: byId('tabs'),
+    chatArea: byId('chat-area'),
+    noChat: byId('no-chat'),
+    noChatText: byId('no-chat-text'),
+    toasts: byId('toasts'),
+    confirmDialog: byId('confirm-dialog'),
+    confirmTitle: byId('confirm-title'),
+    confirmText: byId('confirm-text'),
+  };
+
+  /** { token, advisor: { id, name, role, branchId, allBranches } } */
+  var session = null;
+  var socket = null;
+  var retryTimer = null;
+  var clockTimer = null;
+  /** Waiting handoffs by handoffId. */
+  var queue = new Map();
+  /** Open chats by conversationId (see newChat). */
+  var chats = new Map();
+  var tabOrder = [];
+  var activeId = null;
+  var attemptCounter = 0;
+  var localOrder = 0;
+  var acceptInFlight = new Set();
+
+  // ---------------------------------------------------------------- helpers
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function button(className, text, onClick) {
+    var b = el('button', className, text);
+    b.type = 'button';
+    if (onClick) b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function readJson(key) {
+    try {
+      var raw = window.sessionStorage.getItem(key);
+      return raw ? JSON.parse(raw) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function writeJson(key, value) {
+    try {
+      if (value === null || value === undefined) window.sessionStorage.removeItem(key);
+      else window.sessionStorage.setItem(key, JSON.stringify(value));
+    } catch {
+      /* storage unavailable: only reload recovery is lost */
+    }
+  }
+
+  function newClientMessageId() {
+    var bytes = new Uint8Array(9);
+    window.crypto.getRandomValues(bytes);
+    var hex = Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? '0' : '') + b.toString(16);
+      })
+      .join('');
+    return 'c' + Date.now().toString(36) + '-' + hex;
+  }
+
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
+  function formatTime(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return '';
+    var hm = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
+    if (d.toDateString() === new Date().toDateString()) return hm;
+    return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + hm;
+  }
+
+  function formatWaiting(iso) {
+    var since = new Date(iso).getTime();
+    if (isNaN(since)) return '';
+    var s = Math.max(0, Math.floor((Date.now() - since) / 1000));
+    if (s < 60) return s + ' 秒';
+    var m = Math.floor(s / 60);
+    if (m < 60) return m + ' 分 ' + pad(s % 60) + ' 秒';
+    return Math.floor(m / 60) + ' 小时 ' + pad(m % 60) + ' 分';
+  }
+
+  function priorityLabel(p) {
+    return PRIORITY_LABELS[p] || 'P' + p;
+  }
+
+  /** Reason codes from the escalation rules (flows/src/escalation.ts) in words. */
+  function reasonInfo(reason) {
+    var i = String(reason).indexOf(':');
+    var kind = i >= 0 ? reason.slice(0, i) : reason;
+    var detail = i >= 0 ? reason.slice(i + 1) : '';
+    var words = detail
+      .split(',')
+      .filter(function (w) {
+        return w && w !== 'shouting';
+      })
+      .join('、');
+    var shouting = detail.split(',').indexOf('shouting') >= 0;
+    var withWords = function (label) {
+      return words ? label + '（' + words + '）' : label;
+    };
+    switch (kind) {
+      case 'explicit_request':
+        return { kind: kind, label: withWords('客户要求人工') };
+      case 'distress':
+        return { kind: kind, label: withWords('情绪危机') };
+      case 'anger':
+        return { kind: kind, label: withWords(shouting ? '客户不满 · 语气激烈' : '客户不满') };
+      case 'anxiety':
+        return { kind: kind, label: withWords('客户焦虑') };
+      case 'tier':
+        return { kind: kind, label: detail === 'vip' ? 'VIP 客户' : '客户等级 ' + detail };
+      default:
+        return { kind: 'other', label: String(reason) };
+    }
+  }
+
+  function reasonChips(reasons) {
+    var box = el('div', 'chips');
+    (reasons || []).forEach(function (r) {
+      var info = reasonInfo(r);
+      box.appendChild(el('span', 'chip reason-' + info.kind, info.label));
+    });
+    return box;
+  }
+
+  function tierBadge(tier) {
+    return TIER_LABELS[tier] ? el('span', 'tier tier-' + tier, TIER_LABELS[tier]) : null;
+  }
+
+  function customerName(handoff) {
+    return (handoff && handoff.customer && handoff.customer.name) || '访客';
+  }
+
+  function toast(text, kind) {
+    var t = el('div', 'toast' + (kind ? ' ' + kind : ''), text);
+    t.setAttribute('role', kind === 'error' ? 'alert' : 'status');
+    els.toasts.appendChild(t);
+    setTimeout(
+      function () {
+        t.remove();
+      },
+      kind === 'error' ? 6000 : 4000,
+    );
+    return t;
+  }
+
+  /** Offer notices by handoffId, dismissed as soon as the chat is taken. */
+  var offerToasts = new Map();
+
+  function dismissOffer(handoffId) {
+    var t = offerToasts.get(handoffId);
+    if (t) t.remove();
+    offerToasts.delete(handoffId);
+  }
+
+  /** Resolves true when the user confirms (custom modal, not window.confirm). */
+  function confirmDialog(title, text) {
+    return new Promise(function (resolve) {
+      var dialog = els.confirmDialog;
+      els.confirmTitle.textContent = title;
+      els.confirmText.textContent = text;
+      dialog.returnValue = '';
+      dialog.addEventListener(
+        'close',
+        function () {
+          resolve(dialog.returnValue === 'ok');
+        },
+        { once: true },
+      );
+      dialog.showModal();
+    });
+  }
+
+  /** Emits a request and resolves with its ack; a timeout or lost connection resolves as an error reply. */
+  function request(event, payload) {
+    return new Promise(function (resolve) {
+      if (!socket || !socket.connected) {
+        resolve({ ok: false, error: 'disconnected', message: '网络连接已断开，请稍后重试' });
+        return;
+      }
+      socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, res) {
+        if (err) resolve({ ok: false, error: 'timeout', message: '请求超时，请稍后重试' });
+        else resolve(res && typeof res === 'object' ? res : { ok: false, error: 'bad_reply', message: '系统繁忙，请稍后重试' });
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- login
+
+  function showLogin(errorText) {
+    els.appView.hidden = true;
+    els.loginView.hidden = false;
+    els.loginError.textContent = errorText || '';
+    els.loginError.hidden = !errorText;
+    els.loginButton.disabled = false;
+    els.loginButton.textContent = '登录';
+    document.title = TITLE;
+    (els.username.value ? els.password : els.username).focus();
+  }
+
+  els.loginForm.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var username = els.username.value.trim();
+    var password = els.password.value;
+    if (!username || !password) {
+      els.loginError.textContent = '请输入用户名和密码';
+      els.loginError.hidden = false;
+      return;
+    }
+    els.loginButton.disabled = true;
+    els.loginButton.textContent = '登录中…';
+    els.loginError.hidden = true;
+    fetch('/api/advisor/login', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ username: username, password: password }),
+    })
+      .then(function (res) {
+        return res
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (body) {
+            if (!res.ok || !body.token) {
+              showLogin(body.message || '登录失败，请稍后重试');
+              return;
+            }
+            els.password.value = '';
+            session = { token: body.token, advisor: body.advisor };
+            writeJson(SESSION_KEY, session);
+            startApp();
+          });
+      })
+      .catch(function () {
+        showLogin('无法连接服务器，请检查网络后重试');
+      });
+  });
+
+  els.logout.addEventListener('click', function () {
+    logout(null);
+  });
+
+  function logout(message) {
+    disconnect();
+    clearInterval(clockTimer);
+    session = null;
+    writeJson(SESSION_KEY, null);
+    writeJson(WATCH_KEY, null);
+    writeJson(ACTIVE_KEY, null);
+    queue = new Map();
+    chats = new Map();
+    tabOrder = [];
+    activeId = null;
+    els.queueList.replaceChildren();
+    els.tabs.replaceChildren();
+    els.chatArea.replaceChildren();
+    showLogin(message);
+  }
+
+  // ---------------------------------------------------------------- app
+
+  function isSupervisor() {
+    return !!session && session.advisor.role === 'supervisor';
+  }
+
+  function startApp() {
+    var a = session.advisor;
+    els.loginView.hidden = true;
+    els.appView.hidden = false;
+    els.meName.textContent = a.name;
+    els.meRole.textContent = a.role === 'supervisor' ? '督导' : '顾问';
+    els.meRole.className = 'role-badge ' + a.role;
+    els.meBranch.textContent = a.allBranches ? '全部营业部' : '营业部 ' + a.branchId;
+    els.queueScope.textContent = a.allBranches ? '全部营业部的等待客户 · 可静默监听' : '营业部 ' + a.branchId + ' 的等待客户';
+    els.noChatText.textContent = isSupervisor()
+      ? '在左侧等待队列中选择“静默监听”，以只读方式查看会话。'
+      : '从左侧等待队列接入客户后，会话将在这里打开。';
+    // Chats watched before a reload are re-watched once connected.
+    var watching = readJson(WATCH_KEY);
+    if (Array.isArray(watching)) {
+      watching.forEach(function (w) {
+        if (w && typeof w.conversationId === 'string') ensureChat(w.conversationId, 'watch', w.handoff || null);
+      });
+    }
+    activeId = readJson(ACTIVE_KEY);
+    renderQueue();
+    renderTabs();
+    clearInterval(clockTimer);
+    clockTimer = setInterval(updateWaitingTimes, 1000);
+    connect();
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  function setStatus(state) {
+    els.connStatus.dataset.state = state;
+    els.connStatus.textContent = { connecting: '连接中', connected: '已连接', disconnected: '已断开' }[state];
+  }
+
+  function connect() {
+    setStatus('connecting');
+    socket = window.io('/advisor', {
+      auth: function (cb) {
+        cb({ token: session ? session.token : '' });
+      },
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000,
+    });
+
+    socket.on('connect', function () {
+      setStatus('connected');
+      resync();
+    });
+    socket.on('disconnect', function (reason) {
+      setStatus('disconnected');
+      renderAllChats();
+      if (reason === 'io server disconnect') scheduleRetry();
+    });
+    socket.on('connect_error', function (err) {
+      var code = err && err.message;
+      if (AUTH_ERRORS[code]) {
+        logout(code === 'token_expired' ? '登录已过期，请重新登录' : '登录状态无效，请重新登录');
+        return;
+      }
+      setStatus('disconnected');
+      if (!socket.active) scheduleRetry();
+    });
+    socket.io.on('reconnect_attempt', function () {
+      setStatus('connecting');
+    });
+
+    socket.on('ready', function (payload) {
+      if (payload && payload.advisor && payload.advisor.name) els.meName.textContent = payload.advisor.name;
+    });
+    socket.on('offer', onOffer);
+    socket.on('queue:added', function (view) {
+      upsertQueueItem(view);
+    });
+    socket.on('queue:removed', function (p) {
+      if (!p) return;
+      dismissOffer(p.handoffId);
+      if (queue.delete(p.handoffId)) renderQueue();
+    });
+    socket.on('chat:message', onChatMessage);
+    socket.on('chat:closed', function (p) {
+      var chat = p && chats.get(p.conversationId);
+      if (!chat || chat.closed) return;
+      markClosed(chat, chat.mode === 'watch' ? '顾问已结束人工服务。' : '会话已结束。');
+    });
+  }
+
+  function scheduleRetry() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () {
+      if (socket && !socket.connected) {
+        setStatus('connecting');
+        socket.connect();
+      }
+    }, RETRY_AFTER_MS);
+  }
+
+  function disconnect() {
+    clearTimeout(retryTimer);
+    if (socket) {
+      socket.removeAllListeners();
+      socket.io.removeAllListeners();
+      socket.disconnect();
+      socket = null;
+    }
+  }
+
+  /** After (re)connecting: the waiting list, own chats (re-joins their rooms), watched chats, unsent replies. */
+  function resync() {
+    request('queue:list').then(function (res) {
+      if (!res.ok) {
+        toast(res.message || '等待队列加载失败', 'error');
+        return;
+      }
+      queue = new Map();
+      (res.items || []).forEach(function (v) {
+        if (v && v.handoffId) queue.set(v.handoffId, v);
+      });
+      renderQueue();
+    });
+
+    if (!isSupervisor()) {
+      request('chat:list').then(function (res) {
+        if (!res.ok) {
+          toast(res.message || '会话列表加载失败', 'error');
+          return;
+        }
+        var owned = new Set();
+        (res.chats || []).forEach(function (c) {
+          owned.add(c.conversationId);
+          openChat(c, 'own', false);
+        });
+        // Chats this console had open that are no longer ours (ended elsewhere).
+        chats.forEach(function (chat) {
+          if (chat.mode === 'own' && !chat.closed && !owned.has(chat.conversationId)) markClosed(chat, '会话已结束。');
+        });
+        chats.forEach(function (chat) {
+          if (chat.mode === 'own' && !chat.closed) flushPending(chat);
+        });
+        restoreActive();
+      });
+    }
+
+    chats.forEach(function (chat) {
+      if (chat.mode === 'watch' && !chat.closed) watch(chat.conversationId, chat.handoff, false);
+    });
+    // Advisors' tabs are known once chat:list has answered (above); supervisors only watch.
+    if (isSupervisor()) restoreActive();
+  }
+
+  /** Shows the tab that was open before (reload or reconnect), else the first one. */
+  function restoreActive() {
+    if (activeId && chats.has(activeId)) activate(activeId);
+    else if (tabOrder.length) activate(tabOrder[0]);
+    else renderTabs();
+  }
+
+  // ---------------------------------------------------------------- waiting list
+
+  function isOfferedToMe(view) {
+    return !!session && view.status === 'offered' && view.offeredTo === session.advisor.id;
+  }
+
+  function upsertQueueItem(view) {
+    if (!view || !view.handoffId) return;
+    // A chat this console already owns or has closed is not waiting any more.
+    if (chats.has(view.conversationId) && chats.get(view.conversationId).mode === 'own' && !chats.get(view.conversationId).closed)
+      return;
+    queue.set(view.handoffId, view);
+    renderQueue();
+  }
+
+  function onOffer(view) {
+    if (!view || !view.handoffId) return;
+    upsertQueueItem(view);
+    dismissOffer(view.handoffId);
+    offerToasts.set(view.handoffId, toast('新会话待接入：' + customerName(view), 'offer'));
+  }
+
+  function sortedQueue() {
+    var list = [];
+    queue.forEach(function (v) {
+      list.push(v);
+    });
+    return list.sort(function (a, b) {
+      var offered = (isOfferedToMe(b) ? 1 : 0) - (isOfferedToMe(a) ? 1 : 0);
+      if (offered) return offered;
+      if (a.priority !== b.priority) return a.priority - b.priority;
+      return String(a.createdAt).localeCompare(String(b.createdAt));
+    });
+  }
+
+  function renderQueue() {
+    var list = sortedQueue();
+    var fragment = document.createDocumentFragment();
+    var offers = 0;
+    list.forEach(function (v) {
+      if (isOfferedToMe(v)) offers += 1;
+      fragment.appendChild(renderQueueItem(v));
+    });
+    els.queueList.replaceChildren(fragment);
+    els.queueCount.textContent = String(list.length);
+    els.queueEmpty.hidden = list.length > 0;
+    document.title = (offers ? '(' + offers + ') ' : '') + TITLE;
+  }
+
+  function renderQueueItem(v) {
+    var offered = isOfferedToMe(v);
+    var li = el('li', 'queue-item' + (offered ? ' offered' : ''));
+    li.dataset.handoffId = v.handoffId;
+    if (offered) li.appendChild(el('div', 'offer-flag', '新会话待接入'));
+
+    var head = el('div', 'qi-head');
+    head.appendChild(el('span', 'qi-name', customerName(v)));
+    var badge = v.customer && tierBadge(v.customer.tier);
+    if (badge) head.appendChild(badge);
+    li.appendChild(head);
+
+    var meta = [];
+    if (v.customer && v.customer.phone) meta.push(v.customer.phone);
+    if (v.customer && v.customer.id) meta.push('客户号 ' + v.customer.id);
+    if (session && session.advisor.allBranches && v.branchId) meta.push('营业部 ' + v.branchId);
+    if (meta.length) li.appendChild(el('div', 'qi-meta', meta.join(' · ')));
+    if (v.summary) li.appendChild(el('p', 'qi-summary', v.summary));
+    if (v.reasons && v.reasons.length) li.appendChild(reasonChips(v.reasons));
+
+    var foot = el('div', 'qi-foot');
+    var facts = el('div', 'qi-facts');
+    var pr = el('span', '', '优先级：');
+    pr.appendChild(el('span', 'priority p' + v.priority, priorityLabel(v.priority)));
+    facts.appendChild(pr);
+    var wait = el('span', '', '已等待 ');
+    var waitValue = el('span', 'wait', formatWaiting(v.createdAt));
+    waitValue.dataset.since = v.createdAt;
+    wait.appendChild(waitValue);
+    facts.appendChild(wait);
+    foot.appendChild(facts);
+
+    if (isSupervisor()) {
+      foot.appendChild(
+        button('ghost-dark', chats.has(v.conversationId) ? '查看监听' : '静默监听', function () {
+          watch(v.conversationId, v, true);
+        }),
+      );
+    } else {
+      var accept = button('primary', '接入', function () {
+        acceptHandoff(v, accept);
+      });
+      if (acceptInFlight.has(v.handoffId)) {
+        accept.disabled = true;
+        accept.textContent = '接入中…';
+      }
+      foot.appendChild(accept);
+    }
+    li.appendChild(foot);
+    return li;
+  }
+
+  function updateWaitingTimes() {
+    els.queueList.querySelectorAll('.wait').forEach(function (node) {
+      node.textContent = formatWaiting(node.dataset.since);
+    });
+  }
+
+  function acceptHandoff(view, acceptButton) {
+    if (acceptInFlight.has(view.handoffId)) return;
+    acceptInFlight.add(view.handoffId);
+    acceptButton.disabled = true;
+    acceptButton.textContent = '接入中…';
+    request('chat:accept', { handoffId: view.handoffId }).then(function (res) {
+      acceptInFlight.delete(view.handoffId);
+      dismissOffer(view.handoffId);
+      if (res.ok && res.chat) {
+        queue.delete(view.handoffId);
+        renderQueue();
+        openChat(res.chat, 'own', true);
+        return;
+      }
+      toast(res.message || '接入失败，请重试', 'error');
+      if (res.error === 'not_available') queue.delete(view.handoffId);
+      renderQueue();
+      if (res.error === 'not_available') refreshQueue();
+    });
+  }
+
+  function refreshQueue() {
+    request('queue:list').then(function (res) {
+      if (!res.ok) return;
+      queue = new Map();
+      (res.items || []).forEach(function (v) {
+        queue.set(v.handoffId, v);
+      });
+      renderQueue();
+    });
+  }
+
+  // ---------------------------------------------------------------- chats
+
+  function ensureChat(conversationId, mode, handoff) {
+    var chat = chats.get(conversationId);
+    if (chat) {
+      if (handoff) chat.handoff = handoff;
+      if (mode === 'own' && chat.mode !== 'own') {
+        chat.mode = 'own';
+        chat.closed = false;
+        buildPane(chat);
+      }
+      return chat;
+    }
+    chat = {
+      conversationId: conversationId,
+      mode: mode,
+      handoff: handoff,
+      messages: new Map(),
+      pending: new Map(),
+      closed: false,
+      closedText: '',
+      unread: 0,
+      els: null,
+    };
+    chats.set(conversationId, chat);
+    tabOrder.push(conversationId);
+    buildPane(chat);
+    saveWatching();
+    return chat;
+  }
+
+  function openChat(view, mode, focus) {
+    var chat = ensureChat(view.conversationId, mode, view.handoff || null);
+    if (mode === 'own' && chat.closed) {
+      chat.closed = false;
+      buildPane(chat);
+    }
+    (view.messages || []).forEach(function (m) {
+      mergeMessage(chat, m);
+    });
+    renderHeader(chat);
+    renderTranscript(chat, true);
+    if (focus) activate(chat.conversationId);
+    else renderTabs();
+  }
+
+  function watch(conversationId, handoff, focus) {
+    var existing = chats.get(conversationId);
+    if (existing && focus) activate(conversationId);
+    request('chat:watch', { conversationId: conversationId }).then(function (res) {
+      if (!res.ok) {
+        toast(res.message || '无法打开该会话', 'error');
+        var chat = chats.get(conversationId);
+        if (chat && chat.mode === 'watch' && res.error !== 'disconnected' && res.error !== 'timeout')
+          markClosed(chat, res.message || '无法查看该会话。');
+        return;
+      }
+      openChat(
+        { conversationId: conversationId, handoff: handoff, messages: res.messages },
+        (existing && existing.mode) || 'watch',
+        focus,
+      );
+      renderQueue();
+    });
+  }
+
+  function saveWatching() {
+    var list = [];
+    chats.forEach(function (c) {
+      if (c.mode === 'watch') list.push({ conversationId: c.conversationId, handoff: c.handoff });
+    });
+    writeJson(WATCH_KEY, list.length ? list : null);
+  }
+
+  function isWireMessage(m) {
+    return m && typeof m.id === 'string' && typeof m.seq === 'number' && typeof m.text === 'string';
+  }
+
+  function mergeMessage(chat, m) {
+    if (!isWireMessage(m)) return false;
+    var isNew = !chat.messages.has(m.id);
+    chat.messages.set(m.id, m);
+    return isNew;
+  }
+
+  function onChatMessage(m) {
+    if (!isWireMessage(m)) return;
+    var chat = chats.get(m.conversationId);
+    if (!chat) return;
+    var follow = isNearBottom(chat);
+    var isNew = mergeMessage(chat, m);
+    if (isNew && chat.conversationId !== activeId && m.from === 'client') {
+      chat.unread += 1;
+      renderTabs();
+    }
+    renderTranscript(chat, follow);
+  }
+
+  function markClosed(chat, text) {
+    chat.closed = true;
+    chat.closedText = text;
+    chat.pending.forEach(function (p) {
+      if (p.state === 'pending') {
+        p.state = 'failed';
+        p.error = '会话已结束，未发送';
+        p.noRetry = true;
+      }
+    });
+    buildPane(chat);
+    renderTabs();
+  }
+
+  function closeTab(conversationId) {
+    var chat = chats.get(conversationId);
+    if (!chat) return;
+    if (chat.mode === 'own' && !chat.closed) return;
+    chats.delete(conversationId);
+    tabOrder = tabOrder.filter(function (id) {
+      return id !== conversationId;
+    });
+    if (chat.els) chat.els.pane.remove();
+    saveWatching();
+    if (activeId === conversationId) {
+      activeId = null;
+      writeJson(ACTIVE_KEY, null);
+      if (tabOrder.length) activate(tabOrder[tabOrder.length - 1]);
+      else renderTabs();
+    } else renderTabs();
+    renderQueue();
+  }
+
+  function activate(conversationId) {
+    if (!chats.has(conversationId)) return;
+    activeId = conversationId;
+    writeJson(ACTIVE_KEY, conversationId);
+    var chat = chats.get(conversationId);
+    chat.unread = 0;
+    renderTabs();
+    renderTranscript(chat, true);
+    if (chat.els && chat.els.input && !chat.els.input.disabled) chat.els.input.focus();
+  }
+
+  function renderTabs() {
+    var fragment = document.createDocumentFragment();
+    tabOrder.forEach(function (id) {
+      var chat = chats.get(id);
+      if (!chat) return;
+      var selected = id === activeId;
+      var tab = el('div', 'tab');
+      tab.setAttribute('role', 'tab');
+      tab.setAttribute('aria-selected', selected ? 'true' : 'false');
+      tab.tabIndex = 0;
+      tab.dataset.conversationId = id;
+      tab.appendChild(el('span', 'tab-label', customerName(chat.handoff)));
+      if (chat.mode === 'watch') tab.appendChild(el('span', 'tab-kind watch', '监听'));
+      if (chat.closed) tab.appendChild(el('span', 'tab-kind', '已结束'));
+      if (chat.unread > 0 && !selected) tab.appendChild(el('span', 'unread', chat.unread > 99 ? '99+' : chat.unread));
+      if (chat.mode === 'watch' || chat.closed) {
+        var x = button('tab-close', '×', function (e) {
+          e.stopPropagation();
+          closeTab(id);
+        });
+        x.setAttribute('aria-label', '关闭标签');
+        x.title = '关闭标签';
+        tab.appendChild(x);
+      }
+      tab.addEventListener('click', function () {
+        activate(id);
+      });
+      tab.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' || e.key === ' ') {
+          e.preventDefault();
+          activate(id);
+        }
+      });
+      fragment.appendChild(tab);
+      if (chat.els) chat.els.pane.hidden = !selected;
+    });
+    els.tabs.replaceChildren(fragment);
+    var anyVisible = activeId && chats.has(activeId);
+    els.noChat.hidden = !!anyVisible;
+    els.chatArea.hidden = !anyVisible;
+  }
+
+  /** (Re)builds a chat's pane: header, handoff card, transcript, and reply box or read-only note. */
+  function buildPane(chat) {
+    var old = chat.els;
+    var draft = old && old.input ? old.input.value : '';
+    var pane = el('section', 'chat-pane');
+    pane.dataset.conversationId = chat.conversationId;
+    pane.setAttribute('role', 'tabpanel');
+    pane.hidden = chat.conversationId !== activeId;
+
+    var head = el('div', 'chat-head');
+    var who = el('div', 'chat-who');
+    var actions = el('div', 'chat-actions');
+    head.appendChild(who);
+    head.appendChild(actions);
+    pane.appendChild(head);
+
+    var card = el('div', 'handoff-card');
+    pane.appendChild(card);
+
+    var transcript = el('div', 'transcript');
+    transcript.setAttribute('role', 'log');
+    transcript.setAttribute('aria-label', '聊天记录');
+    var list = el('ol', 'transcript-list');
+    transcript.appendChild(list);
+    pane.appendChild(transcript);
+
+    var input = null;
+    if (chat.mode === 'watch') {
+      actions.appendChild(el('span', 'readonly-tag', '静默监听 · 只读'));
+      actions.appendChild(
+        button('ghost-dark', '关闭', function () {
+          closeTab(chat.conversationId);
+        }),
+      );
+      pane.appendChild(
+        el('p', 'pane-note watch', chat.closed ? chat.closedText : '静默监听中：客户看不到您，您在此只能查看，不能发送消息。'),
+      );
+    } else if (chat.closed) {
+      actions.appendChild(
+        button('ghost-dark', '关闭标签', function () {
+          closeTab(chat.conversationId);
+        }),
+      );
+      pane.appendChild(el('p', 'pane-note closed', chat.closedText || '会话已结束。'));
+    } else {
+      actions.appendChild(
+        button('danger outline', '结束会话', function (e) {
+          endChat(chat, e.currentTarget);
+        }),
+      );
+      var form = el('form', 'reply');
+      input = el('textarea');
+      input.rows = 3;
+      input.maxLength = 2000;
+      input.placeholder = '输入回复，Enter 发送，Shift+Enter 换行';
+      input.setAttribute('aria-label', '回复客户');
+      input.value = draft;
+      input.addEventListener('keydown', function (e) {
+        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+          e.preventDefault();
+          sendReply(chat);
+        }
+      });
+      var side = el('div', 'reply-side');
+      var send = el('button', 'primary', '发送');
+      send.type = 'submit';
+      side.appendChild(send);
+      side.appendChild(el('span', 'reply-hint', '客户可见'));
+      form.appendChild(input);
+      form.appendChild(side);
+      form.addEventListener('submit', function (e) {
+        e.preventDefault();
+        sendReply(chat);
+        input.focus();
+      });
+      pane.appendChild(form);
+    }
+
+    chat.els = { pane: pane, who: who, card: card, transcript: transcript, list: list, input: input };
+    if (old && old.pane.parentNode) old.pane.replaceWith(pane);
+    else els.chatArea.appendChild(pane);
+    renderHeader(chat);
+    renderTranscript(chat, true);
+  }
+
+  function renderHeader(chat) {
+    var h = chat.handoff;
+    var who = chat.els.who;
+    var line = el('div', 'chat-customer');
+    line.appendChild(el('h2', 'chat-customer-name', customerName(h)));
+    var badge = h && h.customer && tierBadge(h.customer.tier);
+    if (badge) line.appendChild(badge);
+    var meta = [];
+    if (h && h.customer && h.customer.phone) meta.push(h.customer.phone);
+    if (h && h.customer && h.customer.id) meta.push('客户号 ' + h.customer.id);
+    if (h && h.branchId) meta.push('营业部 ' + h.branchId);
+    if (h && h.createdAt) meta.push('转人工于 ' + formatTime(h.createdAt));
+    who.replaceChildren(line);
+    if (meta.length) who.appendChild(el('div', 'chat-customer-meta', meta.join(' · ')));
+
+    var card = chat.els.card;
+    card.replaceChildren();
+    card.hidden = !h;
+    if (!h) return;
+    card.appendChild(el('p', 'handoff-card-title', '转人工摘要 · 优先级 ' + priorityLabel(h.priority)));
+    card.appendChild(el('p', 'handoff-summary', h.summary || '（无摘要）'));
+    if (h.reasons && h.reasons.length) card.appendChild(reasonChips(h.reasons));
+  }
+
+  function isNearBottom(chat) {
+    if (!chat.els) return true;
+    var t = chat.els.transcript;
+    return t.scrollHeight - t.scrollTop - t.clientHeight < 80;
+  }
+
+  function renderAllChats() {
+    chats.forEach(function (chat) {
+      renderTranscript(chat, false);
+    });
+  }
+
+  /** Stored messages by seq, then this console's unacknowledged replies in writing order. */
+  function renderTranscript(chat, stick) {
+    if (!chat.els) return;
+    var follow = stick || isNearBottom(chat);
+    var list = [];
+    chat.messages.forEach(function (m) {
+      list.push(m);
+    });
+    list.sort(function (a, b) {
+      return a.seq - b.seq;
+    });
+    var fragment = document.createDocumentFragment();
+    list.forEach(function (m) {
+      fragment.appendChild(renderMessage(chat, m, null));
+    });
+    var pending = [];
+    chat.pending.forEach(function (p) {
+      pending.push(p);
+    });
+    pending
+      .sort(function (a, b) {
+        return a.order - b.order;
+      })
+      .forEach(function (p) {
+        fragment.appendChild(
+          renderMessage(
+            chat,
+            { from: 'advisor', authorName: session ? session.advisor.name : '', text: p.text, createdAt: p.createdAt },
+            p,
+          ),
+        );
+      });
+    chat.els.list.replaceChildren(fragment);
+    if (follow) chat.els.transcript.scrollTop = chat.els.transcript.scrollHeight;
+  }
+
+  function renderMessage(chat, m, pending) {
+    var li = el('li', 'tmsg from-' + m.from);
+    li.dataset.from = m.from;
+    var author = el('div', 'tmsg-author');
+    if (m.from === 'client') {
+      author.appendChild(el('span', 'author-badge client', '客户'));
+      author.appendChild(el('span', '', customerName(chat.handoff)));
+    } else if (m.from === 'bot') {
+      author.appendChild(el('span', 'author-badge bot', '智能助手'));
+      author.appendChild(el('span', '', '机器人自动回复'));
+    } else if (m.from === 'advisor') {
+      author.appendChild(el('span', 'author-badge advisor', '顾问'));
+      var mine = session && m.authorName === session.advisor.name;
+      author.appendChild(el('span', '', (m.authorName || '') + (mine ? '（我）' : '')));
+    } else {
+      author.appendChild(el('span', '', '系统消息'));
+    }
+    li.appendChild(author);
+    li.appendChild(el('div', 'tbubble', m.text));
+    var meta = el('div', 'tmsg-meta');
+    if (pending && pending.state === 'failed') {
+      li.classList.add('is-failed');
+      meta.appendChild(el('span', 'tmsg-state failed', '发送失败：' + (pending.error || '请重试')));
+      if (!pending.noRetry && !chat.closed) {
+        meta.appendChild(
+          button('link-retry', '重试', function () {
+            transmitReply(chat, pending);
+          }),
+        );
+      }
+    } else if (pending) {
+      li.classList.add('is-pending');
+      meta.appendChild(el('span', 'tmsg-state', socket && socket.connected ? '发送中…' : '等待网络恢复后发送'));
+    } else {
+      meta.appendChild(el('time', '', formatTime(m.createdAt)));
+    }
+    li.appendChild(meta);
+    return li;
+  }
+
+  // ---------------------------------------------------------------- replies and closing
+
+  function sendReply(chat) {
+    if (chat.mode !== 'own' || chat.closed || !chat.els.input) return;
+    var text = chat.els.input.value.trim();
+    if (!text) return;
+    var entry = {
+      cmid: newClientMessageId(),
+      text: text,
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      error: null,
+      autoRetry: true,
+      attempt: 0,
+      order: ++localOrder,
+    };
+    chat.pending.set(entry.cmid, entry);
+    chat.els.input.value = '';
+    renderTranscript(chat, true);
+    transmitReply(chat, entry);
+  }
+
+  function transmitReply(chat, entry) {
+    entry.state = 'pending';
+    entry.error = null;
+    if (!socket || !socket.connected) {
+      renderTranscript(chat, false);
+      return; // re-sent after reconnecting (resync → flushPending)
+    }
+    var attempt = ++attemptCounter;
+    entry.attempt = attempt;
+    renderTranscript(chat, false);
+    socket
+      .timeout(ACK_TIMEOUT_MS)
+      .emit(
+        'chat:send',
+        { conversationId: chat.conversationId, clientMessageId: entry.cmid, text: entry.text },
+        function (err, res) {
+          if (entry.attempt !== attempt || chat.pending.get(entry.cmid) !== entry) return;
+          if (err) {
+            if (socket && socket.connected) failReply(chat, entry, '发送超时，请重试', true);
+            return;
+          }
+          if (res && res.ok) {
+            chat.pending.delete(entry.cmid);
+            mergeMessage(chat, res.message);
+            renderTranscript(chat, false);
+          } else {
+            failReply(chat, entry, (res && res.message) || '发送失败，请重试', false);
+            if (res && res.error === 'not_owner') markClosed(chat, res.message || '会话已结束。');
+          }
+        },
+      );
+  }
+
+  function failReply(chat, entry, message, autoRetry) {
+    entry.state = 'failed';
+    entry.error = message;
+    entry.autoRetry = autoRetry;
+    renderTranscript(chat, false);
+  }
+
+  function flushPending(chat) {
+    var list = [];
+    chat.pending.forEach(function (p) {
+      if (p.state === 'pending' || p.autoRetry) list.push(p);
+    });
+    list
+      .sort(function (a, b) {
+        return a.order - b.order;
+      })
+      .forEach(function (p) {
+        transmitReply(chat, p);
+      });
+  }
+
+  function endChat(chat, endButton) {
+    confirmDialog(
+      '结束会话',
+      '确定结束与 ' + customerName(chat.handoff) + ' 的人工服务吗？结束后客户的新消息将由智能助手回复。',
+    ).then(function (ok) {
+      if (!ok) return;
+      endButton.disabled = true;
+      request('chat:close', { conversationId: chat.conversationId }).then(function (res) {
+        if (res.ok) {
+          markClosed(chat, '会话已结束，客户已收到结束通知。');
+          toast('已结束与 ' + customerName(chat.handoff) + ' 的会话');
+          return;
+        }
+        endButton.disabled = false;
+        toast(res.message || '结束会话失败，请重试', 'error');
+        if (res.error === 'not_owner') markClosed(chat, res.message);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- start
+
+  function boot() {
+    if (typeof window.io !== 'function') {
+      els.loginView.hidden = false;
+      els.loginError.textContent = '实时通信组件加载失败，请刷新页面重试';
+      els.loginError.hidden = false;
+      els.loginButton.disabled = true;
+      return;
+    }
+    var saved = readJson(SESSION_KEY);
+    if (saved && typeof saved.token === 'string' && saved.advisor && saved.advisor.id) {
+      session = saved;
+      startApp();
+      return;
+    }
+    showLogin(null);
+  }
+
+  boot();
+})();

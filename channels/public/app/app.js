@@ -1,0 +1,636 @@
+/*
+ * The trading app's chat screen. Plain browser JavaScript, no build step.
+ *
+ * Session: `#token=...` in the URL (the brokerage app opens this page with a signed session
+ * token), or in demo mode a client picked from GET /api/demo/customers.
+ *
+ * Protocol (Socket.IO namespace /client, see channels/src/app/client-namespace.ts):
+ *   handshake auth { token, lastSeq }  → server emits `history` { conversationId, state, messages }
+ *   server emits `message` (WireMessage) live
+ *   client emits `message` { clientMessageId, text } with ack { ok, seq, duplicate } | { ok:false, message }
+ *
+ * Delivery: every message the client writes goes to an outbox (persisted in sessionStorage)
+ * and stays "pending" until acknowledged. Unacknowledged messages are re-sent with the same
+ * clientMessageId after a reconnect (the server is idempotent on it). A negative ack shows
+ * the server's message and a retry button.
+ *
+ * All user text is written with textContent, never as HTML.
+ */
+(function () {
+  'use strict';
+
+  var SESSION_KEY = 'bb.app.session';
+  var OUTBOX_PREFIX = 'bb.app.outbox.';
+  var ACK_TIMEOUT_MS = 15000;
+  var RETRY_AFTER_MS = 3000;
+  var TIER_LABELS = { vip: 'VIP', gold: '金卡', standard: '普通' };
+  var AUTH_ERRORS = { token_invalid: true, token_expired: true };
+
+  var els = {
+    who: byId('who'),
+    status: byId('status'),
+    switchCustomer: byId('switch-customer'),
+    picker: byId('picker'),
+    pickerError: byId('picker-error'),
+    customerList: byId('customer-list'),
+    unavailable: byId('unavailable'),
+    unavailableTitle: byId('unavailable-title'),
+    unavailableText: byId('unavailable-text'),
+    chat: byId('chat'),
+    messages: byId('messages'),
+    messageList: byId('message-list'),
+    composer: byId('composer'),
+    input: byId('input'),
+  };
+
+  /** { token, demo, customer: { id, name, tier, branchId } | null } */
+  var session = null;
+  var socket = null;
+  /** Highest seq the server has pushed to us (history or live); sent as lastSeq on reconnect. */
+  var lastSeq = 0;
+  /** Stored messages by key (see messageKey). */
+  var messages = new Map();
+  /** Messages written here and not yet acknowledged, by clientMessageId. */
+  var outbox = new Map();
+  var attemptCounter = 0;
+  var localOrder = 0;
+  var retryTimer = null;
+
+  // ---------------------------------------------------------------- helpers
+
+  function byId(id) {
+    return document.getElementById(id);
+  }
+
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function show(view) {
+    [els.picker, els.unavailable, els.chat].forEach(function (v) {
+      v.hidden = v !== view;
+    });
+  }
+
+  function readJson(storage, key) {
+    try {
+      var raw = storage.getItem(key);
+      return raw ? JSON.parse(raw) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function writeJson(storage, key, value) {
+    try {
+      if (value === null) storage.removeItem(key);
+      else storage.setItem(key, JSON.stringify(value));
+    } catch {
+      /* storage full or disabled: the chat still works, only without reload recovery */
+    }
+  }
+
+  /** A clientMessageId: [A-Za-z0-9_-], ≤ 64 characters, unique per message. */
+  function newClientMessageId() {
+    var bytes = new Uint8Array(9);
+    window.crypto.getRandomValues(bytes);
+    var hex = Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? '0' : '') + b.toString(16);
+      })
+      .join('');
+    return 'w' + Date.now().toString(36) + '-' + hex;
+  }
+
+  /** Reads the claims of a session token (display only; the server verifies it). */
+  function tokenClaims(token) {
+    try {
+      var body = token.split('.')[0].replace(/-/g, '+').replace(/_/g, '/');
+      while (body.length % 4) body += '=';
+      var json = decodeURIComponent(
+        Array.prototype.map
+          .call(window.atob(body), function (c) {
+            return '%' + ('00' + c.charCodeAt(0).toString(16)).slice(-2);
+          })
+          .join(''),
+      );
+      var claims = JSON.parse(json);
+      return claims && typeof claims === 'object' ? claims : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function pad(n) {
+    return (n < 10 ? '0' : '') + n;
+  }
+
+  function formatTime(iso) {
+    var d = new Date(iso);
+    if (isNaN(d.getTime())) return '';
+    var now = new Date();
+    var hm = pad(d.getHours()) + ':' + pad(d.getMinutes());
+    if (d.toDateString() === now.toDateString()) return hm;
+    return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + hm;
+  }
+
+  /** The clientMessageId inside a stored client message's id ("<customerId>.<clientMessageId>"). */
+  function clientMessageIdOf(wireId) {
+    var i = wireId.lastIndexOf('.');
+    return i >= 0 ? wireId.slice(i + 1) : wireId;
+  }
+
+  /** Client messages are keyed by clientMessageId so the local copy and the stored copy are one. */
+  function messageKey(from, id) {
+    return from === 'client' ? 'c:' + clientMessageIdOf(id) : 'm:' + id;
+  }
+
+  function authorLabel(m) {
+    if (m.from === 'bot') return '智能助手';
+    if (m.from === 'advisor') return m.authorName ? '顾问 ' + m.authorName : '顾问';
+    if (m.from === 'system') return '系统';
+    return '';
+  }
+
+  // ---------------------------------------------------------------- status
+
+  var STATUS_TEXT = { connecting: '连接中', connected: '已连接', disconnected: '已断开' };
+
+  function setStatus(state, detail) {
+    els.status.hidden = false;
+    els.status.dataset.state = state;
+    els.status.textContent = STATUS_TEXT[state] || '';
+    els.status.title = detail || '';
+  }
+
+  // ---------------------------------------------------------------- outbox
+
+  function outboxKey() {
+    var claims = session && tokenClaims(session.token);
+    var sub = (session && session.customer && session.customer.id) || (claims && claims.sub) || 'anonymous';
+    return OUTBOX_PREFIX + sub;
+  }
+
+  function saveOutbox() {
+    var list = [];
+    outbox.forEach(function (e) {
+      list.push({ cmid: e.cmid, text: e.text, createdAt: e.createdAt, state: e.state, error: e.error, autoRetry: e.autoRetry });
+    });
+    writeJson(window.sessionStorage, outboxKey(), list.length ? list : null);
+  }
+
+  function loadOutbox() {
+    outbox = new Map();
+    var list = readJson(window.sessionStorage, outboxKey());
+    if (!Array.isArray(list)) return;
+    list.forEach(function (e) {
+      if (!e || typeof e.cmid !== 'string' || typeof e.text !== 'string') return;
+      outbox.set(e.cmid, {
+        cmid: e.cmid,
+        text: e.text,
+        createdAt: e.createdAt || new Date().toISOString(),
+        state: e.state === 'failed' ? 'failed' : 'pending',
+        error: e.error || null,
+        autoRetry: e.autoRetry !== false,
+        attempt: 0,
+        order: ++localOrder,
+      });
+    });
+  }
+
+  /** Sends one outbox entry; a later attempt supersedes the acks of earlier ones. */
+  function transmit(entry) {
+    entry.state = 'pending';
+    entry.error = null;
+    if (!socket || !socket.connected) {
+      render(false);
+      return; // sent when the connection is back (flushOutbox)
+    }
+    var attempt = ++attemptCounter;
+    entry.attempt = attempt;
+    render(false);
+    socket.timeout(ACK_TIMEOUT_MS).emit('message', { clientMessageId: entry.cmid, text: entry.text }, function (err, res) {
+      if (entry.attempt !== attempt || outbox.get(entry.cmid) !== entry) return;
+      if (err) {
+        // Disconnected before the ack: stays pending and is re-sent after reconnecting.
+        if (socket && socket.connected) fail(entry, '发送超时，请检查网络后重试', true);
+        return;
+      }
+      if (res && res.ok) confirmSent(entry, res.seq);
+      else fail(entry, (res && res.message) || '消息发送失败，请重试', false);
+    });
+  }
+
+  function confirmSent(entry, seq) {
+    outbox.delete(entry.cmid);
+    saveOutbox();
+    var key = 'c:' + entry.cmid;
+    var existing = messages.get(key);
+    messages.set(key, {
+      key: key,
+      from: 'client',
+      authorName: null,
+      text: existing ? existing.text : entry.text,
+      seq: typeof seq === 'number' ? seq : existing ? existing.seq : null,
+      createdAt: existing ? existing.createdAt : entry.createdAt,
+    });
+    render(false);
+  }
+
+  function fail(entry, message, autoRetry) {
+    entry.state = 'failed';
+    entry.error = message;
+    entry.autoRetry = autoRetry;
+    saveOutbox();
+    render(false);
+  }
+
+  /** After (re)connecting: send what was not acknowledged, in the order it was written. */
+  function flushOutbox() {
+    sortedOutbox().forEach(function (e) {
+      if (e.state === 'pending' || e.autoRetry) transmit(e);
+    });
+  }
+
+  function sortedOutbox() {
+    var list = [];
+    outbox.forEach(function (e) {
+      list.push(e);
+    });
+    return list.sort(function (a, b) {
+      return a.order - b.order;
+    });
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  function isWireMessage(m) {
+    return m && typeof m.id === 'string' && typeof m.seq === 'number' && typeof m.text === 'string' && typeof m.from === 'string';
+  }
+
+  function mergeServerMessage(m) {
+    if (!isWireMessage(m)) return;
+    var key = messageKey(m.from, m.id);
+    if (m.from === 'client') {
+      // Stored on the server: whatever the outbox thought, it arrived.
+      var cmid = clientMessageIdOf(m.id);
+      if (outbox.has(cmid)) {
+        outbox.delete(cmid);
+        saveOutbox();
+      }
+    }
+    messages.set(key, {
+      key: key,
+      from: m.from,
+      authorName: m.authorName || null,
+      text: m.text,
+      seq: m.seq,
+      createdAt: m.createdAt,
+    });
+    if (m.seq > lastSeq) lastSeq = m.seq;
+  }
+
+  function isNearBottom() {
+    var box = els.messages;
+    return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
+  }
+
+  /** Re-draws the transcript: stored messages by seq, then unacknowledged ones in writing order. */
+  function render(stick) {
+    var follow = stick || isNearBottom();
+    var stored = [];
+    messages.forEach(function (m) {
+      stored.push(m);
+    });
+    stored.sort(function (a, b) {
+      return a.seq - b.seq;
+    });
+    var fragment = document.createDocumentFragment();
+    stored.forEach(function (m) {
+      fragment.appendChild(renderMessage(m, null));
+    });
+    sortedOutbox().forEach(function (e) {
+      if (messages.has('c:' + e.cmid)) return;
+      fragment.appendChild(renderMessage({ from: 'client', text: e.text, createdAt: e.createdAt }, e));
+    });
+    els.messageList.replaceChildren(fragment);
+    if (follow) els.messages.scrollTop = els.messages.scrollHeight;
+  }
+
+  function renderMessage(m, pending) {
+    var li = el('li', 'msg from-' + m.from);
+    li.dataset.from = m.from;
+    if (m.from !== 'client') li.appendChild(el('div', 'msg-author', authorLabel(m)));
+    li.appendChild(el('div', 'bubble', m.text));
+    var meta = el('div', 'msg-meta');
+    if (pending && pending.state === 'failed') {
+      li.classList.add('is-failed');
+      meta.appendChild(el('span', 'msg-state failed', '发送失败：' + (pending.error || '请重试')));
+      var retry = el('button', 'retry-button', '重试');
+      retry.type = 'button';
+      retry.addEventListener('click', function () {
+        transmit(pending);
+      });
+      meta.appendChild(retry);
+    } else if (pending) {
+      li.classList.add('is-pending');
+      meta.appendChild(el('span', 'msg-state pending', socket && socket.connected ? '发送中' : '等待网络恢复后发送'));
+    } else {
+      meta.appendChild(el('time', 'msg-time', formatTime(m.createdAt)));
+    }
+    li.appendChild(meta);
+    return li;
+  }
+
+  // ---------------------------------------------------------------- connection
+
+  function connect() {
+    setStatus('connecting');
+    // auth as a function: every reconnect sends the current lastSeq, so history replays only what was missed.
+    socket = window.io('/client', {
+      auth: function (cb) {
+        cb({ token: session.token, lastSeq: lastSeq });
+      },
+      reconnectionDelay: 1000,
+      reconnectionDelayMax: 10000,
+    });
+
+    socket.on('connect', function () {
+      setStatus('connected');
+      render(false);
+    });
+
+    socket.on('history', function (h) {
+      if (!h || !Array.isArray(h.messages)) return;
+      h.messages.forEach(mergeServerMessage);
+      render(true);
+      flushOutbox();
+    });
+
+    socket.on('message', function (m) {
+      var follow = isNearBottom();
+      mergeServerMessage(m);
+      render(follow);
+    });
+
+    socket.on('disconnect', function (reason) {
+      setStatus('disconnected', reason);
+      render(false);
+      // The server closed the connection itself (e.g. it could not load the chat): try again later.
+      if (reason === 'io server disconnect') scheduleRetry();
+    });
+
+    socket.on('connect_error', function (err) {
+      var code = err && err.message;
+      if (AUTH_ERRORS[code]) {
+        sessionEnded(code);
+        return;
+      }
+      setStatus('disconnected', code);
+      if (!socket.active) scheduleRetry();
+    });
+
+    socket.io.on('reconnect_attempt', function () {
+      setStatus('connecting');
+    });
+  }
+
+  function scheduleRetry() {
+    clearTimeout(retryTimer);
+    retryTimer = setTimeout(function () {
+      if (socket && !socket.connected) {
+        setStatus('connecting');
+        socket.connect();
+      }
+    }, RETRY_AFTER_MS);
+  }
+
+  function disconnect() {
+    clearTimeout(retryTimer);
+    if (socket) {
+      socket.removeAllListeners();
+      socket.io.removeAllListeners();
+      socket.disconnect();
+      socket = null;
+    }
+  }
+
+  function sessionEnded(code) {
+    var demo = session && session.demo;
+    disconnect();
+    writeJson(window.sessionStorage, SESSION_KEY, null);
+    els.status.hidden = true;
+    var expired = code === 'token_expired';
+    if (demo) {
+      session = null;
+      showPicker(expired ? '会话已过期，请重新选择客户。' : '身份校验失败，请重新选择客户。');
+      return;
+    }
+    els.unavailableTitle.textContent = expired ? '会话已过期' : '身份校验失败';
+    els.unavailableText.textContent = '请返回交易 App 重新打开在线客服。';
+    show(els.unavailable);
+  }
+
+  // ---------------------------------------------------------------- session
+
+  function startSession(s) {
+    session = s;
+    writeJson(window.sessionStorage, SESSION_KEY, s);
+    messages = new Map();
+    lastSeq = 0;
+    loadOutbox();
+    var claims = tokenClaims(s.token) || {};
+    var customer = s.customer || { id: claims.sub, name: claims.name };
+    var who = [
+      customer.name,
+      customer.id ? '客户号 ' + customer.id : null,
+      customer.tier && customer.tier !== 'standard' ? TIER_LABELS[customer.tier] : null,
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    els.who.textContent = who;
+    els.who.hidden = !who;
+    els.switchCustomer.hidden = !s.demo;
+    show(els.chat);
+    render(true);
+    connect();
+    els.input.focus();
+  }
+
+  function showPicker(errorText) {
+    disconnect();
+    session = null;
+    messages = new Map();
+    outbox = new Map();
+    els.who.hidden = true;
+    els.status.hidden = true;
+    els.switchCustomer.hidden = true;
+    els.pickerError.hidden = !errorText;
+    els.pickerError.textContent = errorText || '';
+    els.customerList.replaceChildren();
+    show(els.picker);
+    fetch('/api/demo/customers', { headers: { accept: 'application/json' } })
+      .then(function (res) {
+        if (res.status === 404) return null;
+        if (!res.ok) throw new Error('HTTP ' + res.status);
+        return res.json();
+      })
+      .then(function (body) {
+        if (!body) {
+          els.unavailableTitle.textContent = '请从交易 App 中打开在线客服';
+          els.unavailableText.textContent = '在线客服需要登录交易 App 后使用。';
+          show(els.unavailable);
+          return;
+        }
+        renderCustomers(Array.isArray(body.customers) ? body.customers : []);
+      })
+      .catch(function () {
+        showPickerError('客户列表加载失败，请检查网络后刷新页面。');
+      });
+  }
+
+  function showPickerError(text) {
+    els.pickerError.textContent = text;
+    els.pickerError.hidden = false;
+  }
+
+  function renderCustomers(customers) {
+    var fragment = document.createDocumentFragment();
+    customers.forEach(function (c) {
+      var li = el('li');
+      var button = el('button', 'customer');
+      button.type = 'button';
+      var name = el('span', 'customer-name', c.name);
+      if (c.tier) name.appendChild(el('span', 'tier tier-' + c.tier, TIER_LABELS[c.tier] || c.tier));
+      button.appendChild(name);
+      button.appendChild(el('span', 'customer-meta', '客户号 ' + c.id + (c.branchId ? ' · 营业部 ' + c.branchId : '')));
+      if (c.phone) button.appendChild(el('span', 'customer-meta', '手机 ' + c.phone));
+      button.addEventListener('click', function () {
+        pickCustomer(c.id, button);
+      });
+      li.appendChild(button);
+      fragment.appendChild(li);
+    });
+    els.customerList.replaceChildren(fragment);
+  }
+
+  function pickCustomer(customerId, button) {
+    var buttons = els.customerList.querySelectorAll('button');
+    buttons.forEach(function (b) {
+      b.disabled = true;
+    });
+    els.pickerError.hidden = true;
+    fetch('/api/demo/client-token', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json' },
+      body: JSON.stringify({ customerId: customerId }),
+    })
+      .then(function (res) {
+        return res
+          .json()
+          .catch(function () {
+            return {};
+          })
+          .then(function (body) {
+            if (!res.ok || !body.token) throw new Error(body.message || '进入失败，请重试');
+            startSession({ token: body.token, demo: true, customer: body.customer || null });
+          });
+      })
+      .catch(function (err) {
+        buttons.forEach(function (b) {
+          b.disabled = false;
+        });
+        showPickerError(err && err.message && /[\u4e00-\u9fa5]/.test(err.message) ? err.message : '无法连接服务器，请稍后重试。');
+        if (button) button.focus();
+      });
+  }
+
+  // ---------------------------------------------------------------- composer
+
+  function submit() {
+    var text = els.input.value.trim();
+    if (!text || !session) return;
+    var entry = {
+      cmid: newClientMessageId(),
+      text: text,
+      createdAt: new Date().toISOString(),
+      state: 'pending',
+      error: null,
+      autoRetry: true,
+      attempt: 0,
+      order: ++localOrder,
+    };
+    outbox.set(entry.cmid, entry);
+    saveOutbox();
+    els.input.value = '';
+    autosize();
+    render(true);
+    transmit(entry);
+  }
+
+  function autosize() {
+    els.input.style.height = 'auto';
+    els.input.style.height = Math.min(els.input.scrollHeight + 2, 120) + 'px';
+  }
+
+  els.composer.addEventListener('submit', function (e) {
+    e.preventDefault();
+    submit();
+    els.input.focus();
+  });
+
+  els.input.addEventListener('keydown', function (e) {
+    // Enter sends; Shift+Enter is a new line; Enter that confirms an IME candidate is not a send.
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      submit();
+    }
+  });
+
+  els.input.addEventListener('input', autosize);
+
+  els.switchCustomer.addEventListener('click', function () {
+    writeJson(window.sessionStorage, SESSION_KEY, null);
+    showPicker(null);
+  });
+
+  // ---------------------------------------------------------------- start
+
+  function tokenFromHash() {
+    var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
+    if (!match) return null;
+    try {
+      return decodeURIComponent(match[1]);
+    } catch {
+      return null;
+    }
+  }
+
+  function boot() {
+    if (typeof window.io !== 'function') {
+      els.unavailableTitle.textContent = '在线客服暂时无法使用';
+      els.unavailableText.textContent = '聊天组件加载失败，请稍后刷新页面。';
+      show(els.unavailable);
+      return;
+    }
+    var hashToken = tokenFromHash();
+    if (hashToken) {
+      // Keep the token out of the address bar, history and screenshots.
+      window.history.replaceState(null, '', window.location.pathname + window.location.search);
+      var claims = tokenClaims(hashToken) || {};
+      startSession({ token: hashToken, demo: false, customer: claims.sub ? { id: claims.sub, name: claims.name || '' } : null });
+      return;
+    }
+    var saved = readJson(window.sessionStorage, SESSION_KEY);
+    if (saved && typeof saved.token === 'string') {
+      startSession(saved);
+      return;
+    }
+    showPicker(null);
+  }
+
+  boot();
+})();

@@ -1,0 +1,381 @@
+import path from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { cleanUp, clientToken, startTestSystem, type TestSystem } from '../support/test-system';
+
+/**
+ * The two browser UIs in real headless Chromium against the real system (Redis, FerretDB):
+ * the trading app's chat (/app/) and the advisor console (/console/). Everything is asserted
+ * as text a person would see, through Playwright's auto-waiting locators.
+ *
+ * Set BROWSER_SCREENSHOTS=/some/dir to keep screenshots of both pages.
+ */
+const SHOTS = process.env.BROWSER_SCREENSHOTS;
+/** Each test takes 5–10 s alone; the margin is for a busy 2-core machine. */
+const TEST_TIMEOUT_MS = 45_000;
+
+describe('browser: trading app chat and advisor console', () => {
+  let sys: TestSystem;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+    [sys, browser] = await Promise.all([
+      startTestSystem(),
+      chromium.launch({
+        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+      }),
+    ]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(contexts.map((c) => c.close()));
+    await browser?.close();
+    if (sys) {
+      await sys.stop();
+      await cleanUp(sys.config);
+    }
+  });
+
+  afterEach(() => {
+    // No script errors on either page (reported once, for the test that caused them).
+    expect(pageErrors.splice(0)).toEqual([]);
+  });
+
+  async function newPage(kind: 'mobile' | 'desktop'): Promise<Page> {
+    const context = await browser.newContext(
+      kind === 'mobile'
+        ? { viewport: { width: 390, height: 760 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' }
+        : { viewport: { width: 1280, height: 800 }, locale: 'zh-CN' },
+    );
+    contexts.push(context);
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    if (process.env.DEBUG_BROWSER) page.on('console', (m) => process.stderr.write(`[${kind}] ${m.type()} ${m.text()}\n`));
+    return page;
+  }
+
+  async function shot(page: Page, name: string): Promise<void> {
+    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  }
+
+  /** Opens the trading app and enters as a demo client picked from the list. */
+  async function openApp(customerName: string, beforeLoad?: (page: Page) => Promise<void>): Promise<Page> {
+    const app = await newPage('mobile');
+    if (beforeLoad) await beforeLoad(app);
+    await app.goto(`${sys.url}/app/`);
+    await app.getByRole('heading', { name: '选择演示客户' }).waitFor();
+    await app.getByRole('button', { name: /冯雪/ }).waitFor();
+    await shot(app, '00-app-picker');
+    await app.getByRole('button', { name: new RegExp(customerName) }).click();
+    await app.getByRole('status').filter({ hasText: '已连接' }).waitFor();
+    return app;
+  }
+
+  async function say(app: Page, text: string): Promise<void> {
+    const input = app.getByLabel('输入消息');
+    await input.fill(text);
+    await input.press('Enter');
+    // The bubble is there at once, and stops being "pending" once the server acknowledged it.
+    const bubble = app.locator('li.msg[data-from="client"]').filter({ hasText: text });
+    await bubble.waitFor();
+    await app.locator('li.msg.is-pending').waitFor({ state: 'detached' });
+  }
+
+  function appMessage(app: Page, from: 'bot' | 'advisor' | 'system', text: string): Locator {
+    return app.locator(`li.msg[data-from="${from}"]`).filter({ hasText: text });
+  }
+
+  async function loginConsole(username: string): Promise<Page> {
+    const page = await newPage('desktop');
+    await page.goto(`${sys.url}/console/`);
+    await page.getByLabel('用户名').fill(username);
+    await page.getByLabel('密码').fill('demo1234');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+    return page;
+  }
+
+  function queueItem(page: Page, customerName: string): Locator {
+    return page.locator('#queue-list .queue-item').filter({ hasText: customerName });
+  }
+
+  function openPane(page: Page): Locator {
+    return page.locator('.chat-pane:not([hidden])');
+  }
+
+  function transcriptMessage(pane: Locator, from: 'client' | 'bot' | 'advisor' | 'system', text: string): Locator {
+    return pane.locator(`li.tmsg[data-from="${from}"]`).filter({ hasText: text });
+  }
+
+  it(
+    'carries a chat from the bot to an advisor and back, as both people see it',
+    async () => {
+      // The advisor logs in through the form; a wrong password is refused with a clear message.
+      const consolePage = await newPage('desktop');
+      await consolePage.goto(`${sys.url}/console/`);
+      await consolePage.getByLabel('用户名').fill('wang.fang');
+      await consolePage.getByLabel('密码').fill('wrong-password');
+      await consolePage.getByRole('button', { name: '登录' }).click();
+      await consolePage.getByRole('alert').filter({ hasText: '用户名或密码错误' }).waitFor();
+      await shot(consolePage, '01-console-login-error');
+      await consolePage.getByLabel('密码').fill('demo1234');
+      await consolePage.getByRole('button', { name: '登录' }).click();
+      await consolePage.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+      await consolePage.locator('.topbar').filter({ hasText: '王芳' }).filter({ hasText: '营业部 SH01' }).waitFor();
+      await consolePage.getByText('暂无等待中的客户').waitFor();
+      await consolePage.getByRole('button', { name: '退出登录' }).waitFor();
+
+      // The client asks an FAQ question and gets the bot's answer, labelled as the assistant.
+      const app = await openApp('刘洋');
+      await say(app, '交易时间是几点');
+      const faqAnswer = appMessage(app, 'bot', '9:30-11:30');
+      await faqAnswer.waitFor();
+      expect(await faqAnswer.locator('.msg-author').textContent()).toBe('智能助手');
+
+      // 转人工: the client is told they are being transferred.
+      await say(app, '转人工');
+      await appMessage(app, 'bot', '正在为您转接人工服务').waitFor();
+      await shot(app, '02-app-handoff-notice');
+
+      // The advisor sees the chat on the waiting list, offered to them.
+      const item = queueItem(consolePage, '刘洋');
+      await item.waitFor();
+      await item.filter({ hasText: '新会话待接入' }).waitFor();
+      const itemText = await item.textContent();
+      expect(itemText).toContain('138****1001');
+      expect(itemText).toContain('客户要求人工（转人工）');
+      expect(itemText).toContain('优先级：普通');
+      expect(itemText).toContain('已等待');
+      await shot(consolePage, '03-console-offer');
+
+      // Accepting opens the chat with the whole transcript, bot answers visibly labelled.
+      await item.getByRole('button', { name: '接入' }).click();
+      const pane = openPane(consolePage);
+      await pane.waitFor();
+      await pane.locator('.handoff-card').filter({ hasText: '客户诉求：转人工' }).waitFor();
+      await transcriptMessage(pane, 'client', '交易时间是几点').waitFor();
+      const botInTranscript = transcriptMessage(pane, 'bot', '9:30-11:30');
+      await botInTranscript.waitFor();
+      expect(await botInTranscript.locator('.tmsg-author').textContent()).toContain('智能助手');
+      await transcriptMessage(pane, 'bot', '正在为您转接人工服务').waitFor();
+      await queueItem(consolePage, '刘洋').waitFor({ state: 'detached' });
+      await consolePage.getByRole('tab', { name: /刘洋/ }).waitFor();
+
+      // The client is told an advisor joined.
+      const joined = appMessage(app, 'system', '我是顾问王芳');
+      await joined.waitFor();
+      expect(await joined.locator('.msg-author').textContent()).toBe('系统');
+
+      // The advisor's reply reaches the client, labelled with the advisor's name.
+      const reply = pane.getByLabel('回复客户');
+      await reply.fill('您好，我是王芳，请问转账遇到了什么问题？');
+      await reply.press('Enter');
+      await transcriptMessage(pane, 'advisor', '请问转账遇到了什么问题').waitFor();
+      await pane.locator('li.tmsg.is-pending').waitFor({ state: 'detached' });
+      const advisorReply = appMessage(app, 'advisor', '请问转账遇到了什么问题');
+      await advisorReply.waitFor();
+      expect(await advisorReply.locator('.msg-author').textContent()).toBe('顾问 王芳');
+
+      // The client's answer reaches the advisor (and the bot stays silent).
+      await say(app, '昨天转出的钱还没到账');
+      await transcriptMessage(pane, 'client', '昨天转出的钱还没到账').waitFor();
+      await shot(app, '04-app-with-advisor');
+      await shot(consolePage, '05-console-chat');
+
+      // A reload keeps the session and restores the open chat from the server.
+      await consolePage.reload();
+      await consolePage.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+      await consolePage.getByRole('tab', { name: /刘洋/ }).waitFor();
+      await transcriptMessage(openPane(consolePage), 'client', '昨天转出的钱还没到账').waitFor();
+      await transcriptMessage(openPane(consolePage), 'bot', '9:30-11:30').waitFor();
+
+      // Closing asks for confirmation; the client is told the human service ended.
+      await openPane(consolePage).getByRole('button', { name: '结束会话' }).click();
+      const dialog = consolePage.getByRole('dialog');
+      await dialog.filter({ hasText: '确定结束与 刘洋 的人工服务吗' }).waitFor();
+      await shot(consolePage, '06-console-confirm-close');
+      await dialog.getByRole('button', { name: '确认结束' }).click();
+      await openPane(consolePage).getByText('会话已结束').waitFor();
+      expect(await openPane(consolePage).getByLabel('回复客户').count()).toBe(0);
+      await appMessage(app, 'system', '人工服务已结束').waitFor();
+      await shot(app, '07-app-closed');
+
+      // Every message shows once on the client's screen, in order.
+      const texts = await app.locator('li.msg .bubble').allTextContents();
+      expect(texts.map((t) => t.slice(0, 6))).toEqual([
+        '交易时间是几',
+        'A股交易日为',
+        '转人工',
+        '好的，正在为',
+        '您好，我是顾',
+        '您好，我是王',
+        '昨天转出的钱',
+        '本次人工服务',
+      ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'lets a supervisor see another branch’s waiting chat and watch it read-only',
+    async () => {
+      // A client of SZ01 asks for a person while no SZ01 advisor is online: the chat waits.
+      const app = await openApp('何伟');
+      await say(app, '我要投诉，转人工');
+      await appMessage(app, 'bot', '正在为您转接人工服务').waitFor();
+
+      const supervisor = await loginConsole('zhao.lei');
+      await supervisor
+        .locator('.topbar')
+        .filter({ hasText: '赵磊' })
+        .filter({ hasText: '督导' })
+        .filter({ hasText: '全部营业部' })
+        .waitFor();
+      const item = queueItem(supervisor, '何伟');
+      await item.waitFor();
+      expect(await item.textContent()).toContain('营业部 SZ01');
+      expect(await item.getByRole('button', { name: '接入' }).count()).toBe(0);
+
+      await item.getByRole('button', { name: '静默监听' }).click();
+      const pane = openPane(supervisor);
+      await pane.getByText('静默监听 · 只读').waitFor();
+      await transcriptMessage(pane, 'client', '我要投诉，转人工').waitFor();
+      await transcriptMessage(pane, 'bot', '正在为您转接人工服务').waitFor();
+      expect(await pane.locator('textarea').count()).toBe(0);
+      expect(await pane.getByRole('button', { name: '结束会话' }).count()).toBe(0);
+
+      // What the client writes next shows up live for the supervisor.
+      await say(app, '请尽快处理');
+      await transcriptMessage(pane, 'client', '请尽快处理').waitFor();
+      await shot(supervisor, '08-supervisor-watch');
+
+      // A reload keeps watching.
+      await supervisor.reload();
+      await supervisor.getByRole('tab', { name: /何伟/ }).filter({ hasText: '监听' }).waitFor();
+      await transcriptMessage(openPane(supervisor), 'client', '请尽快处理').waitFor();
+      expect(await openPane(supervisor).locator('textarea').count()).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'keeps a client message through a lost acknowledgement and a failed one, stored once',
+    async () => {
+      // A man in the middle on the app's WebSocket: it sees the Socket.IO frames, can drop what
+      // the page sends ("42/client,<id>[event, payload]"), rewrite the server's acks
+      // ("43/client,<id>[reply]") and cut the connection.
+      const link: { pageSide: WebSocketRoute | null } = { pageSide: null };
+      let upgraded = signal();
+      let dropOutgoing: ((frame: string) => boolean) | null = null;
+      let onAck: ((frame: string) => string | null) | null = null;
+      const app = await newPage('mobile');
+      await app.routeWebSocket(/\/socket\.io\//, (ws) => {
+        const server = ws.connectToServer();
+        link.pageSide = ws;
+        ws.onMessage((frame) => {
+          const drop = dropOutgoing;
+          if (typeof frame === 'string' && drop && drop(frame)) return;
+          server.send(frame);
+          // engine.io's "upgrade" packet: from now on this WebSocket carries the traffic.
+          if (frame === '5') upgraded.resolve();
+        });
+        server.onMessage((frame) => {
+          const rewrite = onAck;
+          if (typeof frame === 'string' && frame.startsWith('43/client,') && rewrite) {
+            const replaced = rewrite(frame);
+            if (replaced !== null) ws.send(replaced);
+            return;
+          }
+          ws.send(frame);
+        });
+      });
+      // The real app's way in: a signed session token in the URL fragment (no picker).
+      await app.goto(`${sys.url}/app/#token=${encodeURIComponent(clientToken(sys.config, 'C1004', 'SH01'))}`);
+      await app.getByRole('status').filter({ hasText: '已连接' }).waitFor();
+      await app.getByText('客户号 C1004').waitFor();
+      expect(app.url()).not.toContain('token=');
+      expect(await app.getByRole('button', { name: '切换客户' }).isVisible()).toBe(false);
+      await within(upgraded.promise, 'the app to use its WebSocket');
+
+      // 1. The message is lost on the way: it stays pending; after the connection drops and comes
+      //    back, the app sends it again with the same clientMessageId.
+      const lost = signal();
+      let lostClientMessageId = '';
+      dropOutgoing = (frame) => {
+        if (!frame.startsWith('42/client,') || !frame.includes('佣金是多少')) return false;
+        const [, payload] = JSON.parse(frame.slice(frame.indexOf('['))) as [string, { clientMessageId: string }];
+        lostClientMessageId = payload.clientMessageId;
+        dropOutgoing = null;
+        lost.resolve();
+        return true;
+      };
+      const input = app.getByLabel('输入消息');
+      await input.fill('佣金是多少');
+      await input.press('Enter');
+      await within(lost.promise, 'the app to send the message');
+      await app.locator('li.msg.is-pending').filter({ hasText: '佣金是多少' }).filter({ hasText: '发送中' }).waitFor();
+      await shot(app, '09-app-pending');
+      upgraded = signal();
+      await link.pageSide?.close();
+      await app.locator('li.msg.is-pending').waitFor({ state: 'detached' });
+      await appMessage(app, 'bot', '佣金费率以您开户时签署的协议为准').waitFor();
+      await app.getByRole('status').filter({ hasText: '已连接' }).waitFor();
+      const stored = await sys.services.db.Message.findOne({ text: '佣金是多少' }).lean();
+      expect(stored?.channelMessageId).toBe(`C1004.${lostClientMessageId}`);
+
+      // 2. The server stored the message but its ack says it failed: the app shows why and offers
+      //    a retry, which re-sends the same clientMessageId and is acknowledged as a duplicate.
+      await within(upgraded.promise, 'the app to use its WebSocket again');
+      onAck = (frame) => {
+        onAck = null;
+        const id = /^43\/client,(\d+)/.exec(frame)?.[1];
+        return `43/client,${id}${JSON.stringify([{ ok: false, error: 'unavailable', message: '消息暂未送达，请稍后重试' }])}`;
+      };
+      await input.fill('新股怎么申购');
+      await input.press('Enter');
+      const failed = app.locator('li.msg.is-failed').filter({ hasText: '新股怎么申购' });
+      await failed.filter({ hasText: '发送失败：消息暂未送达，请稍后重试' }).waitFor();
+      await shot(app, '10-app-failed');
+      await failed.getByRole('button', { name: '重试' }).click();
+      await app.locator('li.msg.is-failed').waitFor({ state: 'detached' });
+      await appMessage(app, 'bot', '新股申购在App').waitFor();
+
+      // Each message is on the screen once, and stored once.
+      const bubbles = await app.locator('li.msg[data-from="client"] .bubble').allTextContents();
+      expect(bubbles).toEqual(['佣金是多少', '新股怎么申购']);
+      const db = sys.services.db;
+      expect(await db.Message.countDocuments({ text: '佣金是多少' })).toBe(1);
+      expect(await db.Message.countDocuments({ text: '新股怎么申购' })).toBe(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+interface Signal {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+function signal(): Signal {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Waits for a signal from the page's traffic, failing with a clear message instead of the test timeout. */
+async function within(promise: Promise<void>, what: string, ms = 15_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  try {
+    await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
