@@ -2,7 +2,7 @@ import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { NAMESPACES, UserError, rooms, type Services } from '@brokerbot/shared';
 import { verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
-import { acceptHandoff, closeChat, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
+import { acceptHandoff, closeChat, listActiveChats, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
 import { PRESENCE_REFRESH_MS, Presence } from './presence';
 import { promoteWaitingHandoffs } from './router-worker';
 
@@ -97,6 +97,13 @@ export function mountAdvisorNamespace(io: Server, services: Services): { stop():
       await socket.join(rooms.advisorConversation(conversationId));
       return { messages };
     });
+    on(socket, 'chat:unwatch', schemas.conversation, async ({ conversationId }) => {
+      const owns = await services.db.Conversation.exists({ _id: conversationId, state: 'human', advisorId: advisor.sub });
+      // An advisor never stops receiving a chat they own; unwatch is for read-only views.
+      if (!owns) await socket.leave(rooms.advisorConversation(conversationId));
+      return {};
+    });
+    on(socket, 'chat:active', null, async () => ({ chats: await listActiveChats(services, advisor) }));
 
     // Handlers first (above), so that nothing the console sends right after connecting is missed.
     await socket.join(rooms.advisor(advisor.sub));

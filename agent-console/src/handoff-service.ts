@@ -3,6 +3,7 @@ import { REPLIES } from '@brokerbot/flows';
 import {
   ADVISOR_EVENTS,
   NAMESPACES,
+  emitClientState,
   UserError,
   recentMessages,
   recordOutbound,
@@ -134,7 +135,11 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   if (handoff.branchId) advisors.to(rooms.branch(handoff.branchId)).emit(ADVISOR_EVENTS.queueRemoved, removed);
   advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueRemoved, removed);
   await sendToClient(deps, conversation, { kind: 'system', name: advisor.name }, REPLIES.advisorJoined(advisor.name));
-  return chatView(deps, conversation);
+  emitClientState(deps.emitter, handoff.conversationId, 'human', advisor.name);
+  const view = await chatView(deps, conversation);
+  // The advisor's other console tabs open the chat too.
+  advisors.to(rooms.advisor(advisor.sub)).emit(ADVISOR_EVENTS.chatOpened, view);
+  return view;
 }
 
 /** An advisor's reply; idempotent on the console's own message id. */
@@ -169,7 +174,41 @@ export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversation
   if (!after) throw new UserError('not_owner', '会话已结束');
   await deps.db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
   await sendToClient(deps, after, { kind: 'system' }, REPLIES.humanClosed);
+  emitClientState(deps.emitter, conversationId, 'bot');
   deps.emitter.of(NAMESPACES.advisor).to(rooms.advisorConversation(conversationId)).emit(ADVISOR_EVENTS.chatClosed, { conversationId, by: advisor.sub });
+}
+
+export interface ActiveChat {
+  conversationId: string;
+  branchId: string | null;
+  advisorId: string | null;
+  advisorName: string | null;
+  customer: { id: string; name: string; tier: string } | null;
+  since: string;
+}
+
+/** Chats a person is serving now, in the branches this user may see (supervisors: all). */
+export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promise<ActiveChat[]> {
+  const conversations = (await deps.db.Conversation.find({ state: 'human', ...visibleBranchFilter(advisor) })
+    .sort({ updatedAt: -1 })
+    .limit(200)
+    .lean()) as ConversationDoc[];
+  const advisorIds = [...new Set(conversations.map((c) => c.advisorId).filter((id): id is string => !!id))];
+  const advisors = new Map(
+    (await deps.db.Advisor.find({ _id: { $in: advisorIds } }, { displayName: 1 }).lean()).map((a) => [a._id.toString(), a.displayName]),
+  );
+  const customers = await customersById(deps, conversations.map((c) => c.customerId));
+  return conversations.map((c) => {
+    const customer = c.customerId ? customers.get(c.customerId) : undefined;
+    return {
+      conversationId: c._id.toString(),
+      branchId: c.branchId ?? null,
+      advisorId: c.advisorId ?? null,
+      advisorName: (c.advisorId && advisors.get(c.advisorId)) || null,
+      customer: customer ? { id: customer._id, name: customer.name, tier: customer.tier } : null,
+      since: new Date(c.updatedAt).toISOString(),
+    };
+  });
 }
 
 /** A supervisor (or an advisor of the branch) opens a chat read-only: transcript now, live messages after. */

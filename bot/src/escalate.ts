@@ -1,6 +1,7 @@
 import {
   ADVISOR_EVENTS,
   HANDOFF_PRIORITY,
+  emitClientState,
   NAMESPACES,
   rooms,
   toHandoffView,
@@ -69,6 +70,7 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     },
     { jobId: handoffId, priority },
   );
+  emitClientState(emitter, req.job.conversationId, 'queued');
   // The waiting list of every advisor of the branch shows the chat at once, router or not.
   const view = toHandoffView(handoff.toObject() as HandoffDoc, customer);
   const advisors = emitter.of(NAMESPACES.advisor);

@@ -4,6 +4,7 @@ import {
   QUEUE_NAMES,
   createRedis,
   inboundJobSchema,
+  KeyedSerializer,
   type ConversationDoc,
   type InboundJob,
   type RoleHandle,
@@ -11,7 +12,7 @@ import {
 } from '@brokerbot/shared';
 import { BrokerBot } from './broker-bot';
 import { HandoffGateMiddleware } from './handoff-gate-middleware';
-import { KeyedSerializer } from './keyed-serializer';
+
 import { QueueAdapter } from './queue-adapter';
 import { TranscriptMiddleware } from './transcript-middleware';
 import { startInboundRecovery } from './inbound-recovery';
@@ -20,7 +21,7 @@ import { startInboundRecovery } from './inbound-recovery';
 export function createEngine(services: Services, faq: FaqIndex) {
   const adapter = new QueueAdapter(services);
   adapter.use(new TranscriptMiddleware(services));
-  adapter.use(new HandoffGateMiddleware(services));
+  adapter.use(new HandoffGateMiddleware());
   const bot = new BrokerBot(services, faq);
   return {
     async handle(job: InboundJob): Promise<void> {

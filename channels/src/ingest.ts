@@ -1,5 +1,7 @@
 import {
+  emitConversationMessage,
   ensureConversation,
+  toWire,
   inboundJobId,
   recordInbound,
   type Channel,
@@ -28,7 +30,7 @@ export interface IngestResult {
  * the same key. Only after both does the channel acknowledge the client. If queueing fails
  * the message is still stored as "received" and the bot's recovery sweep queues it later.
  */
-export async function ingest(services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics'>, msg: IncomingMessage): Promise<IngestResult> {
+export async function ingest(services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics' | 'emitter'>, msg: IncomingMessage): Promise<IngestResult> {
   const conversation = await ensureConversation(services.db, {
     channel: msg.channel,
     externalUserId: msg.externalUserId,
@@ -60,5 +62,7 @@ export async function ingest(services: Pick<Services, 'db' | 'seq' | 'queues' | 
       { jobId: inboundJobId(msg.channel, msg.channelMessageId) },
     );
   }
+  // The client's other tabs and any advisor or supervisor on the chat see it at once.
+  if (!duplicate) emitConversationMessage(services.emitter, toWire(message));
   return { message, conversationId, duplicate };
 }

@@ -1,12 +1,10 @@
 import { Worker } from 'bullmq';
 import {
-  ADVISOR_EVENTS,
-  CLIENT_EVENTS,
-  NAMESPACES,
   QUEUE_NAMES,
+  emitConversationMessage,
+  KeyedSerializer,
   createRedis,
   outboundJobSchema,
-  rooms,
   toWire,
   type MessageDoc,
   type OutboundJob,
@@ -26,13 +24,12 @@ export async function deliver(services: Pick<Services, 'db' | 'emitter' | 'metri
   const wire = toWire({ ...message, status: 'sent' });
   switch (job.channel) {
     case 'app':
-      services.emitter.of(NAMESPACES.client).to(rooms.clientConversation(job.conversationId)).emit(CLIENT_EVENTS.message, wire);
+      // The app's sockets are in the conversation's room; advisors and supervisors on the chat see it too.
+      emitConversationMessage(services.emitter, wire);
       break;
     default:
       throw new Error(`channel ${job.channel} has no sender configured`);
   }
-  // Advisors and supervisors watching the chat see what the client was sent.
-  services.emitter.of(NAMESPACES.advisor).to(rooms.advisorConversation(job.conversationId)).emit(ADVISOR_EVENTS.chatMessage, wire);
   await services.db.Message.updateOne({ _id: message._id, status: { $ne: 'sent' } }, { $set: { status: 'sent' } });
   services.metrics.messagesOut.inc({ channel: job.channel, author: message.author.kind });
   if (job.inReplyToReceivedAt) services.metrics.replyLatency.observe((Date.now() - job.inReplyToReceivedAt) / 1000);
@@ -40,9 +37,14 @@ export async function deliver(services: Pick<Services, 'db' | 'emitter' | 'metri
 
 export function startOutboundRole(services: Services): RoleHandle {
   const connection = createRedis(services.config.REDIS_URL, 'outbound-worker');
+  // Jobs start in queue order; serialising per conversation keeps a client's messages in seq order.
+  const serializer = new KeyedSerializer();
   const worker = new Worker<OutboundJob>(
     QUEUE_NAMES.outbound,
-    async (job) => deliver(services, outboundJobSchema.parse(job.data)),
+    async (job) => {
+      const data = outboundJobSchema.parse(job.data);
+      await serializer.run(data.conversationId, () => deliver(services, data));
+    },
     { connection, prefix: services.config.QUEUE_PREFIX, concurrency: 32 },
   );
   worker.on('failed', (job, err) => services.logger.error({ err, jobId: job?.id }, 'outbound delivery failed'));

@@ -18,3 +18,5 @@ export * from './services';
 export * from './handoff-view';
 export * from './demo-seed';
 export * from './sequence';
+export * from './keyed-serializer';
+export * from './notify';

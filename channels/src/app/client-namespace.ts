@@ -6,6 +6,7 @@ import {
   UserError,
   ensureConversation,
   messagesAfter,
+  recentMessages,
   rooms,
   toWire,
   type Services,
@@ -63,7 +64,8 @@ export function mountClientNamespace(io: Server, services: Services): void {
       data.conversationId = conversation._id.toString();
       await socket.join(rooms.clientConversation(data.conversationId));
       const lastSeq = Number(socket.handshake.auth?.lastSeq) || 0;
-      const history = await messagesAfter(services.db, data.conversationId, lastSeq, 500);
+      // A fresh screen gets the latest messages; a reconnecting one gets what it missed.
+      const history = lastSeq > 0 ? await messagesAfter(services.db, data.conversationId, lastSeq, 500) : await recentMessages(services.db, data.conversationId, 200);
       socket.emit(CLIENT_EVENTS.history, { conversationId: data.conversationId, state: conversation.state, messages: history.map(toWire) });
     })();
     ready.catch((err) => {
