@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { ROOT, ensureDependencies, ensureRedis, startFerret, stopChild } from './lib/infra.mjs';
+import { ROOT, ensureDependencies, ensureRedis, pickFerretBackend, startFerret, stopChild } from './lib/infra.mjs';
 
 const env = { ...process.env };
 const started = [];
@@ -31,8 +31,10 @@ async function main() {
   if (redis) started.push(redis);
   if (!env.MONGODB_URI) {
     const port = Number(env.FERRETDB_PORT ?? 27017);
-    console.log(`› MONGODB_URI not set: starting FerretDB on 127.0.0.1:${port} (data in .data/ferretdb)`);
-    started.push(await startFerret({ port, dataDir: path.join(ROOT, '.data', 'ferretdb') }));
+    const backend = await pickFerretBackend('brokerbot_ferretdb');
+    const where = backend.handler === 'postgresql' ? `PostgreSQL database brokerbot_ferretdb` : '.data/ferretdb (SQLite)';
+    console.log(`› MONGODB_URI not set: starting FerretDB on 127.0.0.1:${port}, data in ${where}`);
+    started.push(await startFerret({ port, dataDir: path.join(ROOT, '.data', 'ferretdb'), backend }));
     env.MONGODB_URI = `mongodb://127.0.0.1:${port}/brokerbot`;
   }
   if (env.DEMO_MODE === '1' || env.DEMO_MODE === 'true') {

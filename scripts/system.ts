@@ -1,5 +1,4 @@
-import { FaqIndex } from '@brokerbot/flows';
-import { startBotRole } from '@brokerbot/bot';
+import { loadBrain, startBotRole } from '@brokerbot/bot';
 import { createGateway, startOutboundRole } from '@brokerbot/channels';
 import { mountConsole, startRouterRole } from '@brokerbot/agent-console';
 import {
@@ -63,7 +62,7 @@ export async function startSystem(config: Config, options: { logger?: Logger; se
         },
       });
     }
-    if (config.ROLES.includes('bot')) roles.push(startBotRole(services, FaqIndex.fromFile()));
+    if (config.ROLES.includes('bot')) roles.push(startBotRole(services, loadBrain(config, logger)));
     if (config.ROLES.includes('router')) roles.push(startRouterRole(services));
     if (config.ROLES.includes('outbound')) roles.push(startOutboundRole(services));
   } catch (err) {

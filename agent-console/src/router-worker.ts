@@ -123,13 +123,26 @@ export async function recoverHandoffs(deps: Pick<Services, 'db' | 'queues'>): Pr
       }
       continue;
     }
-    const existing = await deps.queues.handoff.getJob(jobId);
-    if (existing && !(await existing.isCompleted()) && !(await existing.isFailed())) continue;
-    if (existing) await existing.remove();
+    // The routing chain of a handoff is its route job, then one SLA job per offer
+    // ("<id>.retry.<n>"). Only a chain whose current job is gone (Redis lost it, or the
+    // process died before adding the next) needs a new job.
+    const lastOffer = await deps.db.HandoffOffer.findOne({ handoffId: jobId }).sort({ attempt: -1 }).lean();
+    const attempt = lastOffer ? lastOffer.attempt + 1 : 0;
+    const currentId = attempt === 0 ? jobId : `${jobId}.retry.${attempt}`;
+    const current = await deps.queues.handoff.getJob(currentId);
+    if (current && !(await current.isCompleted()) && !(await current.isFailed())) continue;
+    if (current) await current.remove();
     await deps.queues.handoff.add(
-      'route',
-      { handoffId: jobId, conversationId: h.conversationId, branchId: h.branchId ?? null, attempt: 0, excludeAdvisorIds: [], queuedAt: new Date(h.createdAt).getTime() },
-      { jobId, priority: h.priority },
+      attempt === 0 ? 'route' : 'sla',
+      {
+        handoffId: jobId,
+        conversationId: h.conversationId,
+        branchId: h.branchId ?? null,
+        attempt,
+        excludeAdvisorIds: lastOffer ? [lastOffer.advisorId] : [],
+        queuedAt: new Date(h.createdAt).getTime(),
+      },
+      { jobId: currentId, priority: h.priority },
     );
     added += 1;
   }

@@ -1,59 +1,225 @@
 import { ActivityHandler, MessageFactory, type TurnContext } from 'botbuilder-core';
-import { FaqIndex, REPLIES, assessEscalation } from '@brokerbot/flows';
-import { HANDOFF_PRIORITY, type ConversationDoc, type InboundJob, type Services } from '@brokerbot/shared';
+import { DialogTurnStatus } from 'botbuilder-dialogs';
+import {
+  ADVICE_REFUSAL,
+  EmotionTrend,
+  FLOW_FOR_INTENT,
+  REPLIES,
+  createFlowDialogs,
+  decide,
+  describeHours,
+  isCancel,
+  pickChoice,
+  type FlowResult,
+  type KbEntry,
+  type NluResult,
+  type PolicyDecision,
+} from '@brokerbot/flows';
+import { recentMessages, type ConversationDoc, type InboundJob, type Services } from '@brokerbot/shared';
+import type { Brain } from './brain';
 import { escalate } from './escalate';
+import { handoffSummary } from './handoff-summary';
+import { groundedAnswer } from './llm';
+import { signalsFrom } from './signals';
+import { MemoryDialogState, loadMemory, saveMemory, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';
 
-/** The bot's judgement for one client message: escalate, answer from the FAQ, or say what it can do. */
+/** Below this intent confidence a flow is not started on the intent alone. */
+const FLOW_MIN_CONFIDENCE = 0.5;
+
+type Deps = Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter' | 'logger'>;
+
+/**
+ * The bot's judgement for one client message. In order: understand it (emotion, intent, trend);
+ * apply the escalation policy (a person takes over, or leaves a call-back after hours); answer a
+ * clarifying-menu pick; continue an open flow; refuse investment advice; start a flow; answer
+ * from the knowledge base (or ask which question was meant); otherwise say what it can do and,
+ * after repeated misses, offer a person. Every decision is stored with its reasons.
+ */
 export class BrokerBot extends ActivityHandler {
   constructor(
-    private readonly services: Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter'>,
-    private readonly faq: FaqIndex,
+    private readonly services: Deps,
+    private readonly brain: Brain,
   ) {
     super();
     this.onMessage(async (context, next) => {
-      await this.answer(context);
+      await this.turn(context);
       await next();
     });
   }
 
-  private async answer(context: TurnContext): Promise<void> {
+  private async turn(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? '').trim();
     const job = context.turnState.get(TURN.job) as InboundJob;
     const conversation = context.turnState.get(TURN.conversation) as ConversationDoc;
+    const memory = await loadMemory(this.services.db, job.conversationId);
+    const trend = EmotionTrend.fromJSON(memory.trend);
+    const nlu = this.brain.nlu.analyze(text, trend);
+    memory.trend = trend.toJSON();
+    const customer = job.customerId ? await this.services.db.Customer.findById(job.customerId, { tier: 1 }).lean() : null;
+    const policy = decide(this.brain.policy.current, {
+      text,
+      emotion: nlu.emotion,
+      intensity: nlu.intensity,
+      intent: nlu.intent,
+      signals: signalsFrom(nlu, trend),
+      tier: customer?.tier ?? null,
+      consecutiveMisses: memory.misses,
+      now: new Date(),
+    });
+    const understanding = {
+      emotion: nlu.emotion,
+      intensity: nlu.intensity,
+      intent: nlu.intent,
+      confidence: nlu.confidence,
+      trend: trend.level,
+      nluReasons: nlu.reasons,
+    };
+    const decideAs = (d: Omit<TurnDecision, 'understanding'>) => context.turnState.set(TURN.decision, { ...d, understanding });
+    const dialogs = createFlowDialogs(new MemoryDialogState(memory));
+    const dc = await dialogs.createContext(context);
 
-    const assessment = assessEscalation(text);
-    if (assessment.escalate) {
-      const result = await escalate(this.services, {
-        conversation,
-        job,
-        reasons: assessment.reasons,
-        priority: assessment.priority,
-      });
-      this.decide(context, { action: 'escalated', reasons: assessment.reasons });
-      if (result) {
-        const reply = assessment.priority === HANDOFF_PRIORITY.distress ? REPLIES.handoffDistress : REPLIES.handoffQueued;
-        await context.sendActivity(MessageFactory.text(reply));
+    if (policy.escalate) {
+      await dc.cancelAllDialogs();
+      memory.menu = [];
+      memory.misses = 0;
+      await this.handOver(context, job, conversation, nlu, trend.level, policy);
+      decideAs({ action: policy.afterHours ? 'after_hours' : 'escalated', reasons: policy.reasons, priority: policy.priority });
+    } else if (memory.menu.length && this.menuPick(text, memory)) {
+      const entry = this.menuPick(text, memory)!;
+      memory.menu = [];
+      memory.misses = 0;
+      await context.sendActivity(MessageFactory.text(entry.answer));
+      decideAs({ action: 'answered', reasons: [`menu_pick:${entry.id}`], intent: nlu.intent, confidence: 1 });
+    } else if (dc.activeDialog) {
+      if (isCancel(text)) {
+        await dc.cancelAllDialogs();
+        await context.sendActivity('好的，已退出当前流程。还有什么可以帮您？');
+        decideAs({ action: 'answered', reasons: ['flow_cancelled'] });
+      } else {
+        const result = await dc.continueDialog();
+        await this.afterFlow(context, job, conversation, nlu, trend.level, result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null);
+        decideAs({ action: 'flow', reasons: [`flow:${dc.activeDialog?.id ?? 'finished'}`], intent: nlu.intent, confidence: nlu.confidence });
       }
-      return;
+    } else if (nlu.intent === 'stock_advice') {
+      await context.sendActivity(MessageFactory.text(ADVICE_REFUSAL));
+      decideAs({ action: 'refused_advice', reasons: ['compliance:stock_advice'], intent: nlu.intent, confidence: nlu.confidence });
+    } else if (FLOW_FOR_INTENT[nlu.intent] && nlu.confidence >= FLOW_MIN_CONFIDENCE) {
+      memory.menu = [];
+      const result = await dc.beginDialog(FLOW_FOR_INTENT[nlu.intent]!);
+      await this.afterFlow(context, job, conversation, nlu, trend.level, result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null);
+      decideAs({ action: 'flow', reasons: [`flow:${FLOW_FOR_INTENT[nlu.intent]}`], intent: nlu.intent, confidence: nlu.confidence });
+    } else {
+      await this.answerFromKnowledge(context, text, memory, nlu, policy, decideAs);
     }
-
-    const match = this.faq.match(text);
-    if (match) {
-      this.decide(context, {
-        action: 'answered',
-        reasons: [`faq:${match.entry.id}`, `matched:${match.matched.join(',')}`],
-        intent: match.entry.id,
-        confidence: match.confidence,
-      });
-      await context.sendActivity(MessageFactory.text(match.entry.answer));
-      return;
-    }
-    this.decide(context, { action: 'fallback', reasons: ['no_faq_match'] });
-    await context.sendActivity(MessageFactory.text(REPLIES.fallback));
+    await saveMemory(this.services.db, job.conversationId, memory);
   }
 
-  private decide(context: TurnContext, decision: TurnDecision): void {
-    context.turnState.set(TURN.decision, decision);
+  private menuPick(text: string, memory: TurnMemory): KbEntry | null {
+    const options = memory.menu.map((m) => ({ value: m.id, label: m.label, synonyms: [] }));
+    const id = pickChoice(text, options);
+    return id ? (this.brain.kb.byId(id) ?? null) : null;
+  }
+
+  private async answerFromKnowledge(
+    context: TurnContext,
+    text: string,
+    memory: TurnMemory,
+    nlu: NluResult,
+    policy: PolicyDecision,
+    decideAs: (d: Omit<TurnDecision, 'understanding'>) => void,
+  ): Promise<void> {
+    const kb = this.brain.kb.answer(text);
+    if (kb.kind === 'answer') {
+      memory.menu = [];
+      memory.misses = 0;
+      await context.sendActivity(MessageFactory.text(kb.entry.answer));
+      decideAs({ action: 'answered', reasons: [`kb:${kb.entry.id}`], intent: nlu.intent, confidence: kb.confidence });
+      return;
+    }
+    // An LLM, when configured, may answer from the closest passages (and must cite them).
+    if (this.brain.llm && kb.candidates.length) {
+      const grounded = await groundedAnswer(
+        this.brain.llm,
+        text,
+        kb.candidates.slice(0, 3).map((c) => ({ id: c.entry.id, question: c.entry.question, answer: c.entry.answer })),
+      );
+      if (grounded) {
+        memory.menu = [];
+        memory.misses = 0;
+        await context.sendActivity(MessageFactory.text(`${grounded.text}\n（参考：${grounded.sources.map((id) => this.brain.kb.byId(id)?.question ?? id).join('；')}）`));
+        decideAs({ action: 'answered', reasons: grounded.sources.map((s) => `llm_grounded:${s}`), intent: nlu.intent, confidence: nlu.confidence });
+        return;
+      }
+    }
+    if (kb.kind === 'clarify') {
+      memory.menu = kb.candidates.map((c) => ({ id: c.entry.id, label: c.entry.question }));
+      const lines = memory.menu.map((m, i) => `${i + 1}. ${m.label}`).join('\n');
+      const reply = MessageFactory.text(`您想问的是以下哪个问题？\n${lines}\n（回复序号即可）`);
+      reply.channelData = { menu: memory.menu };
+      await context.sendActivity(reply);
+      decideAs({ action: 'clarified', reasons: memory.menu.map((m) => `candidate:${m.id}`), intent: nlu.intent, confidence: nlu.confidence });
+      return;
+    }
+    memory.misses += 1;
+    memory.menu = [];
+    await context.sendActivity(MessageFactory.text(policy.offerHuman ? REPLIES.offerHuman : REPLIES.fallback));
+    decideAs({ action: 'fallback', reasons: policy.offerHuman ? ['no_answer', 'offered_human'] : ['no_answer'], intent: nlu.intent, confidence: nlu.confidence });
+  }
+
+  private async handOver(
+    context: TurnContext,
+    job: InboundJob,
+    conversation: ConversationDoc,
+    nlu: NluResult,
+    trendLevel: number,
+    policy: { reasons: string[]; priority: number; afterHours: boolean },
+  ): Promise<void> {
+    const recent = await recentMessages(this.services.db, job.conversationId, 20);
+    const result = await escalate(this.services, {
+      conversation,
+      job,
+      reasons: policy.reasons,
+      priority: policy.priority,
+      summary: handoffSummary(nlu, job.text, trendLevel, recent),
+      afterHours: policy.afterHours,
+    });
+    if (!result) return;
+    if (policy.afterHours) {
+      await context.sendActivity(MessageFactory.text(REPLIES.afterHours(describeHours(this.brain.policy.current.businessHours))));
+    } else if (policy.priority === this.brain.policy.current.priorities.distress) {
+      await context.sendActivity(MessageFactory.text(REPLIES.handoffDistress));
+    } else if (policy.reasons.includes('complaint')) {
+      await context.sendActivity(MessageFactory.text(REPLIES.complaintIntake));
+    } else {
+      await context.sendActivity(MessageFactory.text(REPLIES.handoffQueued));
+    }
+  }
+
+  private async afterFlow(
+    context: TurnContext,
+    job: InboundJob,
+    conversation: ConversationDoc,
+    nlu: NluResult,
+    trendLevel: number,
+    result: FlowResult | null,
+  ): Promise<void> {
+    if (!result) return;
+    if (result.outcome === 'escalate') {
+      const policy = this.brain.policy.current;
+      await this.handOver(context, { ...job, text: `${job.text}（${result.summary}）` }, conversation, nlu, trendLevel, {
+        reasons: [result.reason],
+        priority: policy.priorities.complaint,
+        afterHours: false,
+      });
+    } else if (result.outcome === 'appointment') {
+      await this.services.db.Appointment.create({
+        conversationId: job.conversationId,
+        customerId: job.customerId,
+        branchId: conversation.branchId,
+        topic: result.topic,
+        preferredTime: result.preferredTime,
+      });
+    }
   }
 }

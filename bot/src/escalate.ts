@@ -1,6 +1,5 @@
 import {
   ADVISOR_EVENTS,
-  HANDOFF_PRIORITY,
   emitClientState,
   NAMESPACES,
   rooms,
@@ -17,6 +16,10 @@ export interface EscalationRequest {
   job: InboundJob;
   reasons: string[];
   priority: number;
+  /** The advisor's hand-over note. */
+  summary: string;
+  /** Outside business hours: the chat waits in after_hours for a call-back. */
+  afterHours: boolean;
 }
 
 /**
@@ -29,11 +32,7 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
   const { db, queues, metrics, emitter } = services;
   const customer = req.job.customerId ? await db.Customer.findById(req.job.customerId).lean() : null;
   const reasons = [...req.reasons];
-  let priority = req.priority;
-  if (customer?.tier === 'vip') {
-    reasons.push('tier:vip');
-    priority = Math.min(priority, HANDOFF_PRIORITY.vip);
-  }
+  const priority = req.priority;
   const branchId = req.conversation.branchId ?? customer?.branchId ?? null;
   const handoff = await db.Handoff.create({
     conversationId: req.job.conversationId,
@@ -42,13 +41,14 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     status: 'queued',
     priority,
     reasons,
-    summary: `客户诉求：${req.job.text.slice(0, 200)}`,
+    summary: req.summary,
+    afterHours: req.afterHours,
   });
   const handoffId = handoff._id.toString();
   const moved = await transition(db, {
     conversationId: req.job.conversationId,
     from: 'bot',
-    to: 'queued',
+    to: req.afterHours ? 'after_hours' : 'queued',
     by: 'bot',
     reason: reasons.join('; '),
     set: { handoffId },
@@ -70,7 +70,7 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     },
     { jobId: handoffId, priority },
   );
-  emitClientState(emitter, req.job.conversationId, 'queued');
+  emitClientState(emitter, req.job.conversationId, req.afterHours ? 'after_hours' : 'queued');
   // The waiting list of every advisor of the branch shows the chat at once, router or not.
   const view = toHandoffView(handoff.toObject() as HandoffDoc, customer);
   const advisors = emitter.of(NAMESPACES.advisor);

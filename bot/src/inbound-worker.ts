@@ -1,5 +1,4 @@
 import { Worker } from 'bullmq';
-import type { FaqIndex } from '@brokerbot/flows';
 import {
   QUEUE_NAMES,
   createRedis,
@@ -10,19 +9,25 @@ import {
   type RoleHandle,
   type Services,
 } from '@brokerbot/shared';
+import type { Brain } from './brain';
 import { BrokerBot } from './broker-bot';
+import { ComplianceMiddleware } from './compliance-middleware';
 import { HandoffGateMiddleware } from './handoff-gate-middleware';
 
 import { QueueAdapter } from './queue-adapter';
 import { TranscriptMiddleware } from './transcript-middleware';
 import { startInboundRecovery } from './inbound-recovery';
 
-/** Builds the engine: adapter + middleware (transcript first, so it sees every turn) + bot. */
-export function createEngine(services: Services, faq: FaqIndex) {
+/**
+ * Builds the engine: adapter + middleware + bot. Compliance first (its send hook runs first, so
+ * what is stored is what is sent), then the transcript (sees every turn), then the gate.
+ */
+export function createEngine(services: Services, brain: Brain) {
   const adapter = new QueueAdapter(services);
+  adapter.use(new ComplianceMiddleware());
   adapter.use(new TranscriptMiddleware(services));
   adapter.use(new HandoffGateMiddleware());
-  const bot = new BrokerBot(services, faq);
+  const bot = new BrokerBot(services, brain);
   return {
     async handle(job: InboundJob): Promise<void> {
       const { db, metrics } = services;
@@ -39,8 +44,8 @@ export function createEngine(services: Services, faq: FaqIndex) {
 }
 
 /** The bot role: consumes the inbound queue. */
-export function startBotRole(services: Services, faq: FaqIndex): RoleHandle {
-  const engine = createEngine(services, faq);
+export function startBotRole(services: Services, brain: Brain): RoleHandle {
+  const engine = createEngine(services, brain);
   const serializer = new KeyedSerializer();
   const connection = createRedis(services.config.REDIS_URL, 'bot-worker');
   const worker = new Worker<InboundJob>(
@@ -60,6 +65,7 @@ export function startBotRole(services: Services, faq: FaqIndex): RoleHandle {
     name: 'bot',
     async stop() {
       recovery.stop();
+      brain.close();
       await worker.close();
       await connection.quit();
     },

@@ -9,10 +9,13 @@ export const TURN = {
 } as const;
 
 export interface TurnDecision {
-  action: 'answered' | 'fallback' | 'escalated' | 'relayed' | 'skipped';
+  action: 'answered' | 'clarified' | 'fallback' | 'flow' | 'refused_advice' | 'escalated' | 'after_hours' | 'relayed' | 'skipped';
   reasons: string[];
   intent?: string;
   confidence?: number;
+  priority?: number;
+  /** What the NLU made of the message (emotion, intensity, intent, trend), for review. */
+  understanding?: Record<string, unknown>;
 }
 
 export type { ConversationDoc, InboundJob };

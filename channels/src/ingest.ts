@@ -5,6 +5,7 @@ import {
   inboundJobId,
   recordInbound,
   type Channel,
+  type ConversationDoc,
   type MessageDoc,
   type Services,
 } from '@brokerbot/shared';
@@ -16,11 +17,20 @@ export interface IncomingMessage {
   customerId: string | null;
   branchId: string | null;
   text: string;
+  /** What the channel knows about the message (WeCom: msgtype, open_kfid, menu_id, the raw item). */
+  meta?: Record<string, unknown> | null;
+  /**
+   * false: the bot cannot read it (a picture, a file …) and the channel acknowledges it itself;
+   * it is stored "handled" and not queued. Default true.
+   */
+  toBot?: boolean;
 }
 
 export interface IngestResult {
   message: MessageDoc;
   conversationId: string;
+  /** The conversation as it was when the message arrived (its state says who answers). */
+  conversation: ConversationDoc;
   duplicate: boolean;
 }
 
@@ -38,15 +48,25 @@ export async function ingest(services: Pick<Services, 'db' | 'seq' | 'queues' | 
     branchId: msg.branchId,
   });
   const conversationId = conversation._id.toString();
-  const { message, duplicate } = await recordInbound(services, {
+  const recorded = await recordInbound(services, {
     conversationId,
     channel: msg.channel,
     channelMessageId: msg.channelMessageId,
     externalUserId: msg.externalUserId,
     text: msg.text,
   });
+  const { duplicate } = recorded;
+  const toBot = msg.toBot ?? true;
+  let message = recorded.message;
+  // Channel facts and the channel's own handling are written before the message is queued, so the
+  // bot is the only writer after that. A redelivery repairs a crash between insert and this write.
+  if (message.status === 'received' && ((msg.meta && !message.meta) || !toBot)) {
+    const set = { ...(msg.meta && !message.meta ? { meta: msg.meta } : {}), ...(toBot ? {} : { status: 'handled' as const }) };
+    await services.db.Message.updateOne({ _id: message._id, status: 'received' }, { $set: set });
+    message = { ...message, ...set };
+  }
   services.metrics.messagesIn.inc({ channel: msg.channel, duplicate: String(duplicate) });
-  if (!duplicate || message.status === 'received') {
+  if (toBot && (!duplicate || message.status === 'received')) {
     await services.queues.inbound.add(
       'turn',
       {
@@ -64,5 +84,5 @@ export async function ingest(services: Pick<Services, 'db' | 'seq' | 'queues' | 
   }
   // The client's other tabs and any advisor or supervisor on the chat see it at once.
   if (!duplicate) emitConversationMessage(services.emitter, toWire(message));
-  return { message, conversationId, duplicate };
+  return { message, conversationId, conversation, duplicate };
 }

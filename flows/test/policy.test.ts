@@ -6,42 +6,45 @@ import { DEFAULT_POLICY_PATH, PolicyStore, decide, describeHours, isOpen, nextOp
 const policy = readPolicy(DEFAULT_POLICY_PATH);
 // Wednesday 2026-11-25 10:00 in Shanghai.
 const open = new Date('2026-11-25T02:00:00Z');
-const base: PolicyInput = { text: '', emotion: 'calm', intensity: 0, intent: 'chitchat', trend: 0, trendMessages: 1, tier: 'standard', consecutiveMisses: 0, now: open };
+const quiet = { distress: [], explicitRequest: false, complaint: false, highRisk: [], rising: false, trendLevel: 0, trendMessages: 1 };
+const base: PolicyInput = { text: '', emotion: 'calm', intensity: 0, intent: 'chitchat', signals: quiet, tier: 'standard', consecutiveMisses: 0, now: open };
 
 describe('escalation policy', () => {
   it('escalates an explicit request, with the reason', () => {
-    const d = decide(policy, { ...base, text: '帮我转人工', intent: 'human_request' });
+    const d = decide(policy, { ...base, text: '帮我转人工', intent: 'human_request', signals: { ...quiet, explicitRequest: true } });
     expect(d).toMatchObject({ escalate: true, reasons: ['explicit_request'], priority: policy.priorities.normal, afterHours: false });
   });
 
   it('gives distress terms the highest priority', () => {
-    const d = decide(policy, { ...base, text: '两融爆仓了，血本无归' });
+    const d = decide(policy, { ...base, text: '两融爆仓了，走投无路', signals: { ...quiet, distress: ['爆仓'] } });
     expect(d.escalate).toBe(true);
-    expect(d.reasons).toEqual(['distress:爆仓', 'distress:血本无归']);
+    // The NLU's finding plus a term the policy file adds.
+    expect(d.reasons).toEqual(['distress:爆仓', 'distress:走投无路']);
     expect(d.priority).toBe(policy.priorities.distress);
   });
 
   it('escalates anger above its threshold but not below', () => {
-    expect(decide(policy, { ...base, emotion: 'angry', intensity: 0.8 }).reasons).toEqual(['angry:0.80']);
-    expect(decide(policy, { ...base, emotion: 'angry', intensity: 0.3 }).escalate).toBe(false);
+    expect(decide(policy, { ...base, emotion: 'angry', intensity: 0.8 }).reasons).toEqual(['anger:0.80']);
+    expect(decide(policy, { ...base, emotion: 'angry', intensity: 0.7 }).escalate).toBe(false);
   });
 
   it('escalates a rising trend before any single message crosses the line', () => {
-    const d = decide(policy, { ...base, emotion: 'anxious', intensity: 0.4, trend: 0.5, trendMessages: 3 });
-    expect(d.reasons).toEqual(['rising_distress:0.50']);
-    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.4, trend: 0.5, trendMessages: 1 }).escalate).toBe(false);
+    const d = decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, trendLevel: 0.62, trendMessages: 3 } });
+    expect(d.reasons).toEqual(['rising_distress:0.62']);
+    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, trendLevel: 0.62, trendMessages: 1 } }).escalate).toBe(false);
+    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, rising: true, trendLevel: 0.4 } }).reasons).toEqual(['rising_distress:0.40']);
   });
 
   it('is more sensitive for VIP clients and serves them first', () => {
-    const vip = decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, tier: 'vip' });
+    const vip = decide(policy, { ...base, emotion: 'anxious', intensity: 0.7, tier: 'vip' });
     expect(vip.escalate).toBe(true);
     expect(vip.reasons).toContain('tier:vip');
     expect(vip.priority).toBe(policy.priorities.vip);
-    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.5 }).escalate).toBe(false);
+    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.7 }).escalate).toBe(false);
   });
 
   it('sends complaints and high-risk intents to people', () => {
-    expect(decide(policy, { ...base, text: '我要投诉你们' }).reasons).toEqual(['complaint']);
+    expect(decide(policy, { ...base, text: '再不处理我就发律师函' }).reasons).toEqual(['complaint']);
     expect(decide(policy, { ...base, intent: 'account_frozen' }).reasons).toEqual(['high_risk_intent:account_frozen']);
   });
 
@@ -52,7 +55,7 @@ describe('escalation policy', () => {
 
   it('marks escalations outside business hours for a call-back', () => {
     const night = new Date('2026-11-25T15:00:00Z'); // 23:00 Shanghai
-    expect(decide(policy, { ...base, text: '转人工', now: night })).toMatchObject({ escalate: true, afterHours: true });
+    expect(decide(policy, { ...base, intent: 'human_request', now: night })).toMatchObject({ escalate: true, afterHours: true });
   });
 });
 
@@ -82,9 +85,9 @@ describe('PolicyStore', () => {
     writeFileSync(file, JSON.stringify({ ...original, version: 'v2', emotionThresholds: { ...original.emotionThresholds, angry: 0.9 } }));
     expect(store.reload()).toBe(true);
     expect(store.current.version).toBe('v2');
-    writeFileSync(file, JSON.stringify({ ...original, version: 'v3', distressTerms: [] }));
+    writeFileSync(file, JSON.stringify({ ...original, version: 'v3', emotionThresholds: { angry: 2 } }));
     expect(store.reload()).toBe(false);
     expect(store.current.version).toBe('v2');
-    expect(String((events[1] as { error: Error }).error.message)).toContain('distressTerms');
+    expect(String((events[1] as { error: Error }).error.message)).toContain('emotionThresholds');
   });
 });

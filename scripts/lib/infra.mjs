@@ -116,15 +116,46 @@ export function ensureFerretBinary() {
   return FERRETDB_BIN;
 }
 
-/** Starts FerretDB (SQLite backend) on 127.0.0.1:port with its files in dataDir. */
-export async function startFerret({ port, dataDir }) {
+/**
+ * FerretDB's backend. PostgreSQL when one answers on 127.0.0.1:5432 and `psql` can create the
+ * database (FerretDB then pushes filters down and uses indexes); else SQLite, whose FerretDB
+ * handler scans whole collections (fine for tests and a demo, slow for a benchmark).
+ * FERRETDB_BACKEND=sqlite|postgresql forces one.
+ */
+export async function pickFerretBackend(database) {
+  const wanted = process.env.FERRETDB_BACKEND ?? 'auto';
+  if (wanted === 'sqlite') return { handler: 'sqlite' };
+  const pgUp = (await isPortOpen('127.0.0.1', 5432)) && hasCommand('psql');
+  if (!pgUp) {
+    if (wanted === 'postgresql') throw new Error('FERRETDB_BACKEND=postgresql but no PostgreSQL answers on 127.0.0.1:5432 (or psql is missing)');
+    return { handler: 'sqlite' };
+  }
+  const exists = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname='${database}'`], { encoding: 'utf8' });
+  if (exists.status !== 0) {
+    if (wanted === 'postgresql') throw new Error(`cannot reach PostgreSQL as user postgres: ${exists.stderr.trim()}`);
+    return { handler: 'sqlite' };
+  }
+  if (exists.stdout.trim() !== '1') {
+    const created = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `CREATE DATABASE "${database}"`], { encoding: 'utf8' });
+    if (created.status !== 0) return { handler: 'sqlite' };
+  }
+  return { handler: 'postgresql', url: `postgres://postgres@127.0.0.1:5432/${database}` };
+}
+
+/** Drops a PostgreSQL database that pickFerretBackend created (benchmarks clean up after themselves). */
+export function dropPgDatabase(database) {
+  spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`], { stdio: 'ignore' });
+}
+
+/** Starts FerretDB on 127.0.0.1:port (SQLite files in dataDir, or the given PostgreSQL backend). */
+export async function startFerret({ port, dataDir, backend = { handler: 'sqlite' } }) {
   const bin = ensureFerretBinary();
   mkdirSync(dataDir, { recursive: true });
+  const storage = backend.handler === 'postgresql' ? ['--handler=postgresql', `--postgresql-url=${backend.url}`] : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
   const child = spawn(
     bin,
     [
-      '--handler=sqlite',
-      `--sqlite-url=file:${dataDir}/`,
+      ...storage,
       `--listen-addr=127.0.0.1:${port}`,
       `--state-dir=${dataDir}`,
       '--debug-addr=-',

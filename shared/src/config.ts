@@ -51,6 +51,9 @@ const schema = z.object({
   MAX_CHATS_PER_ADVISOR: z.coerce.number().int().min(1).max(50).default(5),
   OFFER_TIMEOUT_S: z.coerce.number().positive().default(30),
   INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
+  /** Client messages being stored and queued at once per gateway process; beyond it the
+   * client is told to retry (`busy`) instead of every message finishing late. */
+  INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Escalation policy file (JSON); the bundled demo policy when unset. Reloaded on change. */
   ESCALATION_POLICY_PATH: z.string().min(1).optional(),

@@ -9,7 +9,7 @@ const ALLOWED: Record<ConversationState, readonly ConversationState[]> = {
   bot: ['queued', 'after_hours', 'closed'],
   queued: ['human', 'bot', 'after_hours', 'closed'],
   human: ['bot', 'closed'],
-  after_hours: ['bot', 'queued', 'closed'],
+  after_hours: ['bot', 'queued', 'human', 'closed'],
   closed: ['bot'],
 };
 

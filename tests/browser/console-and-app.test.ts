@@ -40,18 +40,25 @@ describe('browser: trading app chat and advisor console', () => {
     }
   });
 
-  afterEach(() => {
+  afterEach(async () => {
+    // Each test starts with nobody online: the pages of the last one are closed (and their
+    // advisors go offline), which also spares the machine.
+    await Promise.allSettled(contexts.splice(0).map((c) => c.close()));
     // No script errors on either page (reported once, for the test that caused them).
     expect(pageErrors.splice(0)).toEqual([]);
   });
 
-  async function newPage(kind: 'mobile' | 'desktop'): Promise<Page> {
-    const context = await browser.newContext(
-      kind === 'mobile'
-        ? { viewport: { width: 390, height: 760 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' }
-        : { viewport: { width: 1280, height: 800 }, locale: 'zh-CN' },
-    );
-    contexts.push(context);
+  /** A new browser (context) of the given kind, or with `tabOf` another tab of that page's browser. */
+  async function newPage(kind: 'mobile' | 'desktop', tabOf?: Page): Promise<Page> {
+    let context = tabOf?.context();
+    if (!context) {
+      context = await browser.newContext(
+        kind === 'mobile'
+          ? { viewport: { width: 390, height: 760 }, deviceScaleFactor: 1, isMobile: true, hasTouch: true, locale: 'zh-CN' }
+          : { viewport: { width: 1280, height: 800 }, locale: 'zh-CN' },
+      );
+      contexts.push(context);
+    }
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
@@ -63,10 +70,17 @@ describe('browser: trading app chat and advisor console', () => {
     if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   }
 
+  interface OpenOptions {
+    /** Runs before the page loads (e.g. to watch its WebSocket). */
+    beforeLoad?: (page: Page) => Promise<void> | void;
+    /** Opens the page as another tab of this page's browser. */
+    tabOf?: Page;
+  }
+
   /** Opens the trading app and enters as a demo client picked from the list. */
-  async function openApp(customerName: string, beforeLoad?: (page: Page) => Promise<void>): Promise<Page> {
-    const app = await newPage('mobile');
-    if (beforeLoad) await beforeLoad(app);
+  async function openApp(customerName: string, options: OpenOptions = {}): Promise<Page> {
+    const app = await newPage('mobile', options.tabOf);
+    if (options.beforeLoad) await options.beforeLoad(app);
     await app.goto(`${sys.url}/app/`);
     await app.getByRole('heading', { name: '选择演示客户' }).waitFor();
     await app.getByRole('button', { name: /冯雪/ }).waitFor();
@@ -90,8 +104,9 @@ describe('browser: trading app chat and advisor console', () => {
     return app.locator(`li.msg[data-from="${from}"]`).filter({ hasText: text });
   }
 
-  async function loginConsole(username: string): Promise<Page> {
-    const page = await newPage('desktop');
+  async function loginConsole(username: string, options: OpenOptions = {}): Promise<Page> {
+    const page = await newPage('desktop', options.tabOf);
+    if (options.beforeLoad) await options.beforeLoad(page);
     await page.goto(`${sys.url}/console/`);
     await page.getByLabel('用户名').fill(username);
     await page.getByLabel('密码').fill('demo1234');
@@ -110,6 +125,29 @@ describe('browser: trading app chat and advisor console', () => {
 
   function transcriptMessage(pane: Locator, from: 'client' | 'bot' | 'advisor' | 'system', text: string): Locator {
     return pane.locator(`li.tmsg[data-from="${from}"]`).filter({ hasText: text });
+  }
+
+  /** Waits until the app's service strip says exactly this. */
+  async function serviceIs(app: Page, text: string): Promise<void> {
+    await app
+      .locator('#service-text')
+      .filter({ hasText: new RegExp(`^${escapeRegExp(text)}$`) })
+      .waitFor();
+  }
+
+  function activeItem(page: Page, customerName: string): Locator {
+    return page.locator('#active-list .active-item').filter({ hasText: customerName });
+  }
+
+  async function clientBubbles(app: Page): Promise<string[]> {
+    return app.locator('li.msg[data-from="client"] .bubble').allTextContents();
+  }
+
+  async function acceptFromQueue(consolePage: Page, customerName: string): Promise<Locator> {
+    await queueItem(consolePage, customerName).getByRole('button', { name: '接入' }).click();
+    const pane = openPane(consolePage);
+    await pane.locator('.chat-customer-name').filter({ hasText: customerName }).waitFor();
+    return pane;
   }
 
   it(
@@ -272,6 +310,7 @@ describe('browser: trading app chat and advisor console', () => {
       const link: { pageSide: WebSocketRoute | null } = { pageSide: null };
       let upgraded = signal();
       let dropOutgoing: ((frame: string) => boolean) | null = null;
+      let dropIncoming: ((frame: string) => boolean) | null = null;
       let onAck: ((frame: string) => string | null) | null = null;
       const app = await newPage('mobile');
       await app.routeWebSocket(/\/socket\.io\//, (ws) => {
@@ -285,6 +324,8 @@ describe('browser: trading app chat and advisor console', () => {
           if (frame === '5') upgraded.resolve();
         });
         server.onMessage((frame) => {
+          const drop = dropIncoming;
+          if (typeof frame === 'string' && drop && drop(frame)) return;
           const rewrite = onAck;
           if (typeof frame === 'string' && frame.startsWith('43/client,') && rewrite) {
             const replaced = rewrite(frame);
@@ -330,7 +371,11 @@ describe('browser: trading app chat and advisor console', () => {
 
       // 2. The server stored the message but its ack says it failed: the app shows why and offers
       //    a retry, which re-sends the same clientMessageId and is acknowledged as a duplicate.
+      //    (The server also echoes a stored message to the client's sockets, which would prove it
+      //    arrived; that echo is lost here too.)
       await within(upgraded.promise, 'the app to use its WebSocket again');
+      dropIncoming = (frame) =>
+        frame.startsWith('42/client,["message"') && frame.includes('"from":"client"') && frame.includes('新股怎么申购');
       onAck = (frame) => {
         onAck = null;
         const id = /^43\/client,(\d+)/.exec(frame)?.[1];
@@ -341,6 +386,7 @@ describe('browser: trading app chat and advisor console', () => {
       const failed = app.locator('li.msg.is-failed').filter({ hasText: '新股怎么申购' });
       await failed.filter({ hasText: '发送失败：消息暂未送达，请稍后重试' }).waitFor();
       await shot(app, '10-app-failed');
+      dropIncoming = null;
       await failed.getByRole('button', { name: '重试' }).click();
       await app.locator('li.msg.is-failed').waitFor({ state: 'detached' });
       await appMessage(app, 'bot', '新股申购在App').waitFor();
@@ -351,6 +397,172 @@ describe('browser: trading app chat and advisor console', () => {
       const db = sys.services.db;
       expect(await db.Message.countDocuments({ text: '佣金是多少' })).toBe(1);
       expect(await db.Message.countDocuments({ text: '新股怎么申购' })).toBe(1);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'tells the client who is serving them: the assistant, the queue, then the advisor by name',
+    async () => {
+      const consolePage = await loginConsole('wang.fang');
+      const app = await openApp('郑浩');
+      await serviceIs(app, '智能助手为您服务');
+      expect(await app.locator('#service').getAttribute('data-state')).toBe('bot');
+
+      await say(app, '转人工');
+      await appMessage(app, 'bot', '正在为您转接人工服务').waitFor();
+      await serviceIs(app, '正在为您转接人工，请稍候（排队中）');
+      await shot(app, '11-app-status-queued');
+
+      const pane = await acceptFromQueue(consolePage, '郑浩');
+      await serviceIs(app, '顾问 王芳 为您服务');
+      await appMessage(app, 'system', '我是顾问王芳').waitFor();
+      await shot(app, '12-app-status-advisor');
+
+      // A fresh screen knows it too: `history` carries the state, the name comes from the transcript.
+      await app.reload();
+      await app.getByRole('status').filter({ hasText: '已连接' }).waitFor();
+      await appMessage(app, 'system', '我是顾问王芳').waitFor();
+      await serviceIs(app, '顾问 王芳 为您服务');
+
+      // The advisor ends the service: the assistant is back.
+      await pane.getByRole('button', { name: '结束会话' }).click();
+      await consolePage.getByRole('dialog').getByRole('button', { name: '确认结束' }).click();
+      await serviceIs(app, '智能助手为您服务');
+      await appMessage(app, 'system', '人工服务已结束').waitFor();
+      await shot(app, '13-app-status-bot-again');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'shows what a client writes in one tab once in each of their tabs',
+    async () => {
+      let frames!: FrameLog;
+      const first = await openApp('冯雪', { beforeLoad: (page) => void (frames = recordFrames(page)) });
+      await within(frames.upgraded, 'the first tab to use its WebSocket');
+      const second = await openApp('冯雪', { tabOf: first });
+      await serviceIs(second, '智能助手为您服务');
+
+      // Written in the first tab: the second shows it (and the answer) as it happens.
+      await say(first, '交易时间是几点');
+      await second.locator('li.msg[data-from="client"]').filter({ hasText: '交易时间是几点' }).waitFor();
+      await appMessage(second, 'bot', '9:30-11:30').waitFor();
+      await appMessage(first, 'bot', '9:30-11:30').waitFor();
+      // The first tab got the broadcast of its own message too, and still shows it once.
+      await frames.seen(
+        (f) => f.startsWith('42/client,["message"') && f.includes('"from":"client"') && f.includes('交易时间是几点'),
+        'the echo of the first tab’s message',
+      );
+
+      // And the other way round.
+      await say(second, '佣金是多少');
+      await first.locator('li.msg[data-from="client"]').filter({ hasText: '佣金是多少' }).waitFor();
+      await appMessage(first, 'bot', '佣金费率以您开户时签署的协议为准').waitFor();
+      await appMessage(second, 'bot', '佣金费率以您开户时签署的协议为准').waitFor();
+
+      expect(await clientBubbles(first)).toEqual(['交易时间是几点', '佣金是多少']);
+      expect(await clientBubbles(second)).toEqual(['交易时间是几点', '佣金是多少']);
+      expect(await first.locator('li.msg[data-from="bot"]').count()).toBe(2);
+      expect(await second.locator('li.msg[data-from="bot"]').count()).toBe(2);
+      expect(await first.locator('li.msg.is-pending, li.msg.is-failed').count()).toBe(0);
+      await shot(second, '14-app-second-tab');
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'opens a chat in every console tab of the advisor who accepted it',
+    async () => {
+      const tab1 = await loginConsole('li.qiang');
+      const tab2 = await loginConsole('li.qiang', { tabOf: tab1 });
+      const app = await openApp('孙丽');
+      await say(app, '转人工');
+      await queueItem(tab2, '孙丽').waitFor();
+
+      const pane1 = await acceptFromQueue(tab1, '孙丽');
+      // The other tab opens the chat by itself, with the transcript, and drops it from its queue.
+      await tab2.getByRole('tab', { name: /孙丽/ }).waitFor();
+      const pane2 = openPane(tab2);
+      await transcriptMessage(pane2, 'client', '转人工').waitFor();
+      await transcriptMessage(pane2, 'system', '我是顾问李强').waitFor();
+      await queueItem(tab2, '孙丽').waitFor({ state: 'detached' });
+      await activeItem(tab2, '孙丽').filter({ hasText: '我的会话' }).waitFor();
+
+      // Both tabs follow the chat live, and either can answer.
+      await say(app, '我的委托一直没成交');
+      await transcriptMessage(pane1, 'client', '我的委托一直没成交').waitFor();
+      await transcriptMessage(pane2, 'client', '我的委托一直没成交').waitFor();
+      const reply = pane2.getByLabel('回复客户');
+      await reply.fill('我帮您查一下委托状态');
+      await reply.press('Enter');
+      await appMessage(app, 'advisor', '我帮您查一下委托状态').waitFor();
+      await transcriptMessage(pane1, 'advisor', '我帮您查一下委托状态').waitFor();
+      await shot(tab2, '15-console-second-tab');
+
+      // One tab per chat in each.
+      expect(await tab1.getByRole('tab', { name: /孙丽/ }).count()).toBe(1);
+      expect(await tab2.getByRole('tab', { name: /孙丽/ }).count()).toBe(1);
+      expect(await pane2.locator('li.tmsg[data-from="client"]').filter({ hasText: '我的委托一直没成交' }).count()).toBe(1);
+
+      // Ended in one tab, the other shows it ended.
+      await pane1.getByRole('button', { name: '结束会话' }).click();
+      await tab1.getByRole('dialog').getByRole('button', { name: '确认结束' }).click();
+      await pane2.getByText('会话已结束').waitFor();
+      expect(await pane2.getByLabel('回复客户').count()).toBe(0);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'lets a supervisor find a chat in progress, listen silently, and stop listening',
+    async () => {
+      let frames!: FrameLog;
+      const supervisor = await loginConsole('zhao.lei', { beforeLoad: (page) => void (frames = recordFrames(page)) });
+      await within(frames.upgraded, 'the console to use its WebSocket');
+      await supervisor.getByRole('heading', { name: '进行中的会话' }).waitFor();
+      const advisor = await loginConsole('wang.fang');
+      const app = await openApp('周建国');
+      await say(app, '转人工');
+      await queueItem(supervisor, '周建国').waitFor();
+
+      // Accepted: it leaves the waiting list and shows up as in progress, with who serves it.
+      const advisorPane = await acceptFromQueue(advisor, '周建国');
+      const item = activeItem(supervisor, '周建国');
+      await item.filter({ hasText: '王芳' }).waitFor();
+      await queueItem(supervisor, '周建国').waitFor({ state: 'detached' });
+      expect(await item.textContent()).toContain('营业部 SH01');
+
+      await item.getByRole('button', { name: '静默监听' }).click();
+      const pane = openPane(supervisor);
+      await pane.getByText('静默监听 · 只读').waitFor();
+      await pane.locator('.chat-customer-meta').filter({ hasText: '顾问 王芳 服务中' }).waitFor();
+      await transcriptMessage(pane, 'client', '转人工').waitFor();
+      await transcriptMessage(pane, 'system', '我是顾问王芳').waitFor();
+      expect(await pane.locator('textarea').count()).toBe(0);
+      await item.filter({ hasText: '监听中' }).waitFor();
+
+      await say(app, '账户显示异常');
+      await transcriptMessage(pane, 'client', '账户显示异常').waitFor();
+      const reply = advisorPane.getByLabel('回复客户');
+      await reply.fill('您好，请问是哪一项显示异常？');
+      await reply.press('Enter');
+      await transcriptMessage(pane, 'advisor', '请问是哪一项显示异常').waitFor();
+      await shot(supervisor, '16-supervisor-active-watch');
+
+      // Closing the tab stops the chat's live messages on this console (chat:unwatch answered).
+      const unwatched = frames.ackOf('chat:unwatch');
+      await pane.getByRole('button', { name: '关闭' }).click();
+      await supervisor.getByRole('tab', { name: /周建国/ }).waitFor({ state: 'detached' });
+      await within(unwatched, 'chat:unwatch to be answered');
+      await item.filter({ hasText: '静默监听' }).waitFor();
+
+      await say(app, '还有一个问题');
+      await transcriptMessage(advisorPane, 'client', '还有一个问题').waitFor();
+      expect(frames.received().filter((f) => f.includes('还有一个问题'))).toEqual([]);
+      expect(await supervisor.getByText('还有一个问题').count()).toBe(0);
+      await supervisor.getByText('暂无打开的会话').waitFor();
+      await shot(supervisor, '17-supervisor-after-close');
     },
     TEST_TIMEOUT_MS,
   );
@@ -365,6 +577,72 @@ function signal(): Signal {
   let resolve: () => void = () => undefined;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The Socket.IO frames of a page's WebSockets, as text. */
+interface FrameLog {
+  /** Resolves once engine.io moved to the WebSocket ("5", upgrade): frames seen here are all of them. */
+  upgraded: Promise<void>;
+  received(): string[];
+  /** Resolves when a frame (sent or received) matches; at once if one already did. */
+  seen(match: (frame: string) => boolean, what: string): Promise<void>;
+  /** Resolves when the server acknowledges the page's next request of this event. */
+  ackOf(event: string): Promise<void>;
+}
+
+function recordFrames(page: Page): FrameLog {
+  const log: { sent: boolean; frame: string }[] = [];
+  const waiters: { match: (frame: string, sent: boolean) => boolean; done: () => void }[] = [];
+  const upgraded = signal();
+  page.on('websocket', (ws) => {
+    const onFrame = (sent: boolean) => (data: { payload: string | Buffer }) => {
+      if (typeof data.payload !== 'string') return;
+      const frame = data.payload;
+      if (sent && frame === '5') upgraded.resolve();
+      log.push({ sent, frame });
+      for (const w of [...waiters]) {
+        if (w.match(frame, sent)) {
+          waiters.splice(waiters.indexOf(w), 1);
+          w.done();
+        }
+      }
+    };
+    ws.on('framesent', onFrame(true));
+    ws.on('framereceived', onFrame(false));
+  });
+  const waitFor = (match: (frame: string, sent: boolean) => boolean): Promise<void> =>
+    new Promise((resolve) => {
+      if (log.some((r) => match(r.frame, r.sent))) resolve();
+      else waiters.push({ match, done: resolve });
+    });
+  return {
+    upgraded: upgraded.promise,
+    received: () => log.filter((r) => !r.sent).map((r) => r.frame),
+    seen: (match, what) =>
+      within(
+        waitFor((frame) => match(frame)),
+        what,
+      ),
+    ackOf(event) {
+      // "42/advisor,<id>[event, …]" out, then "43/advisor,<id>[reply]" back.
+      let id: string | null = null;
+      return new Promise((resolve) => {
+        const match = (frame: string, sent: boolean): boolean => {
+          if (sent && id === null) {
+            const m = /^42\/[a-z]+,(\d+)\["([^"]+)"/.exec(frame);
+            if (m && m[2] === event) id = m[1]!;
+            return false;
+          }
+          return !sent && id !== null && new RegExp(`^43/[a-z]+,${id}\\[`).test(frame);
+        };
+        waiters.push({ match, done: resolve });
+      });
+    },
+  };
 }
 
 /** Waits for a signal from the page's traffic, failing with a clear message instead of the test timeout. */

@@ -1,4 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULT_POLICY_PATH } from '@brokerbot/flows';
 import { io, type Socket } from 'socket.io-client';
 import { createLogger, loadConfig, type Config } from '@brokerbot/shared';
 import { mintClientToken } from '@brokerbot/channels';
@@ -11,6 +15,21 @@ import { startSystem, type System } from '../../scripts/system';
 export interface TestSystem extends System {
   url: string;
   config: Config;
+}
+
+/**
+ * An escalation policy file for tests: the bundled one with business hours changed, so that
+ * tests do not depend on the time of day they run at.
+ */
+export function policyFile(hours: 'always' | 'never'): string {
+  const original = JSON.parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8')) as { businessHours: Record<string, unknown> };
+  const businessHours =
+    hours === 'always'
+      ? { ...original.businessHours, weekdays: [1, 2, 3, 4, 5, 6, 7], open: '00:00', close: '24:00', closedDates: [] }
+      : { ...original.businessHours, weekdays: [], closedDates: [] };
+  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'bb-policy-')), 'escalation.json');
+  writeFileSync(file, JSON.stringify({ ...original, businessHours }));
+  return file;
 }
 
 /** Environment for one isolated test system: its own database name and queue prefix. */
@@ -30,6 +49,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     ADVISOR_TOKEN_SECRET: randomBytes(32).toString('hex'),
     DEMO_MODE: '1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ESCALATION_POLICY_PATH: policyFile('always'),
     ...overrides,
   };
 }

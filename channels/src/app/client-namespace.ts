@@ -40,6 +40,7 @@ interface ClientSocketData {
  */
 export function mountClientNamespace(io: Server, services: Services): void {
   const nsp = io.of(NAMESPACES.client);
+  let inFlight = 0;
 
   nsp.use((socket, next) => {
     try {
@@ -80,6 +81,12 @@ export function mountClientNamespace(io: Server, services: Services): void {
         reply({ ok: false, error: 'invalid_message', message: parsed.error.issues.map((i) => i.message).join('; ') });
         return;
       }
+      // Shed load rather than let every message finish late: the client resends the same id.
+      if (inFlight >= services.config.INGEST_MAX_IN_FLIGHT) {
+        reply({ ok: false, error: 'busy', message: '系统繁忙，请稍后重试' });
+        return;
+      }
+      inFlight += 1;
       try {
         await ready;
         const result = await ingest(services, {
@@ -94,6 +101,8 @@ export function mountClientNamespace(io: Server, services: Services): void {
       } catch (err) {
         services.logger.error({ err }, 'client message not accepted');
         reply({ ok: false, error: 'unavailable', message: '消息暂未送达，请稍后重试' });
+      } finally {
+        inFlight -= 1;
       }
     });
   });

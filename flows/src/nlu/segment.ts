@@ -20,9 +20,13 @@ function instance(): Jieba {
   return jieba;
 }
 
-/** Tokens of a message (HMM on, for names and new words), whitespace dropped. */
-export function segment(text: string): string[] {
+/**
+ * Tokens of a message, whitespace dropped. HMM on (default) guesses new words such as names;
+ * HMM off leaves unknown spans as single characters, which the NLU prefers: HMM merges like
+ * 烫得, 汤洒, 差太多 hide sentiment words from the lexicon.
+ */
+export function segment(text: string, hmm = true): string[] {
   return instance()
-    .cut(text, true)
+    .cut(text, hmm)
     .filter((t) => t.trim().length > 0);
 }

@@ -2,17 +2,29 @@ import type { CustomerTier } from '@brokerbot/shared';
 import { isOpen } from './business-hours';
 import type { EscalationPolicy } from './schema';
 
-/** What the bot knows about one client message when it decides whether a person should take over. */
+/** The NLU's findings about one message that bear on escalation (see flows/src/nlu). */
+export interface EscalationSignals {
+  /** Distress terms the NLU found, negation-aware (没有爆仓 is not distress). */
+  distress: string[];
+  explicitRequest: boolean;
+  complaint: boolean;
+  /** High-risk intents or situations (account_frozen, large_transfer_failed …). */
+  highRisk: string[];
+  /** The NLU's trend rule fired (a streak of negative messages, or a steep rise). */
+  rising: boolean;
+  /** The conversation's rolling negative-emotion level after this message (0..1). */
+  trendLevel: number;
+  /** How many client messages the trend has seen. */
+  trendMessages: number;
+}
+
 export interface PolicyInput {
   text: string;
   emotion: 'calm' | 'anxious' | 'angry' | 'sad' | 'positive';
   intensity: number;
   intent: string;
-  /** The conversation's rolling negative-emotion level after this message (0..1). */
-  trend: number;
-  /** How many client messages the trend has seen. */
-  trendMessages: number;
-  tier: CustomerTier | null;
+  signals: EscalationSignals;
+  tier: 'standard' | 'gold' | 'vip' | CustomerTier | null;
   /** Bot answers in a row that did not help (fallbacks), before this message. */
   consecutiveMisses: number;
   now: Date;
@@ -29,48 +41,51 @@ export interface PolicyDecision {
   offerHuman: boolean;
 }
 
+const EMOTION_REASON = { anxious: 'anxiety', angry: 'anger', sad: 'sadness' } as const;
+
 function matched(text: string, terms: string[]): string[] {
   return terms.filter((t) => text.includes(t));
 }
 
 /**
- * The escalation policy, applied. Pure: the same input and policy always give the same
- * decision, so every decision can be explained from what is stored with it.
+ * The escalation policy, applied to the NLU's signals. Pure: the same input and policy always
+ * give the same decision, so every decision can be explained from what is stored with it.
  */
 export function decide(policy: EscalationPolicy, input: PolicyInput): PolicyDecision {
   const p = policy.priorities;
+  const s = input.signals;
   const reasons: string[] = [];
   let priority = p.normal;
   const raise = (to: number) => (priority = Math.min(priority, to));
 
-  const distress = matched(input.text, policy.distressTerms);
+  const distress = [...new Set([...s.distress, ...matched(input.text, policy.distressTerms)])];
   if (distress.length) {
     reasons.push(...distress.map((t) => `distress:${t}`));
     raise(p.distress);
   }
-  if (matched(input.text, policy.explicitRequestTerms).length || input.intent === 'human_request') reasons.push('explicit_request');
-  const complaint = matched(input.text, policy.complaintTerms);
-  if (complaint.length || input.intent === 'complaint') {
+  if (s.explicitRequest || input.intent === 'human_request' || matched(input.text, policy.explicitRequestTerms).length) reasons.push('explicit_request');
+  if (s.complaint || input.intent === 'complaint' || matched(input.text, policy.complaintTerms).length) {
     reasons.push('complaint');
     raise(p.complaint);
   }
-  if (policy.highRiskIntents.includes(input.intent) && input.intent !== 'complaint') reasons.push(`high_risk_intent:${input.intent}`);
+  const risks = new Set([...s.highRisk, ...(policy.highRiskIntents.includes(input.intent) && input.intent !== 'complaint' ? [input.intent] : [])]);
+  for (const r of risks) reasons.push(`high_risk_intent:${r}`);
 
-  const discount = input.tier === 'vip' ? policy.vipEmotionThresholdDiscount : 0;
+  const vip = input.tier === 'vip';
+  const discount = vip ? policy.vipEmotionThresholdDiscount : 0;
   if (input.emotion === 'anxious' || input.emotion === 'angry' || input.emotion === 'sad') {
-    const threshold = policy.emotionThresholds[input.emotion] - discount;
-    if (input.intensity >= threshold) {
-      reasons.push(`${input.emotion}:${input.intensity.toFixed(2)}`);
+    if (input.intensity >= policy.emotionThresholds[input.emotion] - discount) {
+      reasons.push(`${EMOTION_REASON[input.emotion]}:${input.intensity.toFixed(2)}`);
       raise(p.negative_emotion);
     }
   }
-  if (input.trendMessages >= policy.trend.minMessages && input.trend >= policy.trend.threshold - discount) {
-    reasons.push(`rising_distress:${input.trend.toFixed(2)}`);
+  if (s.rising || (s.trendMessages >= policy.trend.minMessages && s.trendLevel >= policy.trend.threshold - discount)) {
+    reasons.push(`rising_distress:${s.trendLevel.toFixed(2)}`);
     raise(p.negative_emotion);
   }
 
   const escalate = reasons.length > 0;
-  if (escalate && input.tier === 'vip') {
+  if (escalate && vip) {
     reasons.push('tier:vip');
     raise(p.vip);
   }

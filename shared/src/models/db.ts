@@ -1,6 +1,8 @@
 import mongoose, { type Connection } from 'mongoose';
 import {
   advisorSchema,
+  appointmentSchema,
+  botMemorySchema,
   branchSchema,
   conversationSchema,
   customerSchema,
@@ -21,6 +23,8 @@ export interface Db {
   Handoff: ReturnType<typeof models>['Handoff'];
   HandoffOffer: ReturnType<typeof models>['HandoffOffer'];
   Transition: ReturnType<typeof models>['Transition'];
+  BotMemory: ReturnType<typeof models>['BotMemory'];
+  Appointment: ReturnType<typeof models>['Appointment'];
   close(): Promise<void>;
 }
 
@@ -34,6 +38,8 @@ function models(c: Connection) {
     Handoff: c.model('Handoff', handoffSchema),
     HandoffOffer: c.model('HandoffOffer', handoffOfferSchema),
     Transition: c.model('ConversationTransition', transitionSchema),
+    BotMemory: c.model('BotMemory', botMemorySchema),
+    Appointment: c.model('Appointment', appointmentSchema),
   };
 }
 

@@ -29,6 +29,7 @@ export const advisorSchema = new Schema(
     allBranches: { type: Boolean, default: false },
     skills: { type: [String], default: [] },
     maxChats: { type: Number, default: null },
+    wecomUserId: { type: String, default: null }, // WeCom servicer userid (WECOM_HANDOFF_MODE=native)
     active: { type: Boolean, default: true },
   },
   { timestamps: true },
@@ -137,6 +138,8 @@ export const handoffSchema = new Schema(
     priority: { type: Number, required: true },
     reasons: { type: [String], default: [] },
     summary: { type: String, default: '' },
+    /** Asked for outside business hours: a call-back, routed when advisors are on duty. */
+    afterHours: { type: Boolean, default: false },
     advisorId: { type: String, default: null },
     acceptedAt: { type: Date, default: null },
     closedAt: { type: Date, default: null },
@@ -157,11 +160,42 @@ export const handoffOfferSchema = new Schema(
 );
 handoffOfferSchema.index({ handoffId: 1, attempt: 1 }, { unique: true });
 
+/**
+ * What the bot remembers about a conversation between turns: the emotion trend, answers that
+ * missed, the last clarifying menu, and the state of an open multi-turn flow. Written only by
+ * the bot's turn for that conversation (one writer), kept apart from the conversation document
+ * so that transitions and bot turns never write the same document.
+ */
+export const botMemorySchema = new Schema(
+  {
+    _id: { type: String, required: true }, // conversation id
+    trend: { type: Schema.Types.Mixed, default: null },
+    misses: { type: Number, default: 0 },
+    menu: { type: [{ id: String, label: String, _id: false }], default: [] },
+    dialog: { type: Schema.Types.Mixed, default: null },
+  },
+  { timestamps: true, versionKey: false, minimize: false },
+);
+
+/** A client's request to meet or be called by their branch (from the 预约 flow). */
+export const appointmentSchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    customerId: { type: String, default: null },
+    branchId: { type: String, default: null, index: true },
+    topic: { type: String, required: true },
+    preferredTime: { type: String, required: true },
+    status: { type: String, enum: ['requested', 'confirmed', 'done', 'cancelled'], default: 'requested' },
+  },
+  { timestamps: true },
+);
+
 export type BranchDoc = InferSchemaType<typeof branchSchema>;
 export type AdvisorDoc = InferSchemaType<typeof advisorSchema> & { _id: Types.ObjectId };
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: Types.ObjectId };
 export type TransitionDoc = InferSchemaType<typeof transitionSchema>;
 export type HandoffOfferDoc = InferSchemaType<typeof handoffOfferSchema>;
+export type BotMemoryDoc = InferSchemaType<typeof botMemorySchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: Types.ObjectId; createdAt: Date };
 export type HandoffDoc = InferSchemaType<typeof handoffSchema> & { _id: Types.ObjectId; createdAt: Date };

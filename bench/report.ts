@@ -1,0 +1,199 @@
+import type { BenchResults, ServerPhase } from './run';
+import type { Summary } from './stats';
+
+/** The plain-text report printed at the end of `npm run bench`. */
+
+function table(head: string[], rows: (string | number)[][], leftCols = 1): string {
+  const cells = [head, ...rows.map((r) => r.map(String))];
+  const widths = head.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  return cells
+    .map(
+      (r) =>
+        '  ' +
+        r
+          .map((c, i) => (i < leftCols ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+          .join('  ')
+          .trimEnd(),
+    )
+    .join('\n');
+}
+
+const f0 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : Math.round(v).toString());
+const f1 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(1));
+const f2 = (v: number | null | undefined) => (v === null || v === undefined ? '–' : v.toFixed(2));
+const sumObj = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
+
+/** A histogram percentile bound: "–" without observations, ">5000" past the last bucket. */
+function bound(h: ServerPhase['reply'] | undefined, key: 'p50Ms' | 'p99Ms'): string {
+  if (!h || h.count <= 0) return '–';
+  const v = h[key];
+  return v === null ? `>${f0(h.lastBucketMs)}` : f1(v);
+}
+
+function latencyRow(label: string, s: Summary | undefined): (string | number)[] {
+  if (!s) return [label, '–', '–', '–', '–', '–', 0];
+  return [label, f1(s.p50), f1(s.p95), f1(s.p99), f1(s.max), f1(s.mean), s.count];
+}
+
+export function renderReport(r: BenchResults): string {
+  const out: string[] = [];
+  const { machine, params, target } = r;
+  out.push(`BrokerBot benchmark  ${r.startedAt}  (${r.durationSeconds.toFixed(0)} s)`);
+  out.push(`  target   ${target.description}`);
+  out.push(
+    `  code     ${r.code.commit ?? 'unknown commit'}${r.code.dirtyFiles.length ? ` + ${r.code.dirtyFiles.length} uncommitted file(s) in the working tree` : ' (clean)'}`,
+  );
+  out.push(
+    `  machine  ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load avg ${machine.loadavgStart.map((l) => l.toFixed(2)).join('/')} before → ${machine.loadavgEnd.map((l) => l.toFixed(2)).join('/')} after`,
+  );
+  out.push(
+    `  params   clients=${params.clients} baseline=1×${params.baselineSeconds}s closed=${params.closedSeconds}s open=${params.rate}/s×${params.seconds}s escalations=${params.escalationClients}@${params.escalationRate || 'burst'}/s reply-timeout=${params.replyTimeoutMs / 1000}s order=${params.scenarios.join('→')}`,
+  );
+  if (r.connect) {
+    out.push(
+      `  connect  ${r.connect.connected}/${r.connect.requested} clients in ${(r.connect.wallMs / 1000).toFixed(1)} s (connect→history p50 ${f1(r.connect.setupMs.p50)} / p99 ${f1(r.connect.setupMs.p99)} ms)${r.connect.failures ? `, ${r.connect.failures} FAILED: ${JSON.stringify(r.connect.errors)}` : ''}`,
+    );
+  }
+  out.push('');
+
+  const tp = params.scenarios.flatMap((name) => (name === 'escalation' ? [] : r.scenarios[name] ? [r.scenarios[name]!] : []));
+  if (tp.length) {
+    out.push('Throughput (msgs/s over the send window; answered = bot reply received by the client)');
+    out.push(
+      table(
+        [
+          'phase',
+          'offered/s',
+          'acked/s',
+          'answered/s',
+          'sent',
+          'acked',
+          'answered',
+          'lost(>10s)',
+          'late',
+          'rejected',
+          'ack-timeout',
+          'disconnects',
+        ],
+        tp.map((t) => [
+          t.mode === 'closed' ? `${t.name} closed loop, ${t.clients} cl.` : `open loop @${t.targetRate}/s, ${t.clients} cl.`,
+          f1(t.offeredPerSec),
+          f1(t.ackedPerSec),
+          f1(t.answeredPerSec),
+          t.sent,
+          t.acked,
+          t.answered,
+          t.lost,
+          t.late,
+          sumObj(t.rejected),
+          t.ackTimeouts,
+          sumObj(t.disconnects),
+        ]),
+      ),
+    );
+    out.push('');
+  }
+
+  for (const t of tp) {
+    const odd: string[] = [];
+    if (t.unexpected)
+      odd.push(`${t.unexpected} bot messages matched no pending question (e.g. ${JSON.stringify(t.unexpectedSamples[0] ?? '')})`);
+    if (t.duplicates) odd.push(`${t.duplicates} acks said duplicate`);
+    if (sumObj(t.rejected)) odd.push(`rejected: ${JSON.stringify(t.rejected)}`);
+    if (sumObj(t.disconnects)) odd.push(`disconnects: ${JSON.stringify(t.disconnects)}`);
+    if (odd.length) out.push(`  ${t.name}: ${odd.join('; ')}`);
+  }
+  if (tp.some((t) => t.unexpected || t.duplicates || sumObj(t.rejected) || sumObj(t.disconnects))) out.push('');
+
+  out.push('Latency (ms, client-observed)');
+  const rows: (string | number)[][] = [];
+  for (const t of tp) {
+    rows.push(latencyRow(`${t.name.padEnd(8)} send → ack`, t.ackMs));
+    rows.push(latencyRow(`${t.name.padEnd(8)} send → bot reply`, t.replyMs));
+  }
+  const e = r.scenarios.escalation;
+  if (e && 'sendToOfferMs' in e) {
+    rows.push(latencyRow('escalation → advisor offer', e.sendToOfferMs));
+    rows.push(latencyRow('escalation → queue:added', e.sendToQueueAddedMs));
+    rows.push(latencyRow('escalation → client notice', e.sendToNoticeMs));
+  }
+  out.push(table(['', 'p50', 'p95', 'p99', 'max', 'mean', 'n'], rows));
+  if (e && 'sendToOfferMs' in e) {
+    const per =
+      Object.entries(e.offersPerAdvisor)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || 'none';
+    out.push(
+      `  escalation: ${e.sent} sent (${e.connected}/${e.clients} connected), ${e.offered} offered, ${e.neverOffered} NEVER offered within ${params.replyTimeoutMs / 1000}s; offers per advisor: ${per}; repeat offers ${e.repeatOffers}`,
+    );
+  } else if (e && 'error' in e) out.push(`  escalation: FAILED — ${e.error}`);
+  out.push('');
+
+  out.push('Server view (app /metrics, difference over each phase; histogram bucket bounds, so "≤")');
+  out.push(
+    table(
+      [
+        'phase',
+        'msgs in',
+        'reply p50≤',
+        'reply p99≤',
+        'reply mean',
+        'bot-turn mean',
+        'offer p99≤',
+        'loop-lag p99',
+        'loop-lag max',
+        'inbound queue after',
+      ],
+      r.phases.map((p) => [
+        p.name,
+        f0(p.server?.messagesIn),
+        bound(p.server?.reply, 'p50Ms'),
+        bound(p.server?.reply, 'p99Ms'),
+        f1(p.server?.reply.meanMs),
+        f1(p.server?.botTurn.meanMs),
+        bound(p.server?.offer, 'p99Ms'),
+        f1(p.server?.eventLoopLagP99Ms),
+        f1(p.server?.eventLoopLagMaxMs),
+        f0(p.server?.inboundQueueDepth),
+      ]),
+    ),
+  );
+  out.push('');
+
+  out.push('CPU (cores busy on average; 2 CPUs = 2.00) and app memory per phase');
+  out.push(
+    table(
+      ['phase', 'seconds', 'app', 'FerretDB', 'bench', 'other procs', 'machine', 'app RSS peak MB'],
+      r.phases.map((p) => [
+        p.name,
+        f1(p.usage.seconds),
+        f2(p.usage.appCores),
+        f2(p.usage.dbCores),
+        f2(p.usage.benchCores),
+        f2(p.usage.otherCores),
+        f2(p.usage.machineBusyCores),
+        f1(p.usage.appRssPeakMb),
+      ]),
+    ),
+  );
+  if (r.rss.app) {
+    out.push(
+      `  app RSS (VmRSS every 250 ms, ${r.rss.app.samples} samples): start ${r.rss.app.startMb.toFixed(1)} MB, peak ${r.rss.app.peakMb.toFixed(1)} MB, end ${r.rss.app.endMb.toFixed(1)} MB` +
+        (r.rss.db
+          ? `; FerretDB: start ${r.rss.db.startMb.toFixed(1)}, peak ${r.rss.db.peakMb.toFixed(1)}, end ${r.rss.db.endMb.toFixed(1)} MB`
+          : ''),
+    );
+  } else out.push(`  app RSS: not measured (${r.rss.note})`);
+  if (r.appLog) {
+    out.push(
+      `  app log: ${r.appLog.warn} warn, ${r.appLog.error} error, ${r.appLog.fatal} fatal lines${r.appLog.keptAs ? ` (copy: ${r.appLog.keptAs})` : ''}`,
+    );
+    for (const t of r.appLog.top.slice(0, 5)) out.push(`    ${t.count}× ${t.level}: ${t.msg.slice(0, 200)}`);
+  }
+  out.push('');
+
+  out.push('Targets (for later work)');
+  for (const t of r.targets) out.push(`  ${t.met === null ? '  ?  ' : t.met ? ' met ' : ' MISS'}  ${t.name}: ${t.observed}`);
+  for (const n of r.notes) out.push(`  note: ${n}`);
+  return out.join('\n');
+}

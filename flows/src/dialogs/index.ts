@@ -1,0 +1,3 @@
+export { createFlowDialogs, FLOW_FOR_INTENT } from './flow-dialogs';
+export type { FlowResult } from './flow-result';
+export { isCancel, pickChoice } from './choice';

@@ -1,0 +1,19 @@
+/**
+ * Public API of the NLU module:
+ *   const nlu = Nlu.load();                          // once per process (~0.5 s)
+ *   const trend = EmotionTrend.fromJSON(conversation.emotionTrend);
+ *   const r = nlu.analyze(text, trend);              // < 1 ms
+ *   conversation.emotionTrend = trend.toJSON();
+ *   if (r.escalate) handoff(r.reasons, r.priority);
+ *   if (r.intent === 'stock_advice') refuseInvestmentAdvice();
+ */
+export { Nlu } from './nlu';
+export type { NluEvidence, NluOptions, NluResult } from './nlu';
+export { EmotionTrend } from './trend';
+export type { EmotionTrendState, TrendSnapshot } from './trend';
+export { EMOTIONS, INTENTS, INTENT_IDS, intentLabel, isNegativeEmotion } from './labels';
+export type { Emotion, IntentId } from './labels';
+export { THRESHOLDS, LARGE_TRANSFER_YUAN } from './escalation-policy';
+export type { Priority } from './escalation-policy';
+export { toCliRecord } from './cli-format';
+export type { CliRecord } from './cli-format';

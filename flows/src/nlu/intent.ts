@@ -1,0 +1,33 @@
+import { contentLength } from './normalize';
+import type { IntentId } from './labels';
+import type { Prediction } from './text-classifier';
+import { complaintTerm, explicitRequest, stockAdviceCue } from './signals';
+
+/**
+ * Intent decision: the trained classifier, overridden by a few high-precision rules whose
+ * misses would be costly — an explicit request for a person (转人工 …), a complaint word,
+ * and stock-picking / investment-advice requests, which the bot must detect to refuse.
+ */
+export interface IntentOutcome {
+  intent: IntentId;
+  confidence: number;
+  /** Which rule decided, when not the classifier. */
+  rule?: 'empty' | 'explicit_request' | 'complaint' | 'stock_advice';
+}
+
+export function decideIntent(text: string, clf: Prediction<IntentId>, labels: readonly IntentId[]): IntentOutcome {
+  const p = (id: IntentId) => clf.probs[labels.indexOf(id)] ?? 0;
+  const round = (x: number) => Math.round(x * 100) / 100;
+  if (contentLength(text) === 0 && !/[?!]/.test(text)) return { intent: 'chitchat', confidence: 0, rule: 'empty' };
+  const complaint = complaintTerm(text);
+  if (explicitRequest(text) && !(complaint && clf.label === 'complaint')) {
+    return { intent: 'human_request', confidence: round(Math.max(p('human_request'), 0.9)), rule: 'explicit_request' };
+  }
+  if (complaint && /投诉|举报|12386/.test(complaint) && clf.label !== 'complaint' && p('complaint') >= 0.05) {
+    return { intent: 'complaint', confidence: round(Math.max(p('complaint'), 0.75)), rule: 'complaint' };
+  }
+  if (clf.label !== 'stock_advice' && stockAdviceCue(text)) {
+    return { intent: 'stock_advice', confidence: round(Math.max(p('stock_advice'), 0.8)), rule: 'stock_advice' };
+  }
+  return { intent: clf.label, confidence: round(clf.confidence) };
+}

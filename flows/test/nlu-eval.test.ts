@@ -1,0 +1,64 @@
+import { TEST_PATH, TRAIN_PATH, readJsonl } from '../src/nlu/dataset';
+import { EMOTIONS, INTENT_IDS } from '../src/nlu/labels';
+import { classificationReport } from '../src/nlu/metrics';
+import { Nlu } from '../src/nlu/nlu';
+
+/**
+ * Regression floors on the held-out test split, set a little below the figures measured by
+ * `npm run eval` (flows/eval/results.json), so that a real regression fails the build.
+ */
+const FLOORS = {
+  emotionMacroF1: 0.82,
+  negativeF1: 0.86,
+  intentAccuracy: 0.8,
+  escalationRecall: 0.85,
+  escalationPrecision: 0.75,
+};
+
+describe('test-split quality floors', () => {
+  const nlu = Nlu.train(readJsonl(TRAIN_PATH));
+  const test = readJsonl(TEST_PATH);
+  const results = test.map((u) => ({ u, r: nlu.analyze(u.text) }));
+
+  it(`emotion macro-F1 ≥ ${FLOORS.emotionMacroF1}`, () => {
+    const rep = classificationReport(
+      results.map((x) => x.u.emotion),
+      results.map((x) => x.r.emotion),
+      EMOTIONS,
+    );
+    expect(rep.macroF1).toBeGreaterThanOrEqual(FLOORS.emotionMacroF1);
+  });
+
+  it(`negative-sentiment F1 ≥ ${FLOORS.negativeF1}`, () => {
+    const neg = (e: string) => (e === 'anxious' || e === 'angry' || e === 'sad' ? 'neg' : 'not');
+    const rep = classificationReport(
+      results.map((x) => neg(x.u.emotion)),
+      results.map((x) => (x.r.negative ? 'neg' : 'not')),
+    );
+    expect(rep.perClass.neg?.f1).toBeGreaterThanOrEqual(FLOORS.negativeF1);
+  });
+
+  it(`intent accuracy ≥ ${FLOORS.intentAccuracy}`, () => {
+    const rep = classificationReport(
+      results.map((x) => x.u.intent),
+      results.map((x) => x.r.intent),
+      INTENT_IDS,
+    );
+    expect(rep.accuracy).toBeGreaterThanOrEqual(FLOORS.intentAccuracy);
+  });
+
+  it(`escalation recall ≥ ${FLOORS.escalationRecall} and precision ≥ ${FLOORS.escalationPrecision}`, () => {
+    const rep = classificationReport(
+      results.map((x) => (x.u.escalate ? 'yes' : 'no')),
+      results.map((x) => (x.r.escalate ? 'yes' : 'no')),
+    );
+    expect(rep.perClass.yes?.recall).toBeGreaterThanOrEqual(FLOORS.escalationRecall);
+    expect(rep.perClass.yes?.precision).toBeGreaterThanOrEqual(FLOORS.escalationPrecision);
+  });
+
+  it('every stock-advice request in the test split is caught (the bot must refuse them)', () => {
+    const advice = results.filter((x) => x.u.intent === 'stock_advice');
+    const caught = advice.filter((x) => x.r.intent === 'stock_advice').length;
+    expect(caught / advice.length).toBeGreaterThanOrEqual(0.85);
+  });
+});
