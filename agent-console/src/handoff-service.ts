@@ -121,7 +121,8 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   if (!handoff) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
   const conversation = await transition(deps.db, {
     conversationId: handoff.conversationId,
-    from: 'queued',
+    // An advisor on duty outside business hours may take a call-back straight away.
+    from: ['queued', 'after_hours'],
     to: 'human',
     by: `advisor:${advisor.sub}`,
     reason: 'accepted',

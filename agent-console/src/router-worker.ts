@@ -5,7 +5,9 @@ import {
   QUEUE_NAMES,
   createRedis,
   handoffJobSchema,
+  emitClientState,
   isDuplicateKey,
+  transition,
   repairTransitions,
   rooms,
   type ConversationDoc,
@@ -16,6 +18,7 @@ import {
   type Services,
 } from '@brokerbot/shared';
 
+import { PolicyStore, isOpen, nextOpening } from '@brokerbot/flows';
 import { Presence } from './presence';
 
 /** How often a chat with nobody available is tried again. */
@@ -53,10 +56,34 @@ export async function pickAdvisor(deps: Deps, branchId: string | null, exclude: 
  * available, the job waits (delayed) and tries again; the chat stays on the waiting list
  * where any advisor of the branch can take it.
  */
-export async function routeHandoff(deps: Deps, job: Job<HandoffJob>, token?: string): Promise<'offered' | 'done' | 'waiting'> {
+export async function routeHandoff(
+  deps: Deps,
+  job: Job<HandoffJob>,
+  token?: string,
+  hours?: PolicyStore,
+): Promise<'offered' | 'done' | 'waiting'> {
   const data = handoffJobSchema.parse(job.data);
   const handoff = (await deps.db.Handoff.findById(data.handoffId).lean()) as HandoffDoc | null;
   if (!handoff || handoff.status !== 'queued') return 'done';
+
+  // A call-back taken after hours waits for the next opening, then joins the queue.
+  if (handoff.afterHours && hours) {
+    const now = new Date();
+    if (!isOpen(hours.current.businessHours, now)) {
+      if (!token) return 'waiting';
+      await job.moveToDelayed(nextOpening(hours.current.businessHours, now).getTime(), token);
+      throw new DelayedError();
+    }
+    const queued = await transition(deps.db, {
+      conversationId: handoff.conversationId,
+      from: 'after_hours',
+      to: 'queued',
+      by: 'router',
+      reason: 'business_hours_opened',
+      where: { handoffId: data.handoffId },
+    });
+    if (queued) emitClientState(deps.emitter, handoff.conversationId, 'queued');
+  }
 
   const advisorId = await pickAdvisor(deps, handoff.branchId ?? null, data.excludeAdvisorIds);
   if (!advisorId) {
@@ -152,7 +179,11 @@ export async function recoverHandoffs(deps: Pick<Services, 'db' | 'queues'>): Pr
 /** The router role: consumes the handoff queue. */
 export function startRouterRole(services: Services): RoleHandle {
   const connection = createRedis(services.config.REDIS_URL, 'router-worker');
-  const worker = new Worker<HandoffJob>(QUEUE_NAMES.handoff, (job, token) => routeHandoff(services, job, token), {
+  // Business hours come from the escalation policy file (reloaded on change, like the bot's).
+  const hours = new PolicyStore(services.config.ESCALATION_POLICY_PATH, (e) => {
+    if ('error' in e) services.logger.error({ err: e.error.message }, 'escalation policy edit rejected by the router');
+  }).watch();
+  const worker = new Worker<HandoffJob>(QUEUE_NAMES.handoff, (job, token) => routeHandoff(services, job, token, hours), {
     connection,
     prefix: services.config.QUEUE_PREFIX,
     concurrency: 8,
@@ -170,6 +201,7 @@ export function startRouterRole(services: Services): RoleHandle {
     name: 'router',
     async stop() {
       clearInterval(timer);
+      hours.close();
       await worker.close();
       await connection.quit();
     },
