@@ -26,8 +26,9 @@ export function ensureDependencies() {
   const marker = path.join(ROOT, 'node_modules', '.package-lock.json');
   const lock = path.join(ROOT, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  console.log('› installing npm dependencies (npm ci)…');
-  run('npm', ['ci', '--no-audit', '--no-fund']);
+  // On stderr: `npm run -s nlu` must write nothing but its JSON lines to stdout.
+  console.error('› installing npm dependencies (npm ci)…');
+  run('npm', ['ci', '--no-audit', '--no-fund'], { stdio: ['ignore', 2, 2] });
 }
 
 export function isPortOpen(host, port, timeoutMs = 500) {
