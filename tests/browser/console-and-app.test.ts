@@ -11,8 +11,15 @@ import { cleanUp, clientToken, startTestSystem, type TestSystem } from '../suppo
  * Set BROWSER_SCREENSHOTS=/some/dir to keep screenshots of both pages.
  */
 const SHOTS = process.env.BROWSER_SCREENSHOTS;
-/** Each test takes 5–10 s alone; the margin is for a busy 2-core machine. */
+/** Each test takes 5–15 s alone; the margin is for a busy 2-core machine. */
 const TEST_TIMEOUT_MS = 45_000;
+/**
+ * Bot answers are matched on what any wording of the knowledge base keeps: the trading hours,
+ * the App menu for fees, and that the chat is being handed to a person.
+ */
+const TRADING_HOURS = /9:30\s*[-–~至]\s*11:30/;
+const COMMISSION = '费率查询';
+const HANDOFF_NOTICE = /转接/;
 
 describe('browser: trading app chat and advisor console', () => {
   let sys: TestSystem;
@@ -100,7 +107,7 @@ describe('browser: trading app chat and advisor console', () => {
     await app.locator('li.msg.is-pending').waitFor({ state: 'detached' });
   }
 
-  function appMessage(app: Page, from: 'bot' | 'advisor' | 'system', text: string): Locator {
+  function appMessage(app: Page, from: 'bot' | 'advisor' | 'system', text: string | RegExp): Locator {
     return app.locator(`li.msg[data-from="${from}"]`).filter({ hasText: text });
   }
 
@@ -123,7 +130,7 @@ describe('browser: trading app chat and advisor console', () => {
     return page.locator('.chat-pane:not([hidden])');
   }
 
-  function transcriptMessage(pane: Locator, from: 'client' | 'bot' | 'advisor' | 'system', text: string): Locator {
+  function transcriptMessage(pane: Locator, from: 'client' | 'bot' | 'advisor' | 'system', text: string | RegExp): Locator {
     return pane.locator(`li.tmsg[data-from="${from}"]`).filter({ hasText: text });
   }
 
@@ -171,13 +178,13 @@ describe('browser: trading app chat and advisor console', () => {
       // The client asks an FAQ question and gets the bot's answer, labelled as the assistant.
       const app = await openApp('刘洋');
       await say(app, '交易时间是几点');
-      const faqAnswer = appMessage(app, 'bot', '9:30-11:30');
+      const faqAnswer = appMessage(app, 'bot', TRADING_HOURS);
       await faqAnswer.waitFor();
       expect(await faqAnswer.locator('.msg-author').textContent()).toBe('智能助手');
 
       // 转人工: the client is told they are being transferred.
       await say(app, '转人工');
-      await appMessage(app, 'bot', '正在为您转接人工服务').waitFor();
+      await appMessage(app, 'bot', HANDOFF_NOTICE).waitFor();
       await shot(app, '02-app-handoff-notice');
 
       // The advisor sees the chat on the waiting list, offered to them.
@@ -186,7 +193,7 @@ describe('browser: trading app chat and advisor console', () => {
       await item.filter({ hasText: '新会话待接入' }).waitFor();
       const itemText = await item.textContent();
       expect(itemText).toContain('138****1001');
-      expect(itemText).toContain('客户要求人工（转人工）');
+      expect(itemText).toContain('客户要求人工');
       expect(itemText).toContain('优先级：普通');
       expect(itemText).toContain('已等待');
       await shot(consolePage, '03-console-offer');
@@ -195,12 +202,15 @@ describe('browser: trading app chat and advisor console', () => {
       await item.getByRole('button', { name: '接入' }).click();
       const pane = openPane(consolePage);
       await pane.waitFor();
-      await pane.locator('.handoff-card').filter({ hasText: '客户诉求：转人工' }).waitFor();
+      await pane
+        .locator('.handoff-card')
+        .filter({ hasText: /客户诉求：.*转人工/ })
+        .waitFor();
       await transcriptMessage(pane, 'client', '交易时间是几点').waitFor();
-      const botInTranscript = transcriptMessage(pane, 'bot', '9:30-11:30');
+      const botInTranscript = transcriptMessage(pane, 'bot', TRADING_HOURS);
       await botInTranscript.waitFor();
       expect(await botInTranscript.locator('.tmsg-author').textContent()).toContain('智能助手');
-      await transcriptMessage(pane, 'bot', '正在为您转接人工服务').waitFor();
+      await transcriptMessage(pane, 'bot', HANDOFF_NOTICE).waitFor();
       await queueItem(consolePage, '刘洋').waitFor({ state: 'detached' });
       await consolePage.getByRole('tab', { name: /刘洋/ }).waitFor();
 
@@ -230,7 +240,7 @@ describe('browser: trading app chat and advisor console', () => {
       await consolePage.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
       await consolePage.getByRole('tab', { name: /刘洋/ }).waitFor();
       await transcriptMessage(openPane(consolePage), 'client', '昨天转出的钱还没到账').waitFor();
-      await transcriptMessage(openPane(consolePage), 'bot', '9:30-11:30').waitFor();
+      await transcriptMessage(openPane(consolePage), 'bot', TRADING_HOURS).waitFor();
 
       // Closing asks for confirmation; the client is told the human service ended.
       await openPane(consolePage).getByRole('button', { name: '结束会话' }).click();
@@ -245,15 +255,15 @@ describe('browser: trading app chat and advisor console', () => {
 
       // Every message shows once on the client's screen, in order.
       const texts = await app.locator('li.msg .bubble').allTextContents();
-      expect(texts.map((t) => t.slice(0, 6))).toEqual([
-        '交易时间是几',
-        'A股交易日为',
+      expect(texts.map((t) => t.slice(0, 5))).toEqual([
+        '交易时间是',
+        'A股交易日',
         '转人工',
-        '好的，正在为',
-        '您好，我是顾',
-        '您好，我是王',
-        '昨天转出的钱',
-        '本次人工服务',
+        '好的，正在',
+        '您好，我是',
+        '您好，我是',
+        '昨天转出的',
+        '本次人工服',
       ]);
     },
     TEST_TIMEOUT_MS,
@@ -265,7 +275,7 @@ describe('browser: trading app chat and advisor console', () => {
       // A client of SZ01 asks for a person while no SZ01 advisor is online: the chat waits.
       const app = await openApp('何伟');
       await say(app, '我要投诉，转人工');
-      await appMessage(app, 'bot', '正在为您转接人工服务').waitFor();
+      await appMessage(app, 'bot', HANDOFF_NOTICE).waitFor();
 
       const supervisor = await loginConsole('zhao.lei');
       await supervisor
@@ -283,7 +293,7 @@ describe('browser: trading app chat and advisor console', () => {
       const pane = openPane(supervisor);
       await pane.getByText('静默监听 · 只读').waitFor();
       await transcriptMessage(pane, 'client', '我要投诉，转人工').waitFor();
-      await transcriptMessage(pane, 'bot', '正在为您转接人工服务').waitFor();
+      await transcriptMessage(pane, 'bot', HANDOFF_NOTICE).waitFor();
       expect(await pane.locator('textarea').count()).toBe(0);
       expect(await pane.getByRole('button', { name: '结束会话' }).count()).toBe(0);
 
@@ -364,7 +374,7 @@ describe('browser: trading app chat and advisor console', () => {
       upgraded = signal();
       await link.pageSide?.close();
       await app.locator('li.msg.is-pending').waitFor({ state: 'detached' });
-      await appMessage(app, 'bot', '佣金费率以您开户时签署的协议为准').waitFor();
+      await appMessage(app, 'bot', COMMISSION).waitFor();
       await app.getByRole('status').filter({ hasText: '已连接' }).waitFor();
       const stored = await sys.services.db.Message.findOne({ text: '佣金是多少' }).lean();
       expect(stored?.channelMessageId).toBe(`C1004.${lostClientMessageId}`);
@@ -389,7 +399,7 @@ describe('browser: trading app chat and advisor console', () => {
       dropIncoming = null;
       await failed.getByRole('button', { name: '重试' }).click();
       await app.locator('li.msg.is-failed').waitFor({ state: 'detached' });
-      await appMessage(app, 'bot', '新股申购在App').waitFor();
+      await appMessage(app, 'bot', '交易-新股申购').waitFor();
 
       // Each message is on the screen once, and stored once.
       const bubbles = await app.locator('li.msg[data-from="client"] .bubble').allTextContents();
@@ -410,7 +420,7 @@ describe('browser: trading app chat and advisor console', () => {
       expect(await app.locator('#service').getAttribute('data-state')).toBe('bot');
 
       await say(app, '转人工');
-      await appMessage(app, 'bot', '正在为您转接人工服务').waitFor();
+      await appMessage(app, 'bot', HANDOFF_NOTICE).waitFor();
       await serviceIs(app, '正在为您转接人工，请稍候（排队中）');
       await shot(app, '11-app-status-queued');
 
@@ -447,8 +457,8 @@ describe('browser: trading app chat and advisor console', () => {
       // Written in the first tab: the second shows it (and the answer) as it happens.
       await say(first, '交易时间是几点');
       await second.locator('li.msg[data-from="client"]').filter({ hasText: '交易时间是几点' }).waitFor();
-      await appMessage(second, 'bot', '9:30-11:30').waitFor();
-      await appMessage(first, 'bot', '9:30-11:30').waitFor();
+      await appMessage(second, 'bot', TRADING_HOURS).waitFor();
+      await appMessage(first, 'bot', TRADING_HOURS).waitFor();
       // The first tab got the broadcast of its own message too, and still shows it once.
       await frames.seen(
         (f) => f.startsWith('42/client,["message"') && f.includes('"from":"client"') && f.includes('交易时间是几点'),
@@ -458,13 +468,11 @@ describe('browser: trading app chat and advisor console', () => {
       // And the other way round.
       await say(second, '佣金是多少');
       await first.locator('li.msg[data-from="client"]').filter({ hasText: '佣金是多少' }).waitFor();
-      await appMessage(first, 'bot', '佣金费率以您开户时签署的协议为准').waitFor();
-      await appMessage(second, 'bot', '佣金费率以您开户时签署的协议为准').waitFor();
+      await appMessage(first, 'bot', COMMISSION).waitFor();
+      await appMessage(second, 'bot', COMMISSION).waitFor();
 
       expect(await clientBubbles(first)).toEqual(['交易时间是几点', '佣金是多少']);
       expect(await clientBubbles(second)).toEqual(['交易时间是几点', '佣金是多少']);
-      expect(await first.locator('li.msg[data-from="bot"]').count()).toBe(2);
-      expect(await second.locator('li.msg[data-from="bot"]').count()).toBe(2);
       expect(await first.locator('li.msg.is-pending, li.msg.is-failed').count()).toBe(0);
       await shot(second, '14-app-second-tab');
     },

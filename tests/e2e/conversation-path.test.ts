@@ -1,5 +1,4 @@
-import type { Socket } from 'socket.io-client';
-import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, startTestSystem, type TestSystem } from '../support/test-system';
+import { clientToken, connect, emitAck, loginAdvisor, nextEvent, useTestSystem } from '../support/test-system';
 
 /**
  * The first complete path, over real sockets: FAQ answered by the bot → 转人工 → offer to an
@@ -7,30 +6,23 @@ import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, startT
  * bot answers again; every message stored once, in order.
  */
 describe('trading app → bot → escalation → advisor → reply', () => {
-  let sys: TestSystem;
-  const sockets: Socket[] = [];
-
-  beforeAll(async () => {
-    sys = await startTestSystem();
-  });
-  afterAll(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await sys.stop();
-    await cleanUp(sys.config);
-  });
+  const ctx = useTestSystem();
 
   it('carries a conversation from the bot to an advisor and back', async () => {
-    const { token: advisorToken } = await loginAdvisor(sys.url, 'wang.fang');
-    const advisor = await connect(sys.url, '/advisor', { token: advisorToken });
-    sockets.push(advisor);
-    const client = await connect(sys.url, '/client', { token: clientToken(sys.config, 'C1001', 'SH01') });
-    sockets.push(client);
+    const { token: advisorToken } = await loginAdvisor(ctx.sys.url, 'wang.fang');
+    const advisor = await connect(ctx.sys.url, '/advisor', { token: advisorToken });
+    ctx.sockets.push(advisor);
+    const client = await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, 'C1001', 'SH01') });
+    ctx.sockets.push(client);
     const history = await nextEvent<{ messages: unknown[] }>(client, 'history');
     expect(history.messages).toEqual([]);
 
     // 1. An FAQ question is answered by the bot.
     const faqReply = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'bot');
-    const ack1 = await emitAck<{ ok: boolean; seq: number; duplicate: boolean }>(client, 'message', { clientMessageId: 'm1', text: '交易时间是几点？' });
+    const ack1 = await emitAck<{ ok: boolean; seq: number; duplicate: boolean }>(client, 'message', {
+      clientMessageId: 'm1',
+      text: '交易时间是几点？',
+    });
     expect(ack1).toMatchObject({ ok: true, duplicate: false });
     expect((await faqReply).text).toContain('9:30');
 
@@ -45,15 +37,27 @@ describe('trading app → bot → escalation → advisor → reply', () => {
 
     // 3. The advisor accepts and sees what the bot already said.
     const joined = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'system');
-    const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string; messages: { text: string }[] } }>(advisor, 'chat:accept', { handoffId: offered.handoffId });
+    const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string; messages: { text: string }[] } }>(
+      advisor,
+      'chat:accept',
+      { handoffId: offered.handoffId },
+    );
     expect(accepted.ok).toBe(true);
     expect(accepted.chat.messages.map((m) => m.text)).toEqual(expect.arrayContaining(['交易时间是几点？', '我要转人工']));
     expect((await joined).text).toContain('王芳');
     const conversationId = accepted.chat.conversationId;
 
     // 4. The advisor's reply reaches the client.
-    const advisorReply = nextEvent<{ from: string; text: string; authorName: string }>(client, 'message', (m) => m.from === 'advisor');
-    const sent = await emitAck<{ ok: boolean }>(advisor, 'chat:send', { conversationId, clientMessageId: 'a1', text: '您好，请问有什么可以帮您？' });
+    const advisorReply = nextEvent<{ from: string; text: string; authorName: string }>(
+      client,
+      'message',
+      (m) => m.from === 'advisor',
+    );
+    const sent = await emitAck<{ ok: boolean }>(advisor, 'chat:send', {
+      conversationId,
+      clientMessageId: 'a1',
+      text: '您好，请问有什么可以帮您？',
+    });
     expect(sent.ok).toBe(true);
     expect(await advisorReply).toMatchObject({ text: '您好，请问有什么可以帮您？', authorName: '王芳' });
 
@@ -65,7 +69,11 @@ describe('trading app → bot → escalation → advisor → reply', () => {
     expect((await relayed).text).toBe('交易时间是几点？我的转账一直没到账');
 
     // 6. The advisor closes; the bot answers again.
-    const closedNotice = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'system' && m.text.includes('结束'));
+    const closedNotice = nextEvent<{ from: string; text: string }>(
+      client,
+      'message',
+      (m) => m.from === 'system' && m.text.includes('结束'),
+    );
     expect(await emitAck(advisor, 'chat:close', { conversationId })).toMatchObject({ ok: true });
     await closedNotice;
     expect(botSpoke).not.toHaveBeenCalled();
@@ -75,12 +83,23 @@ describe('trading app → bot → escalation → advisor → reply', () => {
 
     // Every message is stored once, in order, with who said it (the bot marks a message
     // handled just after its reply leaves, so wait for that).
-    let stored = await sys.services.db.Message.find({ conversationId }).sort({ seq: 1 }).lean();
+    let stored = await ctx.sys.services.db.Message.find({ conversationId }).sort({ seq: 1 }).lean();
     for (let i = 0; i < 100 && stored.some((m) => m.direction === 'in' && m.status !== 'handled'); i++) {
       await new Promise((r) => setTimeout(r, 50));
-      stored = await sys.services.db.Message.find({ conversationId }).sort({ seq: 1 }).lean();
+      stored = await ctx.sys.services.db.Message.find({ conversationId }).sort({ seq: 1 }).lean();
     }
-    expect(stored.map((m) => m.author.kind)).toEqual(['client', 'bot', 'client', 'bot', 'system', 'advisor', 'client', 'system', 'client', 'bot']);
+    expect(stored.map((m) => m.author.kind)).toEqual([
+      'client',
+      'bot',
+      'client',
+      'bot',
+      'system',
+      'advisor',
+      'client',
+      'system',
+      'client',
+      'bot',
+    ]);
     expect(stored.filter((m) => m.author.kind === 'client').map((m) => m.text)).toEqual([
       '交易时间是几点？',
       '我要转人工',
@@ -88,10 +107,19 @@ describe('trading app → bot → escalation → advisor → reply', () => {
       '新股怎么申购',
     ]);
     // What the bot decided about each client message is stored with it.
-    expect(stored.filter((m) => m.author.kind === 'client').map((m) => (m.meta as { action: string }).action)).toEqual(['answered', 'escalated', 'relayed', 'answered']);
+    expect(stored.filter((m) => m.author.kind === 'client').map((m) => (m.meta as { action: string }).action)).toEqual([
+      'answered',
+      'escalated',
+      'relayed',
+      'answered',
+    ]);
     expect((stored[2]!.meta as { reasons: string[] }).reasons).toContain('explicit_request');
     expect(new Set(stored.map((m) => m.seq)).size).toBe(stored.length);
-    const transitions = await sys.services.db.Transition.find({ conversationId }).sort({ version: 1 }).lean();
-    expect(transitions.map((t) => `${t.from}>${t.to} by ${t.by.split(':')[0]}`)).toEqual(['bot>queued by bot', 'queued>human by advisor', 'human>bot by advisor']);
+    const transitions = await ctx.sys.services.db.Transition.find({ conversationId }).sort({ version: 1 }).lean();
+    expect(transitions.map((t) => `${t.from}>${t.to} by ${t.by.split(':')[0]}`)).toEqual([
+      'bot>queued by bot',
+      'queued>human by advisor',
+      'human>bot by advisor',
+    ]);
   });
 });

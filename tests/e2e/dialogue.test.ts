@@ -1,25 +1,27 @@
 import type { Socket } from 'socket.io-client';
-import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, policyFile, startTestSystem, testEnv, type TestSystem } from '../support/test-system';
+import {
+  cleanUp,
+  clientToken,
+  connect,
+  emitAck,
+  loginAdvisor,
+  nextEvent,
+  policyFile,
+  startTestSystem,
+  testEnv,
+  useTestSystem,
+} from '../support/test-system';
 
 type Wire = { from: string; text: string };
 
 /** The dialogue engine as a client meets it, over real sockets against the running system. */
 describe('dialogue engine in the running system', () => {
-  let sys: TestSystem;
-  const sockets: Socket[] = [];
+  const ctx = useTestSystem();
   let n = 0;
-  beforeAll(async () => {
-    sys = await startTestSystem();
-  });
-  afterAll(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await sys.stop();
-    await cleanUp(sys.config);
-  });
 
   async function client(customerId: string, branchId = 'SH01') {
-    const s = await connect(sys.url, '/client', { token: clientToken(sys.config, customerId, branchId) });
-    sockets.push(s);
+    const s = await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, customerId, branchId) });
+    ctx.sockets.push(s);
     return s;
   }
   /** Sends and resolves with the bot's (or system's) next reply. */
@@ -58,7 +60,7 @@ describe('dialogue engine in the running system', () => {
     const s = await client('C1005');
     const reply = await say(s, '两融账户要被强平了，我血本无归了怎么办');
     expect(reply).toContain('优先转接');
-    const handoff = await sys.services.db.Handoff.findOne({ customerId: 'C1005' }).lean();
+    const handoff = await ctx.sys.services.db.Handoff.findOne({ customerId: 'C1005' }).lean();
     expect(handoff?.priority).toBe(1);
     expect(handoff?.reasons.join(' ')).toMatch(/distress:/);
     expect(handoff?.summary).toContain('客户诉求');
@@ -77,7 +79,7 @@ describe('dialogue engine in the running system', () => {
     const closed = await startTestSystem(env);
     try {
       const s = await connect(closed.url, '/client', { token: clientToken(closed.config, 'C2001', 'SZ01') });
-      sockets.push(s);
+      ctx.sockets.push(s);
       const state = nextEvent<{ state: string }>(s, 'state');
       const reply = nextEvent<Wire>(s, 'message', (m) => m.from === 'bot');
       await emitAck(s, 'message', { clientMessageId: 'ah1', text: '转人工' });
@@ -92,7 +94,7 @@ describe('dialogue engine in the running system', () => {
       // An advisor working late sees the call-back on the waiting list and may take it.
       const { token } = await loginAdvisor(closed.url, 'zhang.min');
       const advisor = await connect(closed.url, '/advisor', { token });
-      sockets.push(advisor);
+      ctx.sockets.push(advisor);
       const list = await emitAck<{ items: { handoffId: string; customer: { id: string } }[] }>(advisor, 'queue:list');
       const item = list.items.find((i) => i.customer.id === 'C2001');
       expect(item).toBeDefined();

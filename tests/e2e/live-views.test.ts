@@ -1,28 +1,18 @@
-import type { Socket } from 'socket.io-client';
 import { ensureConversation, recordInbound, recordOutbound } from '@brokerbot/shared';
-import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, startTestSystem, type TestSystem } from '../support/test-system';
+import { clientToken, connect, emitAck, loginAdvisor, nextEvent, useTestSystem } from '../support/test-system';
 
 /** What every open screen sees live: the client's tabs, the advisor's tabs and a supervisor's. */
 describe('live views', () => {
-  let sys: TestSystem;
-  const sockets: Socket[] = [];
-  beforeAll(async () => {
-    sys = await startTestSystem();
-  });
-  afterAll(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await sys.stop();
-    await cleanUp(sys.config);
-  });
-  const track = <T extends Socket>(s: T) => (sockets.push(s), s);
+  const ctx = useTestSystem();
+  const track = ctx.track;
 
   it('shows every screen the same chat as it happens', async () => {
-    const { token } = await loginAdvisor(sys.url, 'zhang.min');
-    const tab1 = track(await connect(sys.url, '/advisor', { token }));
-    const tab2 = track(await connect(sys.url, '/advisor', { token }));
-    const sup = track(await connect(sys.url, '/advisor', { token: (await loginAdvisor(sys.url, 'zhao.lei')).token }));
-    const phone = track(await connect(sys.url, '/client', { token: clientToken(sys.config, 'C2005', 'SZ01') }));
-    const laptop = track(await connect(sys.url, '/client', { token: clientToken(sys.config, 'C2005', 'SZ01') }));
+    const { token } = await loginAdvisor(ctx.sys.url, 'zhang.min');
+    const tab1 = track(await connect(ctx.sys.url, '/advisor', { token }));
+    const tab2 = track(await connect(ctx.sys.url, '/advisor', { token }));
+    const sup = track(await connect(ctx.sys.url, '/advisor', { token: (await loginAdvisor(ctx.sys.url, 'zhao.lei')).token }));
+    const phone = track(await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, 'C2005', 'SZ01') }));
+    const laptop = track(await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, 'C2005', 'SZ01') }));
 
     // The client's other device sees what they wrote, and the state as it changes.
     const echoed = nextEvent<{ from: string; text: string }>(laptop, 'message', (m) => m.from === 'client');
@@ -35,15 +25,23 @@ describe('live views', () => {
     // Accepting in one console tab opens the chat in the other; the client learns who serves them.
     const serving = nextEvent<{ state: string; advisorName: string }>(phone, 'state', (s) => s.state === 'human');
     const opened = nextEvent<{ conversationId: string }>(tab2, 'chat:opened');
-    const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string } }>(tab1, 'chat:accept', { handoffId: (await offer).handoffId });
+    const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string } }>(tab1, 'chat:accept', {
+      handoffId: (await offer).handoffId,
+    });
     expect(accepted.ok).toBe(true);
     const conversationId = accepted.chat.conversationId;
     expect((await opened).conversationId).toBe(conversationId);
     expect(await serving).toMatchObject({ advisorName: '张敏' });
 
     // A supervisor finds the chat in progress and listens silently, then stops.
-    const active = await emitAck<{ chats: { conversationId: string; advisorName: string; customer: { id: string } }[] }>(sup, 'chat:active');
-    expect(active.chats.find((c) => c.conversationId === conversationId)).toMatchObject({ advisorName: '张敏', customer: { id: 'C2005' } });
+    const active = await emitAck<{ chats: { conversationId: string; advisorName: string; customer: { id: string } }[] }>(
+      sup,
+      'chat:active',
+    );
+    expect(active.chats.find((c) => c.conversationId === conversationId)).toMatchObject({
+      advisorName: '张敏',
+      customer: { id: 'C2005' },
+    });
     expect(await emitAck(sup, 'chat:watch', { conversationId })).toMatchObject({ ok: true });
     const heard = nextEvent<{ from: string; text: string }>(sup, 'chat:message', (m) => m.from === 'client');
     await emitAck(phone, 'message', { clientMessageId: 'p2', text: '账户被冻结了' });
@@ -57,7 +55,7 @@ describe('live views', () => {
     expect(silent).not.toHaveBeenCalled();
 
     // An advisor in another branch does not see it.
-    const other = track(await connect(sys.url, '/advisor', { token: (await loginAdvisor(sys.url, 'wang.fang')).token }));
+    const other = track(await connect(ctx.sys.url, '/advisor', { token: (await loginAdvisor(ctx.sys.url, 'wang.fang')).token }));
     const theirs = await emitAck<{ chats: { conversationId: string }[] }>(other, 'chat:active');
     expect(theirs.chats.map((c) => c.conversationId)).not.toContain(conversationId);
     expect(await emitAck(other, 'chat:watch', { conversationId })).toMatchObject({ ok: false, error: 'not_visible' });
@@ -69,15 +67,26 @@ describe('live views', () => {
   });
 
   it('gives a fresh screen the latest messages of a long conversation', async () => {
-    const conversation = await ensureConversation(sys.services.db, { channel: 'app', externalUserId: 'C2006', customerId: 'C2006', branchId: 'SZ01' });
+    const conversation = await ensureConversation(ctx.sys.services.db, {
+      channel: 'app',
+      externalUserId: 'C2006',
+      customerId: 'C2006',
+      branchId: 'SZ01',
+    });
     const conversationId = conversation._id.toString();
     for (let i = 0; i < 110; i++) {
-      const { message } = await recordInbound(sys.services, { conversationId, channel: 'app', channelMessageId: `C2006.long${i}`, externalUserId: 'C2006', text: `第${i}问` });
+      const { message } = await recordInbound(ctx.sys.services, {
+        conversationId,
+        channel: 'app',
+        channelMessageId: `C2006.long${i}`,
+        externalUserId: 'C2006',
+        text: `第${i}问`,
+      });
       // Already answered (below): the bot's recovery sweep must not take it up again.
-      await sys.services.db.Message.updateOne({ _id: message._id }, { $set: { status: 'handled' } });
-      await recordOutbound(sys.services, { conversationId, channel: 'app', author: { kind: 'bot' }, text: `第${i}答` });
+      await ctx.sys.services.db.Message.updateOne({ _id: message._id }, { $set: { status: 'handled' } });
+      await recordOutbound(ctx.sys.services, { conversationId, channel: 'app', author: { kind: 'bot' }, text: `第${i}答` });
     }
-    const fresh = track(await connect(sys.url, '/client', { token: clientToken(sys.config, 'C2006', 'SZ01') }));
+    const fresh = track(await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, 'C2006', 'SZ01') }));
     const history = await nextEvent<{ messages: { seq: number; text: string }[] }>(fresh, 'history');
     expect(history.messages).toHaveLength(200);
     expect(history.messages.at(-1)!.text).toBe('第109答');

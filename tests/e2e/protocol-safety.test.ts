@@ -1,64 +1,69 @@
-import type { Socket } from 'socket.io-client';
-import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, startTestSystem, type TestSystem } from '../support/test-system';
+import { clientToken, connect, emitAck, loginAdvisor, nextEvent, useTestSystem } from '../support/test-system';
 
 /** Bad input gets a clear error and changes nothing; chats are never owned twice; branches stay apart. */
 describe('client and advisor protocol safety', () => {
-  let sys: TestSystem;
-  const sockets: Socket[] = [];
-  beforeAll(async () => {
-    sys = await startTestSystem();
-  });
-  afterAll(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await sys.stop();
-    await cleanUp(sys.config);
-  });
+  const ctx = useTestSystem();
 
   async function client(customerId: string, branchId: string) {
-    const s = await connect(sys.url, '/client', { token: clientToken(sys.config, customerId, branchId) });
-    sockets.push(s);
+    const s = await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, customerId, branchId) });
+    ctx.sockets.push(s);
     const history = await nextEvent<{ conversationId: string; messages: { seq: number; text: string }[] }>(s, 'history');
     return { socket: s, history };
   }
 
   async function advisor(username: string) {
-    const { token } = await loginAdvisor(sys.url, username);
-    const s = await connect(sys.url, '/advisor', { token });
-    sockets.push(s);
+    const { token } = await loginAdvisor(ctx.sys.url, username);
+    const s = await connect(ctx.sys.url, '/advisor', { token });
+    ctx.sockets.push(s);
     return s;
   }
 
   it('refuses a connection without a valid token', async () => {
-    await expect(connect(sys.url, '/client', { token: 'forged.token' })).rejects.toThrow('token_invalid');
-    await expect(connect(sys.url, '/advisor', {})).rejects.toThrow('token_invalid');
+    await expect(connect(ctx.sys.url, '/client', { token: 'forged.token' })).rejects.toThrow('token_invalid');
+    await expect(connect(ctx.sys.url, '/advisor', {})).rejects.toThrow('token_invalid');
   });
 
   it('rejects malformed messages with a reason and stores nothing', async () => {
     const { socket } = await client('C1004', 'SH01');
-    const before = await sys.services.db.Message.countDocuments({});
-    expect(await emitAck(socket, 'message', { clientMessageId: 'bad id!', text: 'hi' })).toMatchObject({ ok: false, error: 'invalid_message' });
-    expect(await emitAck(socket, 'message', { clientMessageId: 'e1', text: '   ' })).toMatchObject({ ok: false, message: '消息不能为空' });
-    expect(await emitAck(socket, 'message', { clientMessageId: 'e2', text: '长'.repeat(2001) })).toMatchObject({ ok: false, message: '消息不能超过 2000 字' });
+    const before = await ctx.sys.services.db.Message.countDocuments({});
+    expect(await emitAck(socket, 'message', { clientMessageId: 'bad id!', text: 'hi' })).toMatchObject({
+      ok: false,
+      error: 'invalid_message',
+    });
+    expect(await emitAck(socket, 'message', { clientMessageId: 'e1', text: '   ' })).toMatchObject({
+      ok: false,
+      message: '消息不能为空',
+    });
+    expect(await emitAck(socket, 'message', { clientMessageId: 'e2', text: '长'.repeat(2001) })).toMatchObject({
+      ok: false,
+      message: '消息不能超过 2000 字',
+    });
     expect(await emitAck(socket, 'message', 'just a string')).toMatchObject({ ok: false });
-    expect(await sys.services.db.Message.countDocuments({})).toBe(before);
+    expect(await ctx.sys.services.db.Message.countDocuments({})).toBe(before);
   });
 
   it('stores and answers a re-sent message once, and replays only missed history on reconnect', async () => {
     const { socket, history } = await client('C1005', 'SH01');
     const reply = nextEvent<{ from: string; seq: number }>(socket, 'message', (m) => m.from === 'bot');
-    const first = await emitAck<{ ok: boolean; duplicate: boolean; seq: number }>(socket, 'message', { clientMessageId: 'same', text: '佣金是多少' });
-    const again = await emitAck<{ ok: boolean; duplicate: boolean; seq: number }>(socket, 'message', { clientMessageId: 'same', text: '佣金是多少' });
+    const first = await emitAck<{ ok: boolean; duplicate: boolean; seq: number }>(socket, 'message', {
+      clientMessageId: 'same',
+      text: '佣金是多少',
+    });
+    const again = await emitAck<{ ok: boolean; duplicate: boolean; seq: number }>(socket, 'message', {
+      clientMessageId: 'same',
+      text: '佣金是多少',
+    });
     expect(first.duplicate).toBe(false);
     expect(again).toMatchObject({ ok: true, duplicate: true, seq: first.seq });
     const botReply = await reply;
     socket.disconnect();
 
-    const messages = await sys.services.db.Message.find({ conversationId: history.conversationId }).lean();
+    const messages = await ctx.sys.services.db.Message.find({ conversationId: history.conversationId }).lean();
     expect(messages.filter((m) => m.author.kind === 'client')).toHaveLength(1);
 
     // Reconnect having seen the client's message only: the bot's reply is replayed.
-    const s2 = await connect(sys.url, '/client', { token: clientToken(sys.config, 'C1005', 'SH01'), lastSeq: first.seq });
-    sockets.push(s2);
+    const s2 = await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, 'C1005', 'SH01'), lastSeq: first.seq });
+    ctx.sockets.push(s2);
     const replay = await nextEvent<{ messages: { seq: number; from: string }[] }>(s2, 'history');
     expect(replay.messages.map((m) => m.seq)).toEqual([botReply.seq]);
   });
@@ -76,15 +81,23 @@ describe('client and advisor protocol safety', () => {
     expect(zhangList.items.map((i) => i.handoffId)).not.toContain(handoffId);
     expect(await emitAck(zhang, 'chat:accept', { handoffId })).toMatchObject({ ok: false, error: 'not_available' });
 
-    const [a, b] = await Promise.all([emitAck<{ ok: boolean }>(wang, 'chat:accept', { handoffId }), emitAck<{ ok: boolean }>(li, 'chat:accept', { handoffId })]);
+    const [a, b] = await Promise.all([
+      emitAck<{ ok: boolean }>(wang, 'chat:accept', { handoffId }),
+      emitAck<{ ok: boolean }>(li, 'chat:accept', { handoffId }),
+    ]);
     expect([a.ok, b.ok].sort()).toEqual([false, true]);
     const loser = a.ok ? b : a;
     expect(loser).toMatchObject({ error: 'not_available', message: '该会话已被其他顾问接入或已结束' });
 
     const winner = a.ok ? wang : li;
     const other = a.ok ? li : wang;
-    const conversation = await sys.services.db.Conversation.findOne({ handoffId }).lean();
-    expect(await emitAck(other, 'chat:send', { conversationId: conversation!._id.toString(), clientMessageId: 'x1', text: '我来' })).toMatchObject({ ok: false, error: 'not_owner' });
-    expect(await emitAck(winner, 'chat:send', { conversationId: 'nothex', clientMessageId: 'x1', text: '我来' })).toMatchObject({ ok: false, error: 'invalid_request' });
+    const conversation = await ctx.sys.services.db.Conversation.findOne({ handoffId }).lean();
+    expect(
+      await emitAck(other, 'chat:send', { conversationId: conversation!._id.toString(), clientMessageId: 'x1', text: '我来' }),
+    ).toMatchObject({ ok: false, error: 'not_owner' });
+    expect(await emitAck(winner, 'chat:send', { conversationId: 'nothex', clientMessageId: 'x1', text: '我来' })).toMatchObject({
+      ok: false,
+      error: 'invalid_request',
+    });
   });
 });

@@ -60,7 +60,11 @@ describe('crash and restart', () => {
     const offered = await offer;
     expect(offered.customer.id).toBe('C1002');
 
-    const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string; messages: { text: string }[] } }>(advisor, 'chat:accept', { handoffId: offered.handoffId });
+    const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string; messages: { text: string }[] } }>(
+      advisor,
+      'chat:accept',
+      { handoffId: offered.handoffId },
+    );
     expect(accepted.ok).toBe(true);
     const texts = accepted.chat.messages.map((m) => m.text);
     expect(texts.filter((t) => t === '转人工，我的银证转账失败了')).toHaveLength(1);
@@ -89,7 +93,10 @@ describe('crash and restart', () => {
     expect((await reply).text).toContain('开户');
 
     // Re-delivering the same client message id changes nothing.
-    const again = await emitAck<{ ok: boolean; duplicate: boolean }>(client, 'message', { clientMessageId: 'lost1', text: '怎么开户' });
+    const again = await emitAck<{ ok: boolean; duplicate: boolean }>(client, 'message', {
+      clientMessageId: 'lost1',
+      text: '怎么开户',
+    });
     expect(again).toMatchObject({ ok: true, duplicate: true });
     await new Promise((r) => setTimeout(r, 500));
     const stored = await sys.services.db.Message.find({}).sort({ seq: 1 }).lean();

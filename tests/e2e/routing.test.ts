@@ -1,29 +1,19 @@
-import type { Socket } from 'socket.io-client';
-import { cleanUp, clientToken, connect, emitAck, loginAdvisor, nextEvent, startTestSystem, testEnv, type TestSystem } from '../support/test-system';
+import { clientToken, connect, emitAck, loginAdvisor, nextEvent, testEnv, useTestSystem } from '../support/test-system';
 
 /** How the router chooses an advisor: presence, branch, capacity, priority and the offer SLA. */
 describe('handoff routing', () => {
-  let sys: TestSystem;
-  const sockets: Socket[] = [];
-  beforeAll(async () => {
-    sys = await startTestSystem(testEnv({ OFFER_TIMEOUT_S: '1', MAX_CHATS_PER_ADVISOR: '1' }));
-  });
-  afterAll(async () => {
-    sockets.forEach((s) => s.disconnect());
-    await sys.stop();
-    await cleanUp(sys.config);
-  });
+  const ctx = useTestSystem(() => testEnv({ OFFER_TIMEOUT_S: '1', MAX_CHATS_PER_ADVISOR: '1' }));
 
   async function advisor(username: string) {
-    const { token, advisor } = await loginAdvisor(sys.url, username);
-    const s = await connect(sys.url, '/advisor', { token });
-    sockets.push(s);
+    const { token, advisor } = await loginAdvisor(ctx.sys.url, username);
+    const s = await connect(ctx.sys.url, '/advisor', { token });
+    ctx.sockets.push(s);
     await nextEvent(s, 'ready');
     return { socket: s, id: advisor.id };
   }
   async function escalateAs(customerId: string, branchId: string, text = '转人工') {
-    const s = await connect(sys.url, '/client', { token: clientToken(sys.config, customerId, branchId) });
-    sockets.push(s);
+    const s = await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, customerId, branchId) });
+    ctx.sockets.push(s);
     await nextEvent(s, 'history');
     await emitAck(s, 'message', { clientMessageId: `esc-${customerId}`, text });
     return s;
@@ -36,7 +26,10 @@ describe('handoff routing', () => {
     zhang.socket.on('offer', () => offers.push('zhang'));
     chen.socket.on('offer', () => offers.push('chen'));
 
-    const first = Promise.race([nextEvent<{ handoffId: string }>(zhang.socket, 'offer'), nextEvent<{ handoffId: string }>(chen.socket, 'offer')]);
+    const first = Promise.race([
+      nextEvent<{ handoffId: string }>(zhang.socket, 'offer'),
+      nextEvent<{ handoffId: string }>(chen.socket, 'offer'),
+    ]);
     await escalateAs('C2003', 'SZ01');
     const { handoffId } = await first;
     // Nobody accepts: after a second the offer moves to the other advisor.
@@ -57,11 +50,17 @@ describe('handoff routing', () => {
     // The second advisor takes it; with MAX_CHATS_PER_ADVISOR=1 they cannot take another.
     const taker = offers[1] === 'zhang' ? zhang : chen;
     expect(await emitAck(taker.socket, 'chat:accept', { handoffId })).toMatchObject({ ok: true });
-    const nextOffer = nextEvent<{ handoffId: string; customer: { id: string } }>(offers[1] === 'zhang' ? chen.socket : zhang.socket, 'offer');
+    const nextOffer = nextEvent<{ handoffId: string; customer: { id: string } }>(
+      offers[1] === 'zhang' ? chen.socket : zhang.socket,
+      'offer',
+    );
     const added = nextEvent<{ handoffId: string }>(taker.socket, 'queue:added', (h) => h.handoffId !== handoffId);
     await escalateAs('C2004', 'SZ01');
     const second = await added;
-    expect(await emitAck(taker.socket, 'chat:accept', { handoffId: second.handoffId })).toMatchObject({ ok: false, error: 'at_capacity' });
+    expect(await emitAck(taker.socket, 'chat:accept', { handoffId: second.handoffId })).toMatchObject({
+      ok: false,
+      error: 'at_capacity',
+    });
     // The router offers it only to the advisor with room.
     expect((await nextOffer).customer.id).toBe('C2004');
   });
@@ -73,7 +72,10 @@ describe('handoff routing', () => {
     await escalateAs('C1004', 'SH01', '两融被强平了，血本无归');
     const waitFor = async () => {
       for (let i = 0; i < 100; i++) {
-        const list = await emitAck<{ items: { customer: { id: string }; priority: number; reasons: string[] }[] }>(sup.socket, 'queue:list');
+        const list = await emitAck<{ items: { customer: { id: string }; priority: number; reasons: string[] }[] }>(
+          sup.socket,
+          'queue:list',
+        );
         const ids = list.items.map((i) => i.customer.id).filter((id) => ['C1001', 'C1003', 'C1004'].includes(id));
         if (ids.length === 3) return list.items.filter((i) => ids.includes(i.customer.id));
         await new Promise((r) => setTimeout(r, 100));
@@ -85,6 +87,10 @@ describe('handoff routing', () => {
     expect(items[0]!.reasons.join(' ')).toContain('distress');
     expect(items[1]!.reasons).toContain('tier:vip');
     // Supervisors watch but never take chats.
-    expect(await emitAck(sup.socket, 'chat:accept', { handoffId: (await emitAck<{ items: { handoffId: string }[] }>(sup.socket, 'queue:list')).items[0]!.handoffId })).toMatchObject({ ok: false, error: 'not_an_advisor' });
+    expect(
+      await emitAck(sup.socket, 'chat:accept', {
+        handoffId: (await emitAck<{ items: { handoffId: string }[] }>(sup.socket, 'queue:list')).items[0]!.handoffId,
+      }),
+    ).toMatchObject({ ok: false, error: 'not_an_advisor' });
   });
 });

@@ -56,7 +56,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
 
 export async function startTestSystem(env: Record<string, string> = testEnv()): Promise<TestSystem> {
   const config = loadConfig(env);
-  const system = await startSystem(config, { logger: createLogger(config.LOG_LEVEL), seed: true });
+  const system = await startSystem(config, { logger: createLogger(config.LOG_LEVEL), seed: true, env });
   return { ...system, url: system.url ?? '', config };
 }
 
@@ -99,7 +99,11 @@ export function connect(url: string, namespace: '/client' | '/advisor', auth: Re
   });
 }
 
-export async function loginAdvisor(url: string, username: string, password = 'demo1234'): Promise<{ token: string; advisor: { id: string; name: string } }> {
+export async function loginAdvisor(
+  url: string,
+  username: string,
+  password = 'demo1234',
+): Promise<{ token: string; advisor: { id: string; name: string } }> {
   const res = await fetch(`${url}/api/advisor/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -109,12 +113,22 @@ export async function loginAdvisor(url: string, username: string, password = 'de
   return (await res.json()) as { token: string; advisor: { id: string; name: string } };
 }
 
-export function emitAck<T = Record<string, unknown>>(socket: Socket, event: string, payload?: unknown, timeoutMs = 10_000): Promise<T> {
+export function emitAck<T = Record<string, unknown>>(
+  socket: Socket,
+  event: string,
+  payload?: unknown,
+  timeoutMs = 10_000,
+): Promise<T> {
   return socket.timeout(timeoutMs).emitWithAck(event, payload) as Promise<T>;
 }
 
 /** Resolves with the next `event` whose payload satisfies `match`. */
-export function nextEvent<T = any>(socket: Socket, event: string, match: (payload: T) => boolean = () => true, timeoutMs = 10_000): Promise<T> {
+export function nextEvent<T = any>(
+  socket: Socket,
+  event: string,
+  match: (payload: T) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<T> {
   const greeting = greetings.get(socket);
   if (greeting?.event === event && match(greeting.payload as T)) {
     greetings.delete(socket);
@@ -137,4 +151,28 @@ export function nextEvent<T = any>(socket: Socket, event: string, match: (payloa
   // A test that fails before awaiting this must not also crash the run with an unhandled rejection.
   promise.catch(() => undefined);
   return promise;
+}
+
+/**
+ * One test system for a describe block: started before its tests, and stopped, cleaned up and
+ * its sockets closed after them. `track` registers a socket for closing.
+ */
+export function useTestSystem(env: () => Record<string, string> = () => testEnv()) {
+  const ctx = {
+    sys: undefined as unknown as TestSystem,
+    sockets: [] as Socket[],
+    track<T extends Socket>(socket: T): T {
+      ctx.sockets.push(socket);
+      return socket;
+    },
+  };
+  beforeAll(async () => {
+    ctx.sys = await startTestSystem(env());
+  });
+  afterAll(async () => {
+    ctx.sockets.forEach((s) => s.disconnect());
+    await ctx.sys?.stop();
+    if (ctx.sys) await cleanUp(ctx.sys.config);
+  });
+  return ctx;
 }

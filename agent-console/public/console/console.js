@@ -3,10 +3,13 @@
  *
  * Login: POST /api/advisor/login → { token, advisor }, kept in sessionStorage so a reload
  * stays logged in. Realtime: Socket.IO namespace /advisor (agent-console/src/advisor-namespace.ts):
- *   requests with ack: queue:list, chat:list, chat:accept, chat:send, chat:close, chat:watch
- *   events: ready, offer, queue:added, queue:removed, chat:message, chat:closed
+ *   requests with ack: queue:list, chat:list, chat:accept, chat:send, chat:close, chat:watch,
+ *     chat:unwatch, chat:active
+ *   events: ready, offer, queue:added, queue:removed, chat:message, chat:closed, chat:opened
  * On every (re)connect the console asks for the waiting list, its own chats (chat:list also
- * re-joins their rooms) and re-watches the chats it was watching.
+ * re-joins their rooms), the chats in progress, and re-watches the chats it was watching.
+ * A chat accepted in another tab of the same advisor (chat:opened) opens here too. Closing a
+ * read-only tab stops its live messages (chat:unwatch).
  *
  * Advisor replies are idempotent: each has a clientMessageId, kept while unacknowledged and
  * re-sent with the same id after a reconnect.
@@ -23,8 +26,11 @@
   var RETRY_AFTER_MS = 3000;
   var TITLE = '顾问工作台';
   var TIER_LABELS = { vip: 'VIP', gold: '金卡' };
-  var PRIORITY_LABELS = { 1: '紧急', 2: 'VIP 优先', 3: '投诉', 5: '普通' };
+  var PRIORITY_LABELS = { 1: '紧急', 2: 'VIP 优先', 3: '投诉', 4: '情绪', 5: '普通' };
+  /** High-risk business named by the escalation policy (high_risk_intent:<id>). */
+  var RISK_LABELS = { account_frozen: '账户冻结', inheritance_transfer: '继承过户', margin_call: '两融追保/强平' };
   var AUTH_ERRORS = { token_invalid: true, token_expired: true };
+  var ACTIVE_REFRESH_MS = 15000;
 
   var els = {
     loginView: byId('login-view'),
@@ -43,6 +49,10 @@
     queueScope: byId('queue-scope'),
     queueList: byId('queue-list'),
     queueEmpty: byId('queue-empty'),
+    activeCount: byId('active-count'),
+    activeScope: byId('active-scope'),
+    activeList: byId('active-list'),
+    activeEmpty: byId('active-empty'),
     tabs: byId('tabs'),
     chatArea: byId('chat-area'),
     noChat: byId('no-chat'),
@@ -67,6 +77,11 @@
   var attemptCounter = 0;
   var localOrder = 0;
   var acceptInFlight = new Set();
+  /** Chats a person is serving now (chat:active), newest first. */
+  var activeChats = [];
+  var activeTimer = null;
+  var activeLoading = false;
+  var activeAgain = false;
 
   // ---------------------------------------------------------------- helpers
 
@@ -143,17 +158,23 @@
     return PRIORITY_LABELS[p] || 'P' + p;
   }
 
-  /** Reason codes from the escalation rules (flows/src/escalation.ts) in words. */
+  /**
+   * Reason codes from the escalation rules (flows/src/escalation.ts) and policy
+   * (flows/src/policy/decide.ts) in words. A numeric detail is an emotion's intensity.
+   */
   function reasonInfo(reason) {
     var i = String(reason).indexOf(':');
     var kind = i >= 0 ? reason.slice(0, i) : reason;
     var detail = i >= 0 ? reason.slice(i + 1) : '';
-    var words = detail
-      .split(',')
-      .filter(function (w) {
-        return w && w !== 'shouting';
-      })
-      .join('、');
+    var intensity = /^\d+(\.\d+)?$/.test(detail) ? detail : '';
+    var words = intensity
+      ? '强度 ' + intensity
+      : detail
+          .split(',')
+          .filter(function (w) {
+            return w && w !== 'shouting';
+          })
+          .join('、');
     var shouting = detail.split(',').indexOf('shouting') >= 0;
     var withWords = function (label) {
       return words ? label + '（' + words + '）' : label;
@@ -167,6 +188,14 @@
         return { kind: kind, label: withWords(shouting ? '客户不满 · 语气激烈' : '客户不满') };
       case 'anxiety':
         return { kind: kind, label: withWords('客户焦虑') };
+      case 'sadness':
+        return { kind: 'anxiety', label: withWords('客户情绪低落') };
+      case 'rising_distress':
+        return { kind: 'anxiety', label: '负面情绪持续上升' };
+      case 'complaint':
+        return { kind: 'anger', label: '客户投诉' };
+      case 'high_risk_intent':
+        return { kind: 'distress', label: '高风险业务（' + (RISK_LABELS[detail] || detail) + '）' };
       case 'tier':
         return { kind: kind, label: detail === 'vip' ? 'VIP 客户' : '客户等级 ' + detail };
       default:
@@ -304,6 +333,7 @@
   function logout(message) {
     disconnect();
     clearInterval(clockTimer);
+    clearInterval(activeTimer);
     session = null;
     writeJson(SESSION_KEY, null);
     writeJson(WATCH_KEY, null);
@@ -312,7 +342,11 @@
     chats = new Map();
     tabOrder = [];
     activeId = null;
+    activeChats = [];
+    activeLoading = false;
+    activeAgain = false;
     els.queueList.replaceChildren();
+    els.activeList.replaceChildren();
     els.tabs.replaceChildren();
     els.chatArea.replaceChildren();
     showLogin(message);
@@ -333,8 +367,11 @@
     els.meRole.className = 'role-badge ' + a.role;
     els.meBranch.textContent = a.allBranches ? '全部营业部' : '营业部 ' + a.branchId;
     els.queueScope.textContent = a.allBranches ? '全部营业部的等待客户 · 可静默监听' : '营业部 ' + a.branchId + ' 的等待客户';
+    els.activeScope.textContent = a.allBranches
+      ? '全部营业部顾问正在服务的客户 · 可静默监听'
+      : '营业部 ' + a.branchId + ' 顾问正在服务的客户';
     els.noChatText.textContent = isSupervisor()
-      ? '在左侧等待队列中选择“静默监听”，以只读方式查看会话。'
+      ? '在左侧等待队列或进行中的会话中选择“静默监听”，以只读方式查看会话。'
       : '从左侧等待队列接入客户后，会话将在这里打开。';
     // Chats watched before a reload are re-watched once connected.
     var watching = readJson(WATCH_KEY);
@@ -345,9 +382,12 @@
     }
     activeId = readJson(ACTIVE_KEY);
     renderQueue();
+    renderActive();
     renderTabs();
     clearInterval(clockTimer);
     clockTimer = setInterval(updateWaitingTimes, 1000);
+    clearInterval(activeTimer);
+    activeTimer = setInterval(refreshActive, ACTIVE_REFRESH_MS);
     connect();
   }
 
@@ -401,13 +441,19 @@
       if (!p) return;
       dismissOffer(p.handoffId);
       if (queue.delete(p.handoffId)) renderQueue();
+      // Usually an advisor has just taken the chat: it is in progress now.
+      refreshActive();
     });
     socket.on('chat:message', onChatMessage);
     socket.on('chat:closed', function (p) {
+      refreshActive();
       var chat = p && chats.get(p.conversationId);
       if (!chat || chat.closed) return;
       markClosed(chat, chat.mode === 'watch' ? '顾问已结束人工服务。' : '会话已结束。');
+      // Ended in another tab of this advisor: this tab stops receiving the chat too.
+      if (chat.mode === 'own') request('chat:unwatch', { conversationId: chat.conversationId });
     });
+    socket.on('chat:opened', onChatOpened);
   }
 
   function scheduleRetry() {
@@ -445,20 +491,8 @@
     });
 
     if (!isSupervisor()) {
-      request('chat:list').then(function (res) {
-        if (!res.ok) {
-          toast(res.message || '会话列表加载失败', 'error');
-          return;
-        }
-        var owned = new Set();
-        (res.chats || []).forEach(function (c) {
-          owned.add(c.conversationId);
-          openChat(c, 'own', false);
-        });
-        // Chats this console had open that are no longer ours (ended elsewhere).
-        chats.forEach(function (chat) {
-          if (chat.mode === 'own' && !chat.closed && !owned.has(chat.conversationId)) markClosed(chat, '会话已结束。');
-        });
+      loadOwnChats().then(function (ok) {
+        if (!ok) return;
         chats.forEach(function (chat) {
           if (chat.mode === 'own' && !chat.closed) flushPending(chat);
         });
@@ -471,6 +505,63 @@
     });
     // Advisors' tabs are known once chat:list has answered (above); supervisors only watch.
     if (isSupervisor()) restoreActive();
+    refreshActive();
+  }
+
+  /**
+   * The chats this advisor owns (chat:list, which also puts this socket in their rooms), merged
+   * into the open tabs. The server reads the transcript just before joining the rooms, so a
+   * second pass picks up anything written in between. Resolves false if the list failed.
+   */
+  function loadOwnChats() {
+    return listOwnChats().then(function (found) {
+      if (found > 0)
+        return listOwnChats().then(function (again) {
+          return again >= 0;
+        });
+      return found >= 0;
+    });
+  }
+
+  /** One chat:list: resolves the number of chats owned now, or -1 if the request failed. */
+  function listOwnChats() {
+    return request('chat:list').then(function (res) {
+      if (!res.ok) {
+        if (res.error !== 'disconnected') toast(res.message || '会话列表加载失败', 'error');
+        return -1;
+      }
+      var owned = new Set();
+      (res.chats || []).forEach(function (c) {
+        if (!c || typeof c.conversationId !== 'string') return;
+        owned.add(c.conversationId);
+        openChat(c, 'own', false);
+      });
+      // Chats this console had open that are no longer ours (ended elsewhere).
+      chats.forEach(function (chat) {
+        if (chat.mode === 'own' && !chat.closed && !owned.has(chat.conversationId)) markClosed(chat, '会话已结束。');
+      });
+      return owned.size;
+    });
+  }
+
+  /** This advisor accepted a chat (here or in another tab): open it here too, once. */
+  function onChatOpened(view) {
+    if (!view || typeof view.conversationId !== 'string' || isSupervisor()) return;
+    var handoffId = view.handoff && view.handoff.handoffId;
+    var existing = chats.get(view.conversationId);
+    var wasOpen = !!existing && existing.mode === 'own' && !existing.closed;
+    if (handoffId) {
+      dismissOffer(handoffId);
+      if (queue.delete(handoffId)) renderQueue();
+    }
+    // Take the focus only when nothing else is on screen; the accepting tab focuses it itself.
+    openChat(view, 'own', !activeId || !chats.has(activeId));
+    refreshActive();
+    // Accepted elsewhere: this socket is not in the chat's room yet; chat:list puts it there.
+    if (!wasOpen && !(handoffId && acceptInFlight.has(handoffId))) {
+      loadOwnChats();
+      if (activeId !== view.conversationId) toast('已在其他窗口接入：' + customerName(view.handoff));
+    }
   }
 
   /** Shows the tab that was open before (reload or reconnect), else the first one. */
@@ -585,6 +676,121 @@
     els.queueList.querySelectorAll('.wait').forEach(function (node) {
       node.textContent = formatWaiting(node.dataset.since);
     });
+    els.activeList.querySelectorAll('.served').forEach(function (node) {
+      node.textContent = formatWaiting(node.dataset.since);
+    });
+  }
+
+  // ---------------------------------------------------------------- chats in progress
+
+  function isActiveChat(c) {
+    return !!c && typeof c.conversationId === 'string';
+  }
+
+  /** Asks for the chats in progress; calls while one is on its way are folded into one more. */
+  function refreshActive() {
+    if (!session || !socket || !socket.connected) return;
+    if (activeLoading) {
+      activeAgain = true;
+      return;
+    }
+    activeLoading = true;
+    var asked = socket;
+    request('chat:active').then(function (res) {
+      if (asked !== socket) return; // logged out or reconnected meanwhile
+      activeLoading = false;
+      if (res.ok) {
+        activeChats = (Array.isArray(res.chats) ? res.chats : []).filter(isActiveChat);
+        renderActive();
+      }
+      if (activeAgain) {
+        activeAgain = false;
+        refreshActive();
+      }
+    });
+  }
+
+  /** What a read-only tab opened from this list knows about the chat (no handoff summary). */
+  function activeAsHandoff(c) {
+    return {
+      conversationId: c.conversationId,
+      branchId: c.branchId || null,
+      customer: c.customer ? { id: c.customer.id, name: c.customer.name, tier: c.customer.tier } : null,
+      advisorName: c.advisorName || null,
+    };
+  }
+
+  function isMine(c) {
+    return !!session && c.advisorId === session.advisor.id;
+  }
+
+  function renderActive() {
+    var fragment = document.createDocumentFragment();
+    activeChats.forEach(function (c) {
+      fragment.appendChild(renderActiveItem(c));
+      // An open read-only tab learns who serves the chat now.
+      var chat = chats.get(c.conversationId);
+      if (chat && chat.handoff && c.advisorName && chat.handoff.advisorName !== c.advisorName) {
+        chat.handoff.advisorName = c.advisorName;
+        if (chat.els) renderHeader(chat);
+      }
+    });
+    els.activeList.replaceChildren(fragment);
+    els.activeCount.textContent = String(activeChats.length);
+    els.activeEmpty.hidden = activeChats.length > 0;
+  }
+
+  function renderActiveItem(c) {
+    var mine = isMine(c);
+    var watching = !mine && chats.has(c.conversationId) && chats.get(c.conversationId).mode === 'watch';
+    var li = el('li', 'queue-item active-item' + (mine ? ' mine' : ''));
+    li.dataset.conversationId = c.conversationId;
+
+    var head = el('div', 'qi-head');
+    head.appendChild(el('span', 'qi-name', (c.customer && c.customer.name) || '访客'));
+    var badge = c.customer && tierBadge(c.customer.tier);
+    if (badge) head.appendChild(badge);
+    if (mine) head.appendChild(el('span', 'tag mine', '我的会话'));
+    else if (watching) head.appendChild(el('span', 'tag watching', '监听中'));
+    li.appendChild(head);
+
+    var meta = [];
+    if (c.customer && c.customer.id) meta.push('客户号 ' + c.customer.id);
+    if (c.branchId) meta.push('营业部 ' + c.branchId);
+    if (meta.length) li.appendChild(el('div', 'qi-meta', meta.join(' · ')));
+
+    var foot = el('div', 'qi-foot');
+    var facts = el('div', 'qi-facts');
+    var who = el('span', '', '顾问 ');
+    who.appendChild(el('span', 'served-by', c.advisorName || '（未知）'));
+    facts.appendChild(who);
+    if (c.since) {
+      var served = el('span', '', '已服务 ');
+      var value = el('span', 'served', formatWaiting(c.since));
+      value.dataset.since = c.since;
+      served.appendChild(value);
+      facts.appendChild(served);
+    }
+    foot.appendChild(facts);
+    if (mine) {
+      foot.appendChild(
+        button('ghost-dark', '打开', function () {
+          if (chats.has(c.conversationId) && !chats.get(c.conversationId).closed) activate(c.conversationId);
+          else
+            loadOwnChats().then(function () {
+              activate(c.conversationId);
+            });
+        }),
+      );
+    } else {
+      foot.appendChild(
+        button('ghost-dark', watching ? '查看监听' : '静默监听', function () {
+          watch(c.conversationId, activeAsHandoff(c), true);
+        }),
+      );
+    }
+    li.appendChild(foot);
+    return li;
   }
 
   function acceptHandoff(view, acceptButton) {
@@ -599,6 +805,7 @@
         queue.delete(view.handoffId);
         renderQueue();
         openChat(res.chat, 'own', true);
+        refreshActive();
         return;
       }
       toast(res.message || '接入失败，请重试', 'error');
@@ -669,6 +876,11 @@
     var existing = chats.get(conversationId);
     if (existing && focus) activate(conversationId);
     request('chat:watch', { conversationId: conversationId }).then(function (res) {
+      if (existing && !chats.has(conversationId)) {
+        // The tab was closed while this request was on its way: stop the live messages again.
+        if (res.ok) request('chat:unwatch', { conversationId: conversationId });
+        return;
+      }
       if (!res.ok) {
         toast(res.message || '无法打开该会话', 'error');
         var chat = chats.get(conversationId);
@@ -682,6 +894,7 @@
         focus,
       );
       renderQueue();
+      renderActive();
     });
   }
 
@@ -735,6 +948,9 @@
     var chat = chats.get(conversationId);
     if (!chat) return;
     if (chat.mode === 'own' && !chat.closed) return;
+    // No more live messages for this chat on this socket (the server never drops a chat the
+    // advisor still owns, and a closed own chat has usually been left already).
+    request('chat:unwatch', { conversationId: conversationId });
     chats.delete(conversationId);
     tabOrder = tabOrder.filter(function (id) {
       return id !== conversationId;
@@ -748,6 +964,7 @@
       else renderTabs();
     } else renderTabs();
     renderQueue();
+    renderActive();
   }
 
   function activate(conversationId) {
@@ -900,13 +1117,15 @@
     if (h && h.customer && h.customer.id) meta.push('客户号 ' + h.customer.id);
     if (h && h.branchId) meta.push('营业部 ' + h.branchId);
     if (h && h.createdAt) meta.push('转人工于 ' + formatTime(h.createdAt));
+    if (chat.mode === 'watch' && h && h.advisorName) meta.push('顾问 ' + h.advisorName + ' 服务中');
     who.replaceChildren(line);
     if (meta.length) who.appendChild(el('div', 'chat-customer-meta', meta.join(' · ')));
 
     var card = chat.els.card;
     card.replaceChildren();
-    card.hidden = !h;
-    if (!h) return;
+    // Opened from 进行中的会话: no handoff summary is known for it.
+    card.hidden = !h || (!h.summary && !h.priority);
+    if (card.hidden) return;
     card.appendChild(el('p', 'handoff-card-title', '转人工摘要 · 优先级 ' + priorityLabel(h.priority)));
     card.appendChild(el('p', 'handoff-summary', h.summary || '（无摘要）'));
     if (h.reasons && h.reasons.length) card.appendChild(reasonChips(h.reasons));
@@ -1086,6 +1305,7 @@
       request('chat:close', { conversationId: chat.conversationId }).then(function (res) {
         if (res.ok) {
           markClosed(chat, '会话已结束，客户已收到结束通知。');
+          refreshActive();
           toast('已结束与 ' + customerName(chat.handoff) + ' 的会话');
           return;
         }

@@ -6,7 +6,10 @@
  *
  * Protocol (Socket.IO namespace /client, see channels/src/app/client-namespace.ts):
  *   handshake auth { token, lastSeq }  → server emits `history` { conversationId, state, messages }
- *   server emits `message` (WireMessage) live
+ *   server emits `message` (WireMessage) live — also this client's own messages written in
+ *     another tab or device (id "<customerId>.<clientMessageId>", shown once: keyed by clientMessageId)
+ *   server emits `state` { conversationId, state, advisorName } when the chat is queued for a
+ *     person, taken by an advisor and handed back to the bot (shown in the service strip)
  *   client emits `message` { clientMessageId, text } with ack { ok, seq, duplicate } | { ok:false, message }
  *
  * Delivery: every message the client writes goes to an outbox (persisted in sessionStorage)
@@ -29,6 +32,8 @@
   var els = {
     who: byId('who'),
     status: byId('status'),
+    service: byId('service'),
+    serviceText: byId('service-text'),
     switchCustomer: byId('switch-customer'),
     picker: byId('picker'),
     pickerError: byId('picker-error'),
@@ -53,6 +58,12 @@
   /** Messages written here and not yet acknowledged, by clientMessageId. */
   var outbox = new Map();
   var attemptCounter = 0;
+  /** The conversation shown (from `history`); `state` events of any other one are ignored. */
+  var conversationId = null;
+  /** Who serves the client now: { state, advisorName } or null until the server said so. */
+  var service = null;
+  /** A live `state` event arrived on this connection before its `history` (which is then older). */
+  var liveStateSeen = false;
   var localOrder = 0;
   var retryTimer = null;
 
@@ -164,6 +175,61 @@
     els.status.dataset.state = state;
     els.status.textContent = STATUS_TEXT[state] || '';
     els.status.title = detail || '';
+  }
+
+  // ---------------------------------------------------------------- who serves the client
+
+  /**
+   * The advisor serving now, from the transcript: the latest advisor or system message that
+   * names one ("我是顾问王芳…"). A system message without a name (the end-of-service notice)
+   * closes the previous service, so nothing before it counts.
+   */
+  function advisorFromTranscript() {
+    var list = [];
+    messages.forEach(function (m) {
+      if (m.from === 'advisor' || m.from === 'system') list.push(m);
+    });
+    list.sort(function (a, b) {
+      return b.seq - a.seq;
+    });
+    for (var i = 0; i < list.length; i++) {
+      if (list[i].authorName) return list[i].authorName;
+      if (list[i].from === 'system') return null;
+    }
+    return null;
+  }
+
+  function setService(state, advisorName) {
+    service = { state: state, advisorName: typeof advisorName === 'string' && advisorName ? advisorName : null };
+    renderService();
+  }
+
+  function serviceText() {
+    switch (service.state) {
+      case 'queued':
+        return '正在为您转接人工，请稍候（排队中）';
+      case 'human': {
+        var name = service.advisorName || advisorFromTranscript();
+        return name ? '顾问 ' + name + ' 为您服务' : '顾问服务中';
+      }
+      case 'after_hours':
+        return '非人工服务时间：已为您登记回电，智能助手继续为您服务';
+      default:
+        return '智能助手为您服务';
+    }
+  }
+
+  function renderService() {
+    if (!service) {
+      els.service.hidden = true;
+      return;
+    }
+    var state =
+      service.state === 'queued' || service.state === 'human' || service.state === 'after_hours' ? service.state : 'bot';
+    var text = serviceText();
+    els.service.dataset.state = state;
+    if (els.serviceText.textContent !== text) els.serviceText.textContent = text;
+    els.service.hidden = false;
   }
 
   // ---------------------------------------------------------------- outbox
@@ -318,6 +384,8 @@
     });
     els.messageList.replaceChildren(fragment);
     if (follow) els.messages.scrollTop = els.messages.scrollHeight;
+    // "顾问服务中" becomes "顾问 X 为您服务" once a message names the advisor.
+    if (service && service.state === 'human' && !service.advisorName) renderService();
   }
 
   function renderMessage(m, pending) {
@@ -359,15 +427,27 @@
     });
 
     socket.on('connect', function () {
+      liveStateSeen = false;
       setStatus('connected');
       render(false);
     });
 
     socket.on('history', function (h) {
       if (!h || !Array.isArray(h.messages)) return;
+      if (typeof h.conversationId === 'string') conversationId = h.conversationId;
       h.messages.forEach(mergeServerMessage);
+      // The state in `history` was read before this socket joined the chat's room: a live
+      // `state` event that already arrived on this connection is newer.
+      if (typeof h.state === 'string' && !liveStateSeen) setService(h.state, null);
       render(true);
       flushOutbox();
+    });
+
+    socket.on('state', function (p) {
+      if (!p || typeof p.state !== 'string') return;
+      if (conversationId && p.conversationId && p.conversationId !== conversationId) return;
+      liveStateSeen = true;
+      setService(p.state, p.advisorName);
     });
 
     socket.on('message', function (m) {
@@ -441,6 +521,9 @@
     writeJson(window.sessionStorage, SESSION_KEY, s);
     messages = new Map();
     lastSeq = 0;
+    conversationId = null;
+    service = null;
+    renderService();
     loadOutbox();
     var claims = tokenClaims(s.token) || {};
     var customer = s.customer || { id: claims.sub, name: claims.name };
@@ -465,6 +548,9 @@
     session = null;
     messages = new Map();
     outbox = new Map();
+    conversationId = null;
+    service = null;
+    renderService();
     els.who.hidden = true;
     els.status.hidden = true;
     els.switchCustomer.hidden = true;
