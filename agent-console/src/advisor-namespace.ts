@@ -75,9 +75,10 @@ export function mountAdvisorNamespace(io: Server, services: Services): { stop():
     const advisor = socket.data.advisor as AdvisorClaims;
     on(socket, 'queue:list', null, async () => ({ items: await listWaiting(services, advisor) }));
     on(socket, 'chat:list', null, async () => {
-      const chats = await listMyChats(services, advisor);
-      for (const c of chats) await socket.join(rooms.advisorConversation(c.conversationId));
-      return { chats };
+      const owned = await services.db.Conversation.find({ state: 'human', advisorId: advisor.sub }, { _id: 1 }).lean();
+      // Join before reading the transcripts (see chat:watch).
+      for (const c of owned) await socket.join(rooms.advisorConversation(c._id.toString()));
+      return { chats: await listMyChats(services, advisor) };
     });
     on(socket, 'chat:accept', schemas.accept, async ({ handoffId }) => {
       const chat = await acceptHandoff(services, advisor, handoffId);
@@ -93,9 +94,14 @@ export function mountAdvisorNamespace(io: Server, services: Services): { stop():
       return {};
     });
     on(socket, 'chat:watch', schemas.conversation, async ({ conversationId }) => {
-      const messages = await watchChat(services, advisor, conversationId);
+      // Join before reading, so that no message falls between the transcript and the live feed.
       await socket.join(rooms.advisorConversation(conversationId));
-      return { messages };
+      try {
+        return { messages: await watchChat(services, advisor, conversationId) };
+      } catch (err) {
+        await socket.leave(rooms.advisorConversation(conversationId));
+        throw err;
+      }
     });
     on(socket, 'chat:unwatch', schemas.conversation, async ({ conversationId }) => {
       const owns = await services.db.Conversation.exists({ _id: conversationId, state: 'human', advisorId: advisor.sub });

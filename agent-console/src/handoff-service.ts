@@ -138,7 +138,8 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   await sendToClient(deps, conversation, { kind: 'system', name: advisor.name }, REPLIES.advisorJoined(advisor.name));
   emitClientState(deps.emitter, handoff.conversationId, 'human', advisor.name);
   const view = await chatView(deps, conversation);
-  // The advisor's other console tabs open the chat too.
+  // The advisor's other console tabs open the chat too, and receive its messages from now on.
+  advisors.in(rooms.advisor(advisor.sub)).socketsJoin(rooms.advisorConversation(handoff.conversationId));
   advisors.to(rooms.advisor(advisor.sub)).emit(ADVISOR_EVENTS.chatOpened, view);
   return view;
 }
