@@ -8,7 +8,15 @@
 import { createInterface } from 'node:readline';
 import { Nlu, toCliRecord, type CliRecord } from '../flows/src/nlu';
 
-const FALLBACK: CliRecord = { emotion: 'calm', negative: false, intensity: 0, escalate: false, reasons: [], intent: 'chitchat', confidence: 0 };
+const FALLBACK: CliRecord = {
+  emotion: 'calm',
+  negative: false,
+  intensity: 0,
+  escalate: false,
+  reasons: [],
+  intent: 'chitchat',
+  confidence: 0,
+};
 
 function main(): void {
   const nlu = Nlu.load();

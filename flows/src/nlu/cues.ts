@@ -32,7 +32,26 @@ function longestRun(text: string, ch: string): number {
 const REPEAT_CHAR = /(\p{Script=Han})\1{2,}/gu;
 const REPEAT_WORD = /(\p{Script=Han}{2,5})\1+/gu;
 // Laughter and reduplicated words are not agitation.
-const NOT_REPETITION = new Set(['哈', '呵', '嘻', '嘿', '嗯', '哦', '啦', '谢谢', '哈哈', '呵呵', '嘻嘻', '嗯嗯', '哦哦', '不错', '好的', '对的', '多谢', '感谢']);
+const NOT_REPETITION = new Set([
+  '哈',
+  '呵',
+  '嘻',
+  '嘿',
+  '嗯',
+  '哦',
+  '啦',
+  '谢谢',
+  '哈哈',
+  '呵呵',
+  '嘻嘻',
+  '嗯嗯',
+  '哦哦',
+  '不错',
+  '好的',
+  '对的',
+  '多谢',
+  '感谢',
+]);
 
 export function extractCues(text: string): Cues {
   const repetition: string[] = [];

@@ -11,6 +11,8 @@ import { seededRandom } from './random';
  */
 export const SOURCE_DIR = path.join(NLU_DATA_DIR, 'source');
 export const PROBE_DIR = path.join(NLU_DATA_DIR, 'probe');
+/** A second probe, written after the lexicon and never used for tuning. */
+export const HOLDOUT_PROBE_DIR = path.join(NLU_DATA_DIR, 'probe-holdout');
 export const TRAIN_PATH = path.join(NLU_DATA_DIR, 'train.jsonl');
 export const TEST_PATH = path.join(NLU_DATA_DIR, 'test.jsonl');
 
@@ -113,7 +115,15 @@ export function readJsonl(file: string): Utterance[] {
 
 export function toJsonl(items: readonly Utterance[]): string {
   return items
-    .map((u) => JSON.stringify({ text: u.text, emotion: u.emotion, intent: u.intent, escalate: u.escalate, ...(u.note ? { note: u.note } : {}) }))
+    .map((u) =>
+      JSON.stringify({
+        text: u.text,
+        emotion: u.emotion,
+        intent: u.intent,
+        escalate: u.escalate,
+        ...(u.note ? { note: u.note } : {}),
+      }),
+    )
     .join('\n')
     .concat('\n');
 }
@@ -126,7 +136,11 @@ export const TEST_SHARE = 0.2;
  * (so every emotion of the intent is spread over both sides), and every k-th item from a
  * seeded offset goes to test. Exactly round(n * share) test items per intent.
  */
-export function stratifiedSplit(items: readonly Utterance[], share = TEST_SHARE, seed = SPLIT_SEED): { train: Utterance[]; test: Utterance[] } {
+export function stratifiedSplit(
+  items: readonly Utterance[],
+  share = TEST_SHARE,
+  seed = SPLIT_SEED,
+): { train: Utterance[]; test: Utterance[] } {
   const rand = seededRandom(seed);
   const byIntent = new Map<string, Utterance[]>();
   for (const u of items) {

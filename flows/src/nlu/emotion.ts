@@ -19,9 +19,21 @@ export interface EmotionParams {
   questionBurst: number;
   /** Added to calm in proportion to the units the classifier never saw (1 - coverage). */
   oodCalm: number;
+  /**
+   * Added to calm when the message has neither lexicon evidence nor any brokerage keyword:
+   * the classifier alone then only knows brokerage talk and guesses (a book review read as
+   * sad), so it must be sure to override calm.
+   */
+  noEvidenceCalm: number;
 }
 
-export const DEFAULT_EMOTION_PARAMS: EmotionParams = { clfWeight: 1, lexWeight: 5, questionBurst: 0.35, oodCalm: 1.5 };
+export const DEFAULT_EMOTION_PARAMS: EmotionParams = {
+  clfWeight: 1,
+  lexWeight: 5,
+  questionBurst: 0.35,
+  oodCalm: 1.5,
+  noEvidenceCalm: 2,
+};
 
 export interface EmotionOutcome {
   emotion: Emotion;
@@ -34,6 +46,11 @@ export interface EmotionOutcome {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+const CALM = EMOTIONS.indexOf('calm');
+
+// Intent keywords of the social intents (你好, 谢谢, 好的 …) say nothing about the domain.
+const SOCIAL = new Set(['k:greeting', 'k:thanks', 'k:goodbye', 'k:acknowledgement', 'k:chitchat', 'k:loss_concern']);
+const isDomainKeyword = (f: string) => f.startsWith('k:') && !SOCIAL.has(f);
 
 export function cueEvidence(pre: Preprocessed, params: EmotionParams): Record<Emotion, number> {
   const ev = { ...pre.lex.scores };
@@ -51,18 +68,31 @@ export function cueEvidence(pre: Preprocessed, params: EmotionParams): Record<Em
   return ev;
 }
 
-export function decideEmotion(pre: Preprocessed, clfProbs: ArrayLike<number>, coverage: number, params = DEFAULT_EMOTION_PARAMS): EmotionOutcome {
+export function decideEmotion(
+  pre: Preprocessed,
+  clfProbs: ArrayLike<number>,
+  coverage: number,
+  params = DEFAULT_EMOTION_PARAMS,
+): EmotionOutcome {
   const evidence = cueEvidence(pre, params);
   const z = new Float64Array(EMOTIONS.length);
   EMOTIONS.forEach((e, k) => {
     z[k] = params.clfWeight * coverage * Math.log((clfProbs[k] ?? 0) + 1e-4) + params.lexWeight * evidence[e];
   });
-  z[0] = (z[0] ?? 0) + params.oodCalm * (1 - coverage);
+  z[CALM] = (z[CALM] ?? 0) + params.oodCalm * (1 - coverage);
+  const evidenceTotal = evidence.anxious + evidence.angry + evidence.sad + evidence.positive;
+  if (evidenceTotal === 0 && !pre.features.some(isDomainKeyword)) z[CALM] = (z[CALM] ?? 0) + params.noEvidenceCalm;
   softmaxInPlace(z);
   const emotion = EMOTIONS[argmax(z)] ?? 'calm';
   const posterior = emptyScores();
   EMOTIONS.forEach((e, k) => (posterior[e] = round2(z[k] ?? 0)));
-  return { emotion, negative: isNegativeEmotion(emotion), intensity: intensityOf(emotion, pre, evidence, z[EMOTIONS.indexOf(emotion)] ?? 0), posterior, evidence };
+  return {
+    emotion,
+    negative: isNegativeEmotion(emotion),
+    intensity: intensityOf(emotion, pre, evidence, z[EMOTIONS.indexOf(emotion)] ?? 0),
+    posterior,
+    evidence,
+  };
 }
 
 /**

@@ -47,7 +47,8 @@ export function decideEscalation(x: EscalationInput): EscalationOutcome {
   const distress = distressTerms(x.text, x.negative);
   for (const d of distress) reasons.push(`distress:${d}`);
   const explicit = explicitRequest(x.text);
-  if (explicit || (x.intent === 'human_request' && x.intentConfidence >= HUMAN_REQUEST_CONFIDENCE)) reasons.push('explicit_request');
+  if (explicit || (x.intent === 'human_request' && x.intentConfidence >= HUMAN_REQUEST_CONFIDENCE))
+    reasons.push('explicit_request');
   const complaint = x.intent === 'complaint' || complaintTerm(x.text) !== null;
   if (complaint) reasons.push('complaint');
   const threshold = (THRESHOLDS as Partial<Record<Emotion, number>>)[x.emotion];

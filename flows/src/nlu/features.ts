@@ -18,7 +18,10 @@ export function featureTokens(units: readonly Unit[], text: string, negators: Re
     out.push(`w:${t}`);
     const prev = units[i - 1];
     const prev2 = units[i - 2];
-    if ((prev && prev.clause === u.clause && negators.has(prev.text)) || (prev2 && prev2.clause === u.clause && negators.has(prev2.text))) {
+    if (
+      (prev && prev.clause === u.clause && negators.has(prev.text)) ||
+      (prev2 && prev2.clause === u.clause && negators.has(prev2.text))
+    ) {
       out.push(`n:${t}`);
     }
   });

@@ -27,9 +27,17 @@ export function loadIntentKeywords(file = INTENT_KEYWORDS_PATH): IntentKeywords 
   return parseIntentKeywords(readFileSync(file, 'utf8'));
 }
 
-/** "k:<intent>" for every intent with a keyword in the text. */
+const escape = (w: string) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const compiled = new WeakMap<IntentKeywords, Array<{ feature: string; re: RegExp }>>();
+
+/** "k:<intent>" for every intent with a keyword in the text (one regex test per intent). */
 export function keywordFeatures(text: string, keywords: IntentKeywords): string[] {
+  let tests = compiled.get(keywords);
+  if (!tests) {
+    tests = keywords.map(({ intent, words }) => ({ feature: `k:${intent}`, re: new RegExp(words.map(escape).join('|')) }));
+    compiled.set(keywords, tests);
+  }
   const out: string[] = [];
-  for (const { intent, words } of keywords) if (words.some((w) => text.includes(w))) out.push(`k:${intent}`);
+  for (const { feature, re } of tests) if (re.test(text)) out.push(feature);
   return out;
 }

@@ -1,7 +1,8 @@
 import { contentLength } from './normalize';
 import type { IntentId } from './labels';
 import type { Prediction } from './text-classifier';
-import { complaintTerm, explicitRequest, stockAdviceCue } from './signals';
+import { argmax } from './sparse';
+import { complaintTerm, explicitRequest, negatedRequest, stockAdviceCue } from './signals';
 
 /**
  * Intent decision: the trained classifier, overridden by a few high-precision rules whose
@@ -25,6 +26,13 @@ export function decideIntent(text: string, clf: Prediction<IntentId>, labels: re
   }
   if (complaint && /投诉|举报|12386/.test(complaint) && clf.label !== 'complaint' && p('complaint') >= 0.05) {
     return { intent: 'complaint', confidence: round(Math.max(p('complaint'), 0.75)), rule: 'complaint' };
+  }
+  if (clf.label === 'human_request' && negatedRequest(text)) {
+    // 不用转人工了: the words of a request, negated — take the next best intent.
+    const probs = Float64Array.from(clf.probs);
+    probs[labels.indexOf('human_request')] = 0;
+    const best = argmax(probs);
+    return { intent: labels[best] ?? 'acknowledgement', confidence: round(probs[best] ?? 0) };
   }
   if (clf.label !== 'stock_advice' && stockAdviceCue(text)) {
     return { intent: 'stock_advice', confidence: round(Math.max(p('stock_advice'), 0.8)), rule: 'stock_advice' };

@@ -135,5 +135,8 @@ export function parseModifiers(content: string, file = MODIFIERS_PATH): Modifier
 }
 
 export function loadLexiconData(lexiconPath = LEXICON_PATH, modifiersPath = MODIFIERS_PATH): LexiconData {
-  return { ...parseLexicon(readFileSync(lexiconPath, 'utf8'), lexiconPath), modifiers: parseModifiers(readFileSync(modifiersPath, 'utf8'), modifiersPath) };
+  return {
+    ...parseLexicon(readFileSync(lexiconPath, 'utf8'), lexiconPath),
+    modifiers: parseModifiers(readFileSync(modifiersPath, 'utf8'), modifiersPath),
+  };
 }

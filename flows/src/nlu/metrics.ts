@@ -18,7 +18,11 @@ export interface ClassificationReport {
 
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
-export function classificationReport(gold: readonly string[], predicted: readonly string[], labels?: readonly string[]): ClassificationReport {
+export function classificationReport(
+  gold: readonly string[],
+  predicted: readonly string[],
+  labels?: readonly string[],
+): ClassificationReport {
   const all = labels ? [...labels] : [...new Set([...gold, ...predicted])].sort();
   const confusion: Record<string, Record<string, number>> = {};
   for (const g of all) confusion[g] = Object.fromEntries(all.map((p) => [p, 0]));
@@ -45,7 +49,14 @@ export function classificationReport(gold: readonly string[], predicted: readonl
       f1Count++;
     }
   }
-  return { labels: all, confusion, perClass, accuracy: r3(gold.length ? correct / gold.length : 0), macroF1: r3(f1Count ? f1Sum / f1Count : 0), n: gold.length };
+  return {
+    labels: all,
+    confusion,
+    perClass,
+    accuracy: r3(gold.length ? correct / gold.length : 0),
+    macroF1: r3(f1Count ? f1Sum / f1Count : 0),
+    n: gold.length,
+  };
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
@@ -66,7 +77,9 @@ export function formatReport(title: string, r: ClassificationReport): string {
   for (const l of r.labels) {
     const m = r.perClass[l];
     if (!m || m.support === 0) continue;
-    lines.push(`${pad(l, w)}${m.precision.toFixed(3).padEnd(11)}${m.recall.toFixed(3).padEnd(8)}${m.f1.toFixed(3).padEnd(7)}${m.support}`);
+    lines.push(
+      `${pad(l, w)}${m.precision.toFixed(3).padEnd(11)}${m.recall.toFixed(3).padEnd(8)}${m.f1.toFixed(3).padEnd(7)}${m.support}`,
+    );
   }
   return lines.join('\n');
 }
@@ -81,6 +94,8 @@ export function formatConfusion(r: ClassificationReport): string {
 /** The most frequent off-diagonal cells, for label sets too large for a full matrix. */
 export function topConfusions(r: ClassificationReport, limit = 15): Array<{ gold: string; predicted: string; count: number }> {
   const cells: Array<{ gold: string; predicted: string; count: number }> = [];
-  for (const g of r.labels) for (const p of r.labels) if (g !== p && (r.confusion[g]?.[p] ?? 0) > 0) cells.push({ gold: g, predicted: p, count: r.confusion[g]?.[p] ?? 0 });
+  for (const g of r.labels)
+    for (const p of r.labels)
+      if (g !== p && (r.confusion[g]?.[p] ?? 0) > 0) cells.push({ gold: g, predicted: p, count: r.confusion[g]?.[p] ?? 0 });
   return cells.sort((a, b) => b.count - a.count).slice(0, limit);
 }

@@ -17,10 +17,21 @@ export interface NluModels {
   intent: TextClassifier<IntentId>;
 }
 
-export const EMOTION_TRAINING: TrainOptions = { algorithm: 'logreg', epochs: 10, learningRate: 0.4, l2: 1e-4, seed: 7, balanced: true };
+export const EMOTION_TRAINING: TrainOptions = {
+  algorithm: 'logreg',
+  epochs: 10,
+  learningRate: 0.4,
+  l2: 1e-4,
+  seed: 7,
+  balanced: true,
+};
 export const INTENT_TRAINING: TrainOptions = { algorithm: 'naive-bayes', alpha: 0.7, temperature: 0.25, uniformPrior: true };
 
-export function trainModels(pre: Preprocessor, data: readonly Utterance[], opts?: { emotion?: TrainOptions; intent?: TrainOptions }): NluModels {
+export function trainModels(
+  pre: Preprocessor,
+  data: readonly Utterance[],
+  opts?: { emotion?: TrainOptions; intent?: TrainOptions },
+): NluModels {
   const docs = data.map((u) => pre.run(u.text).features);
   const index = FeatureIndex.fit(docs);
   const counts = docs.map((d) => index.counts(d));

@@ -67,7 +67,8 @@ export class MultinomialNB {
     for (let c = 0; c < K; c++) {
       this.logPrior[c] = this.uniformPrior ? -Math.log(K) : Math.log(((this.docs[c] ?? 0) + 1) / (nDocs + K));
       const denom = Math.log((totals[c] ?? 0) + this.alpha * this.nFeatures);
-      for (let f = 0; f < this.nFeatures; f++) this.logLik[f * K + c] = Math.log((this.counts[f * K + c] ?? 0) + this.alpha) - denom;
+      for (let f = 0; f < this.nFeatures; f++)
+        this.logLik[f * K + c] = Math.log((this.counts[f * K + c] ?? 0) + this.alpha) - denom;
     }
   }
 

@@ -41,3 +41,11 @@ declare module 'natural/lib/natural/tokenizers/regexp_tokenizer' {
     tokenize(text: string): string[];
   }
 }
+
+declare module 'natural/lib/natural/sentiment/SentimentAnalyzer' {
+  class SentimentAnalyzer {
+    constructor(language: string, stemmer: unknown, vocabulary: string);
+    getSentiment(words: string[]): number;
+  }
+  export = SentimentAnalyzer;
+}

@@ -8,6 +8,8 @@ import { normalizeText } from './normalize';
 import { detectSarcasm } from './sarcasm';
 import { Unitizer, type Unit } from './units';
 
+const EMOTICON = /\[[^[\]\s]{1,8}\]/g;
+
 /**
  * Everything computed from the text alone, shared by training and analysis: injection spans
  * removed, normalised text, units, lexicon evidence (with sarcasm applied), cues, features.
@@ -39,7 +41,9 @@ export class Preprocessor {
   run(raw: string): Preprocessed {
     const injection = stripInjection(normalizeText(raw));
     const text = injection.cleaned;
-    const units = this.unitizer.units(text);
+    // Bracketed emoticons ([泪], [哈哈]) are scored on the raw text; the units skip them so
+    // that 哈哈 inside [哈哈] is not counted twice, and [呵呵] is not read as sarcastic 呵呵.
+    const units = this.unitizer.units(text.replace(EMOTICON, ' '));
     const lex = this.scorer.score(units, text);
     const negative = lex.scores.angry + lex.scores.anxious + lex.scores.sad;
     const sarcasm = detectSarcasm({ text, positive: lex.scores.positive, negative });

@@ -4,7 +4,8 @@
  * lexicon hit or a complaint fact such as 等了/又/每天/浪费/闪退). Its positive evidence then
  * counts as anger. Plain praise (真是帮了大忙) has no negative context and is left alone.
  */
-const IRONY = /呵呵|真是|可真|真够|没谁了|真行|真有你们的|厉害了|佩服|服了|好棒的|真棒|所谓的|谢谢啊|谢谢你们了|谢谢你们啊|真是谢谢|效率真高|“[^”]{1,8}”|"[^"]{1,8}"/;
+const IRONY =
+  /呵呵|真是|可真|真够|没谁了|真行|真有你们的|厉害了|佩服|服了|好棒的|真棒|所谓的|谢谢啊|谢谢你们了|谢谢你们啊|真是谢谢|效率真高|“[^”]{1,8}”|"[^"]{1,8}"/;
 const COMPLAINT_FACT =
   /等了|要等|等到|半天|又[被是要没]|又一次|每天|天天|总是|老是|几次|浪费|等于没|没人|都没|还没|闪退|崩|卡|踢皮球|三天两头|推三阻四|不给|不理|准时[^开]/;
 

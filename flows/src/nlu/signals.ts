@@ -5,10 +5,17 @@
  */
 
 // Explicit request for a person. 人工 alone counts, but not 人工智能/人工智障/人工费.
-const EXPLICIT = /转人工|转接人工|转个人工|人工(客服|服务|坐席|回复|处理|沟通)|(找|要|接|叫|让|换)(个)?人工|人工(在吗|呢|来)|有没有人工|人工(?!智|费|成本)|真人|活人|找客服|客服经理|(专属)?客户经理(联系|打电话|给我回)|换人|叫你们的人|找(个|一个)?(懂行的|懂的)?人(来|跟|和|回答)|打电话给我|给我回个?电话|回个电话|联系我/g;
+const EXPLICIT =
+  /转人工|转接人工|转个人工|人工(客服|服务|坐席|回复|处理|沟通)|(找|要|接|叫|让|换)(个)?人工|人工(在吗|呢|来)|有没有人工|人工(?!智|费|成本)|真人|活人|找客服|客服经理|(专属)?客户经理(联系|打电话|给我回)|换人|叫你们的人|找(个|一个)?(懂行的|懂的)?人(来|跟|和|回答)|打电话给我|给我回个?电话|回个电话|联系我/g;
 // Questions about the bot's identity are not requests: 你是真人吗 / 是人工还是机器人.
 const IDENTITY_QUESTION = /是(真人|人工)(吗|么|还是|嘛)/;
 const NEGATOR = /(不用|不需要|不要|别|无需|没必要|不必|用不着)[^,.!?。，！？]{0,2}$/;
+
+/** A request for a person that is only ever negated (不用转人工了, 不需要人工). */
+export function negatedRequest(text: string): boolean {
+  EXPLICIT.lastIndex = 0;
+  return EXPLICIT.test(text) && explicitRequest(text) === null && !IDENTITY_QUESTION.test(text);
+}
 
 export function explicitRequest(text: string): string | null {
   if (IDENTITY_QUESTION.test(text) && !/我(要|想|需要)|找|转/.test(text.replace(IDENTITY_QUESTION, ''))) return null;
@@ -97,8 +104,10 @@ export function complaintTerm(text: string): string | null {
 }
 
 // High-risk situations recognisable by keyword even if the intent model picks another intent.
-const FROZEN = /司法冻结|账户(被|已|已经|突然|显示)?冻结|冻结(了)?(我的)?账户|账户(被)?冻(了|住)|资金(账户)?被冻结|钱被冻|钱(全|都)?被冻结|解冻/;
-const INHERITANCE = /继承|非交易过户|遗产|遗嘱|去世|过世|离世|身故|(爷爷|奶奶|外公|外婆|父亲|母亲|爸爸|妈妈|爸|妈|老伴|老公|丈夫|妻子|老婆|亲人).{0,3}(走了|走得)/;
+const FROZEN =
+  /司法冻结|账户(被|已|已经|突然|显示)?冻结|冻结(了)?(我的)?账户|账户(被)?冻(了|住)|资金(账户)?被冻结|钱被冻|钱(全|都)?被冻结|解冻/;
+const INHERITANCE =
+  /继承|非交易过户|遗产|遗嘱|去世|过世|离世|身故|(爷爷|奶奶|外公|外婆|父亲|母亲|爸爸|妈妈|爸|妈|老伴|老公|丈夫|妻子|老婆|亲人).{0,3}(走了|走得)/;
 
 export function highRiskKeyword(text: string): 'account_frozen' | 'inheritance_transfer' | null {
   if (FROZEN.test(text)) return 'account_frozen';

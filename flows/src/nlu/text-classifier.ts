@@ -1,6 +1,6 @@
 import { SoftmaxRegression, type LogRegJSON, type LogRegOptions } from './logreg';
 import { MultinomialNB, type NaiveBayesJSON } from './naive-bayes';
-import { argmax, type SparseVector } from './sparse';
+import { argmax } from './sparse';
 import { Vectorizer, type FeatureIndex, type TermCounts } from './vectorizer';
 
 /**
@@ -70,14 +70,18 @@ export class TextClassifier<L extends string> {
   }
 
   toJSON(): TextClassifierJSON {
-    const model = this.model instanceof MultinomialNB ? { kind: 'naive-bayes' as const, ...this.model.toJSON() } : { kind: 'logreg' as const, ...this.model.toJSON() };
+    const model =
+      this.model instanceof MultinomialNB
+        ? { kind: 'naive-bayes' as const, ...this.model.toJSON() }
+        : { kind: 'logreg' as const, ...this.model.toJSON() };
     return { labels: [...this.labels], idf: this.vectorizer.toJSON(), model };
   }
 
   static fromJSON<L extends string>(j: TextClassifierJSON, labels: readonly L[]): TextClassifier<L> {
     if (j.labels.join() !== labels.join()) throw new Error('stored model has different labels');
     const { kind, ...rest } = j.model;
-    const model = kind === 'naive-bayes' ? MultinomialNB.fromJSON(rest as NaiveBayesJSON) : SoftmaxRegression.fromJSON(rest as LogRegJSON);
+    const model =
+      kind === 'naive-bayes' ? MultinomialNB.fromJSON(rest as NaiveBayesJSON) : SoftmaxRegression.fromJSON(rest as LogRegJSON);
     return new TextClassifier(labels, Vectorizer.fromJSON(j.idf), model);
   }
 

@@ -71,7 +71,10 @@ export class EmotionTrend {
     s.count++;
     const level = this.level;
     const last3 = s.recent.slice(-3);
-    const risingSlope = last3.length === 3 && last3.every((v, i) => v > 0 && (i === 0 || v > (last3[i - 1] ?? 1))) && (last3[2] ?? 0) >= RISING_SLOPE_LAST;
+    const risingSlope =
+      last3.length === 3 &&
+      last3.every((v, i) => v > 0 && (i === 0 || v > (last3[i - 1] ?? 1))) &&
+      (last3[2] ?? 0) >= RISING_SLOPE_LAST;
     const rising = x > 0 && ((s.streak >= RISING_STREAK && level >= RISING_LEVEL) || risingSlope);
     return { level, streak: s.streak, rising };
   }

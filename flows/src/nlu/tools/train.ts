@@ -22,7 +22,9 @@ function main(): void {
   const t0 = performance.now();
   const models = trainModels(new Preprocessor(loadLexiconData()), readJsonl(TRAIN_PATH));
   writeStoredModels(models);
-  console.log(`trained in ${Math.round(performance.now() - t0)} ms; wrote ${MODEL_PATH} (${Math.round(statSync(MODEL_PATH).size / 1024)} KiB)`);
+  console.log(
+    `trained in ${Math.round(performance.now() - t0)} ms; wrote ${MODEL_PATH} (${Math.round(statSync(MODEL_PATH).size / 1024)} KiB)`,
+  );
 }
 
 main();
