@@ -7,7 +7,7 @@
 /* global AbortSignal */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, dropPgDatabase, ensureDependencies, ensureRedis, freePort, pickFerretBackend, startFerret, stopChild } from './lib/infra.mjs';
@@ -67,6 +67,15 @@ async function cleanRedis(url, prefix) {
     redis.disconnect();
   }
   return deleted;
+}
+
+/** The bundled escalation policy with business hours around the clock, written into dir. */
+function alwaysOpenPolicy(dir) {
+  const policy = JSON.parse(readFileSync(path.join(ROOT, 'flows', 'data', 'policy', 'escalation.json'), 'utf8'));
+  policy.businessHours = { ...policy.businessHours, weekdays: [1, 2, 3, 4, 5, 6, 7], open: '00:00', close: '24:00', closedDates: [] };
+  const file = path.join(dir, 'escalation-always-open.json');
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
 }
 
 /** With a MONGODB_URI of the caller's, the bench used its own database there: drop it. */
@@ -133,6 +142,8 @@ async function main() {
     DEMO_MODE: '1',
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
+    // Advisors on duty whatever the hour the bench runs at (otherwise escalations become call-backs).
+    ESCALATION_POLICY_PATH: env.ESCALATION_POLICY_PATH ?? alwaysOpenPolicy(tmp),
   };
   // The app writes straight to a file (no pipe through us to back-pressure it).
   const app = spawn(process.execPath, ['--import', 'tsx', path.join('scripts', 'main.ts')], {
