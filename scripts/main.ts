@@ -1,3 +1,4 @@
+import { loadChannelConfig } from '@brokerbot/channels';
 import { ConfigError, createLogger, loadConfig } from '@brokerbot/shared';
 import { startSystem } from './system';
 
@@ -6,6 +7,7 @@ async function main() {
   let config;
   try {
     config = loadConfig();
+    loadChannelConfig(process.env, { demoMode: config.DEMO_MODE });
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);
@@ -23,6 +25,7 @@ async function main() {
       `  Agent console (advisors):   ${system.url}/console/`,
       `  Health / metrics:           ${system.url}/readyz  ${system.url}/metrics`,
     ];
+    if (system.channels.simulators) lines.push(`  WeCom / mini-program client (simulated): ${system.url}/sim/`);
     if (config.DEMO_MODE) lines.push('  Demo advisors: wang.fang, li.qiang (SH01), zhang.min, chen.jie (SZ01); supervisor zhao.lei; password demo1234');
     console.log(lines.join('\n') + '\n');
   }

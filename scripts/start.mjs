@@ -41,6 +41,10 @@ async function main() {
     const secrets = demoSecrets();
     env.APP_TOKEN_SECRET ??= secrets.APP_TOKEN_SECRET;
     env.ADVISOR_TOKEN_SECRET ??= secrets.ADVISOR_TOKEN_SECRET;
+    // No WeCom / mini-program credentials: loopback simulators stand in for Tencent (see /sim/).
+    const credential = /^(WECOM_(CORP_ID|TOKEN|AES_KEY|SECRET|OPEN_KFID)|MINIPROGRAM_(APPID|SECRET|TOKEN|AES_KEY))$/;
+    const channelConfigured = Object.keys(env).some((k) => credential.test(k) && env[k]);
+    if (!channelConfigured) env.CHANNEL_SIMULATORS ??= '1';
   }
   const app = spawn(process.execPath, ['--import', 'tsx', path.join('scripts', 'main.ts')], { cwd: ROOT, env, stdio: 'inherit' });
   // Ctrl-C reaches the app through the terminal's process group too; it ignores a second signal.

@@ -1,5 +1,5 @@
 import { loadBrain, startBotRole } from '@brokerbot/bot';
-import { createGateway, startOutboundRole } from '@brokerbot/channels';
+import { createChannels, createGateway, startOutboundRole, type ChannelSet } from '@brokerbot/channels';
 import { mountConsole, startRouterRole } from '@brokerbot/agent-console';
 import {
   connectDb,
@@ -23,13 +23,22 @@ import {
  */
 export interface System {
   services: Services;
+  /** The WeCom / mini-program channels (each may be disabled) and, in demo mode, their simulators. */
+  channels: ChannelSet;
   /** Base URL of the gateway, when this process runs it. */
   url: string | null;
   port: number | null;
   stop(): Promise<void>;
 }
 
-export async function startSystem(config: Config, options: { logger?: Logger; seed?: boolean } = {}): Promise<System> {
+export async function startSystem(
+  config: Config,
+  options: {
+    logger?: Logger;
+    seed?: boolean;
+    /** Channel variables (WECOM_*, MINIPROGRAM_* …); default process.env. */ env?: NodeJS.ProcessEnv;
+  } = {},
+): Promise<System> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
   const db = await connectDb(config.MONGODB_URI);
   const redis = createRedis(config.REDIS_URL, 'main');
@@ -44,16 +53,18 @@ export async function startSystem(config: Config, options: { logger?: Logger; se
     logger,
   };
   if (options.seed ?? config.DEMO_MODE) await seedDemo(db);
+  const channels = await createChannels(services, options.env ?? process.env);
 
   const roles: RoleHandle[] = [];
   let url: string | null = null;
   let port: number | null = null;
   try {
     if (config.ROLES.includes('gateway')) {
-      const gateway = createGateway(services);
+      const gateway = createGateway(services, channels);
       const consoleHandle = mountConsole(gateway.app, gateway.io, services);
       port = await gateway.listen(config.PORT);
       url = `http://127.0.0.1:${port}`;
+      await channels.startGateway(url);
       roles.push({
         name: 'gateway',
         async stop() {
@@ -64,15 +75,17 @@ export async function startSystem(config: Config, options: { logger?: Logger; se
     }
     if (config.ROLES.includes('bot')) roles.push(startBotRole(services, loadBrain(config, logger)));
     if (config.ROLES.includes('router')) roles.push(startRouterRole(services));
-    if (config.ROLES.includes('outbound')) roles.push(startOutboundRole(services));
+    if (config.ROLES.includes('outbound')) roles.push(startOutboundRole(services, channels.senders));
   } catch (err) {
     await Promise.allSettled(roles.map((r) => r.stop()));
+    await channels.stop().catch(() => undefined);
     throw err;
   }
   logger.info({ roles: roles.map((r) => r.name), url }, 'started');
 
   return {
     services,
+    channels,
     url,
     port,
     async stop() {
@@ -80,6 +93,7 @@ export async function startSystem(config: Config, options: { logger?: Logger; se
       for (const role of roles) {
         await role.stop().catch((err) => logger.error({ err, role: role.name }, 'role did not stop cleanly'));
       }
+      await channels.stop().catch((err) => logger.error({ err }, 'channels did not stop cleanly'));
       await services.queues.close();
       await redis.quit().catch(() => undefined);
       await db.close();

@@ -43,8 +43,18 @@ const flag = z
   .transform((v) => v === '1' || v === 'true');
 
 const schema = z.object({
-  WECOM_CORP_ID: optionalText.pipe(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'WECOM_CORP_ID looks wrong (ww… corp id)').optional()),
-  WECOM_TOKEN: optionalText.pipe(z.string().regex(/^[A-Za-z0-9]{1,32}$/, 'WECOM_TOKEN must be 1–32 letters or digits').optional()),
+  WECOM_CORP_ID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/, 'WECOM_CORP_ID looks wrong (ww… corp id)')
+      .optional(),
+  ),
+  WECOM_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9]{1,32}$/, 'WECOM_TOKEN must be 1–32 letters or digits')
+      .optional(),
+  ),
   WECOM_AES_KEY: optionalText.pipe(aesKey('WECOM_AES_KEY').optional()),
   WECOM_SECRET: optionalText,
   /** The kf accounts (open_kfid) we serve, comma-separated; the first is the default sender. */
@@ -56,13 +66,28 @@ const schema = z.object({
   ),
   WECOM_API_BASE: apiBase('WECOM_API_BASE', 'https://qyapi.weixin.qq.com'),
   WECOM_HANDOFF_MODE: z.enum(['proxy', 'native'], { message: 'WECOM_HANDOFF_MODE must be proxy or native' }).default('proxy'),
-  MINIPROGRAM_APPID: optionalText.pipe(z.string().regex(/^wx[0-9a-zA-Z]{8,30}$/, 'MINIPROGRAM_APPID must look like wx…').optional()),
+  MINIPROGRAM_APPID: optionalText.pipe(
+    z
+      .string()
+      .regex(/^wx[0-9a-zA-Z]{8,30}$/, 'MINIPROGRAM_APPID must look like wx…')
+      .optional(),
+  ),
   MINIPROGRAM_SECRET: optionalText,
-  MINIPROGRAM_TOKEN: optionalText.pipe(z.string().regex(/^[A-Za-z0-9]{3,32}$/, 'MINIPROGRAM_TOKEN must be 3–32 letters or digits').optional()),
+  MINIPROGRAM_TOKEN: optionalText.pipe(
+    z
+      .string()
+      .regex(/^[A-Za-z0-9]{3,32}$/, 'MINIPROGRAM_TOKEN must be 3–32 letters or digits')
+      .optional(),
+  ),
   MINIPROGRAM_AES_KEY: optionalText.pipe(aesKey('MINIPROGRAM_AES_KEY').optional()),
   MINIPROGRAM_API_BASE: apiBase('MINIPROGRAM_API_BASE', 'https://api.weixin.qq.com'),
   /** Callbacks whose timestamp is further than this from our clock are refused; 0 turns the check off (replaying recorded vectors). */
-  CALLBACK_MAX_SKEW_S: z.coerce.number({ message: 'CALLBACK_MAX_SKEW_S must be a number of seconds' }).int().min(0).max(86_400).default(300),
+  CALLBACK_MAX_SKEW_S: z.coerce
+    .number({ message: 'CALLBACK_MAX_SKEW_S must be a number of seconds' })
+    .int()
+    .min(0)
+    .max(86_400)
+    .default(300),
   /** Branch that serves WeCom / mini-program clients not bound to a brokerage client number. */
   CHANNEL_DEFAULT_BRANCH: optionalText,
   /** Demo only (`npm start` sets it when no channel is configured): loopback simulators stand in for Tencent. */

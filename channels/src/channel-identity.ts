@@ -16,7 +16,10 @@ export async function lookUpClient(
   externalId: string,
   defaultBranchId: string | null,
 ): Promise<ClientIdentity> {
-  const candidates = await db.Customer.find({ 'identities.channel': channel, 'identities.externalId': externalId }, { branchId: 1, identities: 1 })
+  const candidates = await db.Customer.find(
+    { 'identities.channel': channel, 'identities.externalId': externalId },
+    { branchId: 1, identities: 1 },
+  )
     .limit(5)
     .lean();
   // Both fields must match within one identity entry, not across two.

@@ -30,7 +30,12 @@ export async function sendFromChannel(
   });
   await services.queues.outbound.add(
     'deliver',
-    { messageId: stored.channelMessageId, conversationId, channel: conversation.channel, externalUserId: conversation.externalUserId },
+    {
+      messageId: stored.channelMessageId,
+      conversationId,
+      channel: conversation.channel,
+      externalUserId: conversation.externalUserId,
+    },
     { jobId: stored.channelMessageId },
   );
   return stored;

@@ -30,13 +30,24 @@ export async function markDeliveryFailed(deps: Deps, messages: MessageDoc[], rea
     await deps.db.Message.updateOne({ _id: m._id }, { $set: { status: 'failed', error } });
     const room = advisors.to(rooms.advisorConversation(m.conversationId));
     room.emit(ADVISOR_EVENTS.chatMessage, toWire({ ...m, status: 'failed' }));
-    const event: DeliveryFailedEvent = { conversationId: m.conversationId, messageId: m.channelMessageId, channel: m.channel, reason, code };
+    const event: DeliveryFailedEvent = {
+      conversationId: m.conversationId,
+      messageId: m.channelMessageId,
+      channel: m.channel,
+      reason,
+      code,
+    };
     room.emit(CHANNEL_EVENTS.deliveryFailed, event);
   }
 }
 
 /** The remaining send budget, to the chat's advisor (and supervisors watching). */
-export function emitBudget(deps: Pick<Services, 'emitter'>, conversationId: string, channel: BudgetEvent['channel'], view: BudgetView): void {
+export function emitBudget(
+  deps: Pick<Services, 'emitter'>,
+  conversationId: string,
+  channel: BudgetEvent['channel'],
+  view: BudgetView,
+): void {
   const event: BudgetEvent = { conversationId, channel, ...view };
   deps.emitter.of(NAMESPACES.advisor).to(rooms.advisorConversation(conversationId)).emit(CHANNEL_EVENTS.budget, event);
 }

@@ -6,6 +6,7 @@ import { Server } from 'socket.io';
 import { createRedis, socketIoKey, type Services } from '@brokerbot/shared';
 import { mountClientNamespace } from './app/client-namespace';
 import { demoRoutes } from './app/demo-routes';
+import type { ChannelSet } from './channel-set';
 import { healthRoutes } from './health-routes';
 
 export interface Gateway {
@@ -22,8 +23,9 @@ export const PUBLIC_DIR = path.join(__dirname, '..', 'public');
  * The one HTTP port: channel endpoints, the trading app's chat namespace, health and
  * metrics. Other packages (the agent console) mount their routes and namespaces on it.
  * Socket.IO uses the Redis adapter so that workers in any process can emit to its sockets.
+ * `channels` adds the WeCom / mini-program callback endpoints (and, in demo mode, /sim/).
  */
-export function createGateway(services: Services): Gateway {
+export function createGateway(services: Services, channels?: ChannelSet): Gateway {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -37,16 +39,21 @@ export function createGateway(services: Services): Gateway {
     connectionStateRecovery: undefined,
   });
 
+  const simLink = channels?.simulators ? '<li><a href="/sim/">企业微信客服 / 小程序 客户模拟器（演示）</a></li>' : '';
   app.get('/', (_req, res) => {
-    res.type('html').send(
-      '<!doctype html><meta charset="utf-8"><title>BrokerBot</title><h1>BrokerBot 智能客服</h1>' +
-        '<ul><li><a href="/app/">交易App客服（客户端）</a></li><li><a href="/console/">坐席工作台（顾问/督导）</a></li>' +
-        '<li><a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></li></ul>',
-    );
+    res
+      .type('html')
+      .send(
+        '<!doctype html><meta charset="utf-8"><title>BrokerBot</title><h1>BrokerBot 智能客服</h1>' +
+          '<ul><li><a href="/app/">交易App客服（客户端）</a></li><li><a href="/console/">坐席工作台（顾问/督导）</a></li>' +
+          simLink +
+          '<li><a href="/readyz">/readyz</a> · <a href="/metrics">/metrics</a></li></ul>',
+      );
   });
   app.use(healthRoutes(services));
   if (services.config.DEMO_MODE) app.use(demoRoutes(services));
   app.use('/app', express.static(path.join(PUBLIC_DIR, 'app')));
+  channels?.mount(app, io, PUBLIC_DIR);
   mountClientNamespace(io, services);
 
   return {

@@ -40,7 +40,10 @@ export interface IngestResult {
  * the same key. Only after both does the channel acknowledge the client. If queueing fails
  * the message is still stored as "received" and the bot's recovery sweep queues it later.
  */
-export async function ingest(services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics' | 'emitter'>, msg: IncomingMessage): Promise<IngestResult> {
+export async function ingest(
+  services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics' | 'emitter'>,
+  msg: IncomingMessage,
+): Promise<IngestResult> {
   const conversation = await ensureConversation(services.db, {
     channel: msg.channel,
     externalUserId: msg.externalUserId,

@@ -92,13 +92,18 @@ export async function waitFor<T>(probe: () => T | Promise<T>, what: string, time
 }
 
 /**
- * Waits until the system has nothing left to do: no kf pull running here and no inbound or
- * outbound job waiting or running. What has not happened by then will not happen.
+ * Waits until the system has nothing left to do: no kf pull running here and no job waiting or
+ * running in the queues this system works on. What has not happened by then will not happen.
  */
 export async function settled(sys: TestSystem): Promise<void> {
+  const { queues } = sys.services;
+  const worked = [
+    ...(sys.config.ROLES.includes('bot') ? [queues.inbound] : []),
+    ...(sys.config.ROLES.includes('outbound') ? [queues.outbound] : []),
+  ];
   const busy = async () => {
     await sys.channels.wecom?.puller.idle();
-    for (const queue of [sys.services.queues.inbound, sys.services.queues.outbound]) {
+    for (const queue of worked) {
       const c = await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized');
       if ((c.waiting ?? 0) + (c.active ?? 0) + (c.delayed ?? 0) + (c.prioritized ?? 0) > 0) return true;
     }

@@ -20,6 +20,7 @@ describe('WeCom 微信客服 channel', () => {
   });
 
   const sentTo = (user: string) => t.sim.sent.filter((s) => s.touser === user);
+  const content = (body: Record<string, unknown>) => (body.text as { content: string } | undefined)?.content ?? '';
 
   it('answers URL verification with the decrypted echostr, also when "+" arrives unencoded', async () => {
     const plain = await t.sim.verifyCallbackUrl();
@@ -97,13 +98,34 @@ describe('WeCom 微信客服 channel', () => {
     expect(welcome!.body.code).toBe(entered.welcomeCode);
     expect(welcome!.at - entered.message.send_time * 1000).toBeLessThan(20_000);
     expect((welcome!.body.text as { content: string }).content).toContain('欢迎');
-    // The welcome is in the transcript as the bot's message, sent.
-    const stored = await t.sys.services.db.Message.findOne({ channel: 'wecom', channelMessageId: welcome!.msgid }).lean();
-    expect(stored).toMatchObject({ direction: 'out', status: 'sent', author: { kind: 'bot' } });
+    // The welcome is in the transcript as the bot's message, marked sent once WeCom took it.
+    const stored = await waitFor(
+      () => t.sys.services.db.Message.findOne({ channel: 'wecom', channelMessageId: welcome!.msgid, status: 'sent' }).lean(),
+      'the welcome marked sent',
+    );
+    expect(stored).toMatchObject({ direction: 'out', author: { kind: 'bot' } });
     // The same event read again (a replayed notification) sends nothing more.
     await t.sim.notify(KF);
     await settled(t.sys);
     expect(sentTo(user)).toHaveLength(1);
+  });
+
+  it('sends the bot’s clarifying menu as a msgmenu, and a tap comes back as the chosen question', async () => {
+    const user = 'wmMenu00000000000000000000000001';
+    await t.sim.simulateClientMessage({ externalUserId: user, text: '怎么开户' });
+    const [menu] = await waitFor(() => (sentTo(user).length ? sentTo(user) : null), 'the menu');
+    expect(menu!.msgtype).toBe('msgmenu');
+    const body = menu!.body.msgmenu as { head_content: string; list: { type: string; click: { id: string; content: string } }[] };
+    expect(body.head_content).toBe('您想问的是以下哪个问题？');
+    expect(body.list.length).toBeGreaterThan(1);
+    expect(body.list.every((i) => i.type === 'click' && i.click.id && i.click.content)).toBe(true);
+    // The client taps the second option: WeCom sends its text with the menu_id.
+    const pick = body.list[1]!.click;
+    await t.sim.simulateClientMessage({ externalUserId: user, text: pick.content, menuId: pick.id });
+    const answer = await waitFor(() => sentTo(user)[1], 'the answer to the pick');
+    expect(answer.msgtype).toBe('text');
+    expect(content(answer.body)).not.toContain('您想问的是');
+    expect(content(answer.body).length).toBeGreaterThan(10);
   });
 
   it('marks a message the client recalled, keeping it in the transcript', async () => {

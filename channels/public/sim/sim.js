@@ -56,7 +56,13 @@
 
   function formatTime(ms) {
     var d = new Date(ms);
-    return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0') + ':' + String(d.getSeconds()).padStart(2, '0');
+    return (
+      String(d.getHours()).padStart(2, '0') +
+      ':' +
+      String(d.getMinutes()).padStart(2, '0') +
+      ':' +
+      String(d.getSeconds()).padStart(2, '0')
+    );
   }
 
   function render(transcript) {
@@ -70,7 +76,8 @@
       li.className = 'line from-' + line.from;
       var who = document.createElement('span');
       who.className = 'who';
-      who.textContent = (line.from === 'client' ? '我' : state.channel === 'wecom' ? '客服账号' : '小程序客服') + ' · ' + formatTime(line.at);
+      who.textContent =
+        (line.from === 'client' ? '我' : state.channel === 'wecom' ? '客服账号' : '小程序客服') + ' · ' + formatTime(line.at);
       var bubble = document.createElement('p');
       bubble.className = 'bubble';
       bubble.textContent = line.text;

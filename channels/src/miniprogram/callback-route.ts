@@ -56,7 +56,8 @@ export function miniProgramCallbackRouter(deps: MpCallbackDeps): Router {
       const { timestamp, nonce } = timed(req);
       const signature = queryParam(req, 'signature', true);
       const echostr = queryParam(req, 'echostr', true);
-      if (!verifyPlainSignature(settings.token, timestamp, nonce, signature)) throw new CallbackRejection(401, 'signature does not match');
+      if (!verifyPlainSignature(settings.token, timestamp, nonce, signature))
+        throw new CallbackRejection(401, 'signature does not match');
       res.status(200).type('text/plain').send(echostr);
     } catch (err) {
       fail(req, res, err);
@@ -77,12 +78,20 @@ export function miniProgramCallbackRouter(deps: MpCallbackDeps): Router {
         if (!settings.aesKey) throw new CallbackRejection(400, 'safe-mode push, but MINIPROGRAM_AES_KEY is not configured');
         signature = queryParam(req, 'msg_signature', true);
         const { encrypt } = parseEncryptedEnvelope(raw, format);
-        const plain = openCallback({ token: settings.token, encodingAESKey: settings.aesKey, receiveId: settings.appId }, { msgSignature: signature, timestamp, nonce, encrypt });
+        const plain = openCallback(
+          { token: settings.token, encodingAESKey: settings.aesKey, receiveId: settings.appId },
+          { msgSignature: signature, timestamp, nonce, encrypt },
+        );
         fields = parseBody(plain, detectBodyFormat(undefined, plain));
       } else {
-        if (settings.aesKey) throw new CallbackRejection(400, 'plaintext push refused: MINIPROGRAM_AES_KEY is set, so pushes must come in safe mode (encrypt_type=aes)');
+        if (settings.aesKey)
+          throw new CallbackRejection(
+            400,
+            'plaintext push refused: MINIPROGRAM_AES_KEY is set, so pushes must come in safe mode (encrypt_type=aes)',
+          );
         signature = queryParam(req, 'signature', true);
-        if (!verifyPlainSignature(settings.token, timestamp, nonce, signature)) throw new CallbackRejection(401, 'signature does not match');
+        if (!verifyPlainSignature(settings.token, timestamp, nonce, signature))
+          throw new CallbackRejection(401, 'signature does not match');
         fields = parseBody(raw, format);
       }
       if (!(await guard.claim('miniprogram', timestamp, nonce, signature))) {

@@ -20,7 +20,11 @@ export interface MiniProgramChannel {
   typing(openId: string, command: TypingCommand): Promise<void>;
 }
 
-export function createMiniProgramChannel(services: Services, settings: MiniProgramSettings, config: ChannelConfig): MiniProgramChannel {
+export function createMiniProgramChannel(
+  services: Services,
+  settings: MiniProgramSettings,
+  config: ChannelConfig,
+): MiniProgramChannel {
   const keyPrefix = `${services.config.QUEUE_PREFIX}:miniprogram`;
   const api = createMpApi(services, settings);
   const ctx: MpContext = {

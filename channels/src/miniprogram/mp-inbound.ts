@@ -21,7 +21,8 @@ export interface MpPushOutcome {
 /** A verified push: a client message (stored once on MsgId, queued for the bot) or an event. */
 export async function handleMpPush(ctx: MpContext, fields: BodyObject): Promise<MpPushOutcome> {
   const openId = stringField(fields, 'FromUserName');
-  if (!openId || !/^[A-Za-z0-9_-]{1,64}$/.test(openId)) throw new CallbackRejection(400, 'FromUserName (openid) missing or malformed');
+  if (!openId || !/^[A-Za-z0-9_-]{1,64}$/.test(openId))
+    throw new CallbackRejection(400, 'FromUserName (openid) missing or malformed');
   const createdMs = createTimeMs(fields);
   if (stringField(fields, 'MsgType') === 'event') {
     if (stringField(fields, 'Event') === 'user_enter_tempsession') await welcome(ctx, openId, createdMs);
@@ -32,6 +33,8 @@ export async function handleMpPush(ctx: MpContext, fields: BodyObject): Promise<
   const { services } = ctx;
   const mapped = mapMpMessage(fields);
   const who = await lookUpClient(services.db, 'miniprogram', openId, ctx.defaultBranchId);
+  // Five more messages within 48 h, opened before the message is queued so the bot's answer never races it.
+  const reopened = await ctx.budget.open(openId, 'message', createdMs, msgId);
   const result = await ingest(services, {
     channel: 'miniprogram',
     channelMessageId: msgId,
@@ -41,12 +44,13 @@ export async function handleMpPush(ctx: MpContext, fields: BodyObject): Promise<
     meta: { channel: { kind: 'miniprogram', msgtype: mapped.msgtype, item: fields } },
     toBot: mapped.isText,
   });
-  if (await ctx.budget.open(openId, 'message', createdMs)) {
-    emitBudget(services, result.conversationId, 'miniprogram', await ctx.budget.read(openId));
-  }
+  if (reopened) emitBudget(services, result.conversationId, 'miniprogram', await ctx.budget.read(openId));
   const botServes = result.conversation.state === 'bot';
   if (!mapped.isText && botServes) {
-    await sendFromChannel(services, result.conversation, { id: derivedMessageId('n', `miniprogram:${msgId}`), text: CHANNEL_REPLIES.nonText });
+    await sendFromChannel(services, result.conversation, {
+      id: derivedMessageId('n', `miniprogram:${msgId}`),
+      text: CHANNEL_REPLIES.nonText,
+    });
   }
   return { typingFor: mapped.isText && botServes && !result.duplicate ? openId : null };
 }
@@ -55,13 +59,16 @@ export async function handleMpPush(ctx: MpContext, fields: BodyObject): Promise<
 async function welcome(ctx: MpContext, openId: string, enteredMs: number): Promise<void> {
   const { services } = ctx;
   if (enteredMs + ENTER_WINDOW.ttlMs <= Date.now()) return; // too late: the allowance has closed
-  await ctx.budget.open(openId, 'enter', enteredMs);
+  await ctx.budget.open(openId, 'enter', enteredMs, 'enter');
   const who = await lookUpClient(services.db, 'miniprogram', openId, ctx.defaultBranchId);
   const conversation = await ensureConversation(services.db, { channel: 'miniprogram', externalUserId: openId, ...who });
   emitBudget(services, conversation._id.toString(), 'miniprogram', await ctx.budget.read(openId));
   if (conversation.state !== 'bot') return;
   // Keyed on the event itself (openid + CreateTime, as Tencent de-duplicates events): one welcome per entry.
-  await sendFromChannel(services, conversation, { id: derivedMessageId('w', `miniprogram:${openId}:${enteredMs}`), text: CHANNEL_REPLIES.welcome });
+  await sendFromChannel(services, conversation, {
+    id: derivedMessageId('w', `miniprogram:${openId}:${enteredMs}`),
+    text: CHANNEL_REPLIES.welcome,
+  });
 }
 
 function createTimeMs(fields: BodyObject): number {

@@ -20,7 +20,12 @@ export function mapMpMessage(fields: BodyObject): MappedMpMessage {
     case 'image':
       return { ...base, text: '[图片]' };
     case 'miniprogrampage':
-      return { ...base, text: ['[小程序卡片]', stringField(fields, 'Title') ?? '', stringField(fields, 'PagePath') ?? ''].filter(Boolean).join(' ') };
+      return {
+        ...base,
+        text: ['[小程序卡片]', stringField(fields, 'Title') ?? '', stringField(fields, 'PagePath') ?? '']
+          .filter(Boolean)
+          .join(' '),
+      };
     default:
       return { ...base, text: '[暂不支持的消息类型]' };
   }

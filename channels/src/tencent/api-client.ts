@@ -58,7 +58,7 @@ export class TencentApi {
     const tokens = this.tokens;
     if (!tokens) throw new Error(`${this.options.name}: no access-token cache attached`);
     let refetched = false;
-    for (let busy = 0; ; ) {
+    for (let busy = 0; ;) {
       const token = await tokens.get();
       const answer = await this.request('POST', path, { query: { access_token: token }, body, timeoutMs });
       const errcode = Number(answer.errcode ?? 0);
@@ -111,7 +111,10 @@ export class TencentApi {
 }
 
 /** Retries a token request on -1 like any other call, and turns its errcodes into TencentApiError. */
-export async function requestToken(call: () => Promise<ApiAnswer>, what: string): Promise<{ accessToken: string; expiresIn: number }> {
+export async function requestToken(
+  call: () => Promise<ApiAnswer>,
+  what: string,
+): Promise<{ accessToken: string; expiresIn: number }> {
   for (let busy = 0; ; busy++) {
     const answer = await call();
     const errcode = Number(answer.errcode ?? 0);

@@ -41,8 +41,9 @@ export class FencedLock {
     return Number(await this.redis.eval(GUARDED_SET, 2, this.key, key, fence, value)) === 1;
   }
 
-  /** Milliseconds until the current holder's lock expires (0 when free). */
+  /** Milliseconds until the current holder's lock expires (0 only when it is free). */
   async remainingMs(): Promise<number> {
-    return Math.max(0, await this.redis.pttl(this.key));
+    const ms = await this.redis.pttl(this.key);
+    return ms === -2 ? 0 : Math.max(ms, 1); // PTTL says 0 in the last millisecond, while the key still exists
   }
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 /** WeCom kf text.content and the mini-program's text: at most 2048 bytes of UTF-8. */
 export const MAX_TEXT_BYTES = 2048;
 
-/** Choices the bot offers, from a stored reply's meta (`meta.choices`, set from the activity's channelData). */
+/** A clarifying menu the bot offers: `meta.menu` of its stored reply (the activity's channelData). */
 export interface Choice {
   id: string;
   label: string;
@@ -51,22 +51,32 @@ function cutPoint(text: string, maxBytes: number): number {
 
 /** The bot's parts of one answer as one message (the client's budget counts messages, not words). */
 export function mergeParts(texts: string[]): string {
-  return texts.map((t) => t.trim()).filter(Boolean).join('\n\n');
+  return texts
+    .map((t) => t.trim())
+    .filter(Boolean)
+    .join('\n\n');
 }
 
-/** Reads choices from stored meta, keeping only well-formed ones. */
-export function choicesOf(meta: unknown): Choice[] {
-  const list = (meta as { choices?: unknown } | null | undefined)?.choices;
+/** The bot's menu from a stored reply's meta, keeping only well-formed items (a msgmenu holds at most 10). */
+export function menuOf(meta: unknown): Choice[] {
+  const list = (meta as { menu?: unknown } | null | undefined)?.menu;
   if (!Array.isArray(list)) return [];
   return list
     .filter((c): c is Choice => typeof c?.id === 'string' && typeof c?.label === 'string' && c.id !== '' && c.label !== '')
     .slice(0, 10);
 }
 
-/** For channels without menus (the mini-program): the choices as numbered lines under the text. */
-export function choicesAsText(text: string, choices: Choice[]): string {
-  if (choices.length === 0) return text;
-  return `${text}\n${choices.map((c, i) => `${i + 1}. ${c.label}`).join('\n')}\n（回复序号或文字即可）`;
+/**
+ * The menu's lead-in: the reply's text without its numbered option lines and the "reply with the
+ * number" hint, which a msgmenu shows as clickable items instead. Null when nothing is left.
+ */
+export function menuHead(text: string): string | null {
+  const head = text
+    .split('\n')
+    .filter((line) => !/^\s*\d+[.、]\s/.test(line) && !/^（.*序号.*）$/.test(line.trim()))
+    .join('\n')
+    .trim();
+  return head || null;
 }
 
 /**

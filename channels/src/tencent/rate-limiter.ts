@@ -52,7 +52,14 @@ export class RateLimiter {
       const now = Date.now();
       const keys = this.windows.map((w) => `${this.keyPrefix}:${api}:${w.ms}:${Math.floor(now / w.ms)}`);
       const wait = Number(
-        await this.redis.eval(TAKE, keys.length, ...keys, now, ...this.windows.map((w) => w.limit), ...this.windows.map((w) => w.ms)),
+        await this.redis.eval(
+          TAKE,
+          keys.length,
+          ...keys,
+          now,
+          ...this.windows.map((w) => w.limit),
+          ...this.windows.map((w) => w.ms),
+        ),
       );
       if (wait === 0) return;
       if (Date.now() + wait > deadline) throw new Error(`client-side rate limit for ${api}: no room within ${this.maxWaitMs} ms`);

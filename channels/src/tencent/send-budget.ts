@@ -25,14 +25,20 @@ export interface BudgetView {
   windowEndsAt: string | null;
 }
 
-// KEYS: window hash (start), charged set. ARGV: start ms, end ms. A window opened by an older
-// client action (a re-read message) never replaces a newer one; the same action twice is a no-op.
+// KEYS: window hash, charged set. ARGV: start ms, end ms, the client action's id. Every new client
+// action resets its window, even several in the same second (Tencent's times are whole seconds);
+// an action seen again (a page read again after a crash) or older than the current one does not.
 const OPEN = `
 local start = tonumber(ARGV[1])
 local current = tonumber(redis.call('HGET', KEYS[1], 'start') or '-1')
-if start <= current then return 0 end
+if start < current then return 0 end
+local ids = ''
+if start == current then
+  ids = redis.call('HGET', KEYS[1], 'ids') or ''
+  if string.find(ids .. ' ', ' ' .. ARGV[3] .. ' ', 1, true) then return 0 end
+end
 redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[1], 'start', ARGV[1])
+redis.call('HSET', KEYS[1], 'start', ARGV[1], 'ids', ids .. ' ' .. ARGV[3])
 redis.call('HDEL', KEYS[1], 'full')
 redis.call('PEXPIREAT', KEYS[1], ARGV[2])
 return 1`;
@@ -77,14 +83,17 @@ export class SendBudget {
     return [base, `${base}:charged`];
   }
 
-  /** The client acted at `startMs` (message, or entering the chat): open or reset that window. Returns whether it changed. */
-  async open(client: string, kind: string, startMs: number): Promise<boolean> {
+  /**
+   * The client acted (`actionId`: the message id, or the event's) at `startMs`: open or reset that
+   * kind of window. Returns whether it changed.
+   */
+  async open(client: string, kind: string, startMs: number, actionId: string): Promise<boolean> {
     const spec = this.windows.find((w) => w.kind === kind);
     if (!spec) throw new Error(`no send window of kind ${kind}`);
     const endMs = startMs + spec.ttlMs;
     if (endMs <= Date.now()) return false;
     const [w, c] = this.keys(client, kind);
-    return Number(await this.redis.eval(OPEN, 2, w, c, startMs, endMs)) === 1;
+    return Number(await this.redis.eval(OPEN, 2, w, c, startMs, endMs, actionId.replace(/\s/g, '_'))) === 1;
   }
 
   async charge(client: string, chargeId: string): Promise<ChargeResult> {
@@ -131,6 +140,10 @@ export class SendBudget {
       longest = Math.max(longest, ttl);
     });
     // With no window open the advisor still sees the usual limit, with nothing left of it.
-    return { remaining, limit: limit || (this.windows[0]?.limit ?? 0), windowEndsAt: longest > 0 ? new Date(Date.now() + longest).toISOString() : null };
+    return {
+      remaining,
+      limit: limit || (this.windows[0]?.limit ?? 0),
+      windowEndsAt: longest > 0 ? new Date(Date.now() + longest).toISOString() : null,
+    };
   }
 }

@@ -57,7 +57,10 @@ export function wecomCallbackRouter(deps: WecomCallbackDeps): Router {
     try {
       const query = signed(req);
       const echostr = restoreBase64Plus(queryParam(req, 'echostr', true));
-      res.status(200).type('text/plain').send(openCallback(credentials, { ...query, encrypt: echostr }));
+      res
+        .status(200)
+        .type('text/plain')
+        .send(openCallback(credentials, { ...query, encrypt: echostr }));
     } catch (err) {
       fail(req, res, err);
     }

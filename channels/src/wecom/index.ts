@@ -35,11 +35,24 @@ export function createWecomChannel(services: Services, settings: WecomSettings, 
     kf,
     budget: new SendBudget(services.redis, `${keyPrefix}:budget`, [MESSAGE_WINDOW]),
     contacts: new KfContacts(services.redis, `${keyPrefix}:kf-of`, settings.openKfIds),
-    session: new KfSessionSync({ redis: services.redis, db: services.db, kf, logger: services.logger, keyPrefix, mode: settings.handoffMode }),
+    session: new KfSessionSync({
+      redis: services.redis,
+      db: services.db,
+      kf,
+      logger: services.logger,
+      keyPrefix,
+      mode: settings.handoffMode,
+    }),
     keyPrefix,
   };
   const puller = new KfPuller(
-    { redis: services.redis, logger: services.logger, kf, keyPrefix, handle: (item, openKfId) => handleKfItem(ctx, item, openKfId) },
+    {
+      redis: services.redis,
+      logger: services.logger,
+      kf,
+      keyPrefix,
+      handle: (item, openKfId) => handleKfItem(ctx, item, openKfId),
+    },
     settings.openKfIds,
   );
 
@@ -59,7 +72,12 @@ export function createWecomChannel(services: Services, settings: WecomSettings, 
 
   return {
     settings,
-    router: wecomCallbackRouter({ settings, guard: new ReplayGuard(services.redis, `${keyPrefix}:seen`, config.callbackMaxSkewS), logger: services.logger, onEvent }),
+    router: wecomCallbackRouter({
+      settings,
+      guard: new ReplayGuard(services.redis, `${keyPrefix}:seen`, config.callbackMaxSkewS),
+      logger: services.logger,
+      onEvent,
+    }),
     puller,
     start: () => puller.start(),
     deliver: (message, job) => deliverKf(ctx, message, job),

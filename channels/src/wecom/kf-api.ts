@@ -44,7 +44,7 @@ export class KfApi {
       10_000,
     );
     const list = answer.msg_list ?? [];
-    if (!Array.isArray(list) || typeof answer.next_cursor !== 'string' && answer.next_cursor !== undefined) {
+    if (!Array.isArray(list) || (typeof answer.next_cursor !== 'string' && answer.next_cursor !== undefined)) {
       throw new TencentTransportError('kf/sync_msg answered without msg_list / next_cursor');
     }
     const items = list.filter((m): m is KfItem => typeof m === 'object' && m !== null && typeof (m as KfItem).msgid === 'string');
@@ -60,7 +60,12 @@ export class KfApi {
   }
 
   /** Moves the session; for 2/3/4 WeCom may hand back a msg_code for one send_msg_on_event. */
-  async transState(req: { openKfId: string; externalUserId: string; state: KfServiceState; servicerUserId?: string }): Promise<string | null> {
+  async transState(req: {
+    openKfId: string;
+    externalUserId: string;
+    state: KfServiceState;
+    servicerUserId?: string;
+  }): Promise<string | null> {
     const answer = await this.api.post('/cgi-bin/kf/service_state/trans', {
       open_kfid: req.openKfId,
       external_userid: req.externalUserId,

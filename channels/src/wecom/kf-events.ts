@@ -64,7 +64,13 @@ async function sendFailed(ctx: WecomContext, openKfId: string, user: string, fai
     return;
   }
   const reason =
-    failType === 4 ? FAILURE_REASONS.windowExpired : failType === 6 ? FAILURE_REASONS.budgetExhausted : failType === 10 ? FAILURE_REASONS.rejected : FAILURE_REASONS.unknown(failType);
+    failType === 4
+      ? FAILURE_REASONS.windowExpired
+      : failType === 6
+        ? FAILURE_REASONS.budgetExhausted
+        : failType === 10
+          ? FAILURE_REASONS.rejected
+          : FAILURE_REASONS.unknown(failType);
   await markDeliveryFailed(services, carried, reason, failType);
   if (user && (failType === 4 || failType === 6)) {
     const client = kfClientKey(openKfId, user);
@@ -77,10 +83,16 @@ async function sendFailed(ctx: WecomContext, openKfId: string, user: string, fai
 async function recalled(ctx: WecomContext, recallMsgid: string): Promise<void> {
   const { services } = ctx;
   if (!recallMsgid) return;
-  const message = (await services.db.Message.findOne({ channel: 'wecom', channelMessageId: recallMsgid }).lean()) as MessageDoc | null;
+  const message = (await services.db.Message.findOne({
+    channel: 'wecom',
+    channelMessageId: recallMsgid,
+  }).lean()) as MessageDoc | null;
   const meta = (message?.meta ?? {}) as Record<string, unknown>;
   if (!message || meta.recalled) return;
-  await services.db.Message.updateOne({ _id: message._id }, { $set: { meta: { ...meta, recalled: { at: new Date().toISOString() } } } });
+  await services.db.Message.updateOne(
+    { _id: message._id },
+    { $set: { meta: { ...meta, recalled: { at: new Date().toISOString() } } } },
+  );
   services.emitter
     .of(NAMESPACES.advisor)
     .to(rooms.advisorConversation(message.conversationId))

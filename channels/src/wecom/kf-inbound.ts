@@ -32,20 +32,22 @@ async function handleClientMessage(ctx: WecomContext, item: KfItem, openKfId: st
   const mapped = mapKfMessage(item);
   const who = await lookUpClient(services.db, 'wecom', user, ctx.defaultBranchId);
   await ctx.contacts.remember(user, openKfId);
+  // The client wrote: five more messages within 48 h of this one. Opened before the message is
+  // queued, so the bot's answer never races it (re-reading a message changes nothing).
+  const client = kfClientKey(openKfId, user);
+  const reopened = await ctx.budget.open(client, 'message', item.send_time * 1000, item.msgid);
   const result = await ingest(services, {
     channel: 'wecom',
     channelMessageId: item.msgid,
     externalUserId: user,
     ...who,
     text: mapped.text,
-    meta: { channel: { kind: 'wecom', openKfId, msgtype: mapped.msgtype, menuId: mapped.menuId, sendTime: item.send_time, item } },
+    meta: {
+      channel: { kind: 'wecom', openKfId, msgtype: mapped.msgtype, menuId: mapped.menuId, sendTime: item.send_time, item },
+    },
     toBot: mapped.isText,
   });
-  // The client wrote: five more messages within 48 h of this one (re-reading an old message changes nothing).
-  const client = kfClientKey(openKfId, user);
-  if (await ctx.budget.open(client, 'message', item.send_time * 1000)) {
-    emitBudget(services, result.conversationId, 'wecom', await ctx.budget.read(client));
-  }
+  if (reopened) emitBudget(services, result.conversationId, 'wecom', await ctx.budget.read(client));
   // The bot reads text only; while it serves the client, the channel says so (an advisor sees the message as it is).
   if (!mapped.isText && result.conversation.state === 'bot') {
     await sendFromChannel(services, result.conversation, {
@@ -76,6 +78,7 @@ async function recordServicerMessage(ctx: WecomContext, item: KfItem, openKfId: 
     text: mapKfMessage(item).text,
     meta: { channel: { kind: 'wecom', openKfId, servicerUserId: servicer, item } },
   });
-  if (message.status === 'queued') await services.db.Message.updateOne({ _id: message._id, status: 'queued' }, { $set: { status: 'sent' } });
+  if (message.status === 'queued')
+    await services.db.Message.updateOne({ _id: message._id, status: 'queued' }, { $set: { status: 'sent' } });
   if (!duplicate) emitConversationMessage(services.emitter, toWire({ ...message, status: 'sent' }));
 }

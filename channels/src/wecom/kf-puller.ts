@@ -51,7 +51,12 @@ export class KfPuller {
 
   private keys(openKfId: string) {
     const base = `${this.deps.keyPrefix}:kf:${openKfId}`;
-    return { pending: `${base}:pull-again`, cursor: `${base}:cursor`, token: `${base}:sync-token`, lock: new FencedLock(this.deps.redis, `${base}:lock`, LOCK_MS) };
+    return {
+      pending: `${base}:pull-again`,
+      cursor: `${base}:cursor`,
+      token: `${base}:sync-token`,
+      lock: new FencedLock(this.deps.redis, `${base}:lock`, LOCK_MS),
+    };
   }
 
   /** Start: catch up on every kf account (a crash may have left messages unread), then sweep now and then. */
@@ -92,7 +97,7 @@ export class KfPuller {
       return;
     }
     const run = this.drain(openKfId)
-      .then(() => this.failures.delete(openKfId))
+      .then(() => void this.failures.delete(openKfId))
       .catch((err) => {
         const n = (this.failures.get(openKfId) ?? 0) + 1;
         this.failures.set(openKfId, n);
@@ -172,7 +177,8 @@ export class KfPuller {
       }
       for (const item of page.items) await handle(item, openKfId);
       if (page.nextCursor && page.nextCursor !== cursor) {
-        if (!(await keys.lock.guardedSet(fence, keys.cursor, page.nextCursor))) throw new LostLockError(`lost the pull lock of ${openKfId}`);
+        if (!(await keys.lock.guardedSet(fence, keys.cursor, page.nextCursor)))
+          throw new LostLockError(`lost the pull lock of ${openKfId}`);
         cursor = page.nextCursor;
       }
       if (!page.hasMore) return;

@@ -2,14 +2,21 @@ import type { MessageDoc, OutboundJob } from '@brokerbot/shared';
 import { FAILURE_REASONS } from '../channel-replies';
 import { emitBudget, PermanentDeliveryError } from '../delivery-failure';
 import { TencentApiError } from '../tencent/api-client';
-import { choicesOf, mergeParts, pieceId, splitText, type Choice } from '../tencent/outgoing-text';
+import { menuHead, menuOf, mergeParts, pieceId, splitText, type Choice } from '../tencent/outgoing-text';
 import { answerParts } from '../tencent/turn-replies';
 import type { WecomContext } from './context';
 import { kfClientKey } from './kf-contacts';
 import { rememberPiece } from './kf-sent-parts';
 
 /** errcodes after which a retry cannot succeed; anything transient (-1 after retries, 45009, network) is retried by the queue. */
-const KF_ERRCODES = { countLimit: 95001, timeLimit: 95002, wrongState: 95018, invalidKf: 95000, invalidUser: 40096, tooFrequent: 45009 };
+const KF_ERRCODES = {
+  countLimit: 95001,
+  timeLimit: 95002,
+  wrongState: 95018,
+  invalidKf: 95000,
+  invalidUser: 40096,
+  tooFrequent: 45009,
+};
 
 interface ChannelMeta {
   openKfId?: string;
@@ -18,6 +25,8 @@ interface ChannelMeta {
 }
 
 type Body = Record<string, unknown>;
+
+const MAX_MENU_HEAD_BYTES = 1024;
 
 const textBody = (content: string): Body => ({ msgtype: 'text', text: { content } });
 const menuBody = (head: string, choices: Choice[]): Body => ({
@@ -35,7 +44,8 @@ const menuBody = (head: string, choices: Choice[]): Body => ({
 export async function deliverKf(ctx: WecomContext, message: MessageDoc, job: OutboundJob): Promise<MessageDoc[]> {
   const { services } = ctx;
   const meta = ((message.meta as { channel?: ChannelMeta } | null)?.channel ?? {}) as ChannelMeta;
-  const openKfId = meta.openKfId && ctx.contacts.serves(meta.openKfId) ? meta.openKfId : await ctx.contacts.kfOf(job.externalUserId);
+  const openKfId =
+    meta.openKfId && ctx.contacts.serves(meta.openKfId) ? meta.openKfId : await ctx.contacts.kfOf(job.externalUserId);
 
   if (meta.eventCode) {
     if (Date.now() > (meta.eventCodeExpiresAt ?? 0)) throw new PermanentDeliveryError(FAILURE_REASONS.eventCodeExpired);
@@ -46,9 +56,13 @@ export async function deliverKf(ctx: WecomContext, message: MessageDoc, job: Out
   const parts = await answerParts(services.db, message);
   const first = parts[0]!;
   const text = mergeParts(parts.map((p) => p.text));
-  const choices = choicesOf(parts.at(-1)?.meta);
   const pieces = splitText(text);
-  const bodies = pieces.length === 1 && choices.length > 0 ? [menuBody(text, choices)] : pieces.map(textBody);
+  // A clarifying menu goes out as a msgmenu: the client taps an option, and its text (with menu_id) comes back.
+  const last = parts.at(-1)!;
+  const menu = menuOf(last.meta);
+  const lead = menu.length > 0 && pieces.length === 1 ? menuHead(last.text) : null;
+  const head = lead ? mergeParts([...parts.slice(0, -1).map((p) => p.text), lead]) : null;
+  const bodies = head && Buffer.byteLength(head) <= MAX_MENU_HEAD_BYTES ? [menuBody(head, menu)] : pieces.map(textBody);
 
   const conversation = await services.db.Conversation.findById(job.conversationId).lean();
   const msgCode = conversation ? await ctx.session.align(conversation, openKfId) : null;
@@ -64,7 +78,11 @@ export async function deliverKf(ctx: WecomContext, message: MessageDoc, job: Out
       const msgid = pieceId(first.channelMessageId, i);
       const charge = await ctx.budget.charge(client, msgid);
       if (!charge.ok) {
-        throw new PermanentDeliveryError(charge.reason === 'expired' ? FAILURE_REASONS.windowExpired : FAILURE_REASONS.budgetExhausted, null, parts);
+        throw new PermanentDeliveryError(
+          charge.reason === 'expired' ? FAILURE_REASONS.windowExpired : FAILURE_REASONS.budgetExhausted,
+          null,
+          parts,
+        );
       }
       await rememberPiece(ctx, msgid, parts);
       await sendMsg(ctx, client, { touser: job.externalUserId, open_kfid: openKfId, msgid, ...body }, msgid, parts);

@@ -8,7 +8,12 @@ const TTL_S = 3 * 24 * 3600; // as long as sync_msg can still report a msg_send_
  * (see pieceId). A later msg_send_fail names the msgid and must mark all of them.
  */
 export async function rememberPiece(ctx: WecomContext, msgid: string, messages: MessageDoc[]): Promise<void> {
-  await ctx.services.redis.set(`${ctx.keyPrefix}:sent:${msgid}`, JSON.stringify(messages.map((m) => m.channelMessageId)), 'EX', TTL_S);
+  await ctx.services.redis.set(
+    `${ctx.keyPrefix}:sent:${msgid}`,
+    JSON.stringify(messages.map((m) => m.channelMessageId)),
+    'EX',
+    TTL_S,
+  );
 }
 
 /** The stored messages a WeCom msgid carried, oldest first (merged parts share their fate). */
@@ -22,5 +27,7 @@ export async function findSentMessages(ctx: WecomContext, msgid: string): Promis
   } catch {
     // fall back to the msgid itself
   }
-  return (await db.Message.find({ channel: 'wecom', channelMessageId: { $in: ids } }).sort({ seq: 1 }).lean()) as MessageDoc[];
+  return (await db.Message.find({ channel: 'wecom', channelMessageId: { $in: ids } })
+    .sort({ seq: 1 })
+    .lean()) as MessageDoc[];
 }

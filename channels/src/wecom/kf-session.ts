@@ -22,7 +22,14 @@ const encode = (w: Wanted) => (w.servicer ? `${w.state}:${w.servicer}` : String(
  */
 export class KfSessionSync {
   constructor(
-    private readonly deps: { redis: Redis; db: Services['db']; kf: KfApi; logger: Logger; keyPrefix: string; mode: 'proxy' | 'native' },
+    private readonly deps: {
+      redis: Redis;
+      db: Services['db'];
+      kf: KfApi;
+      logger: Logger;
+      keyPrefix: string;
+      mode: 'proxy' | 'native';
+    },
   ) {}
 
   private key(openKfId: string, user: string): string {
@@ -41,10 +48,20 @@ export class KfSessionSync {
     const user = conversation.externalUserId;
     const key = this.key(openKfId, user);
     const applied = await this.deps.redis.get(key);
-    const wanted = await this.wanted(conversation, applied);
-    if (!wanted || encode(wanted) === applied) return null;
+    const target = await this.wanted(conversation, applied);
+    if (!target || encode(target) === applied) return null;
+    // One step per message: each move yields one msg_code, which carries one message. A chat
+    // accepted before the escalation notice went out still passes through the pool (2), so that
+    // both the notice and the advisor's greeting reach the client.
+    const inPool = applied?.startsWith('2') || applied?.startsWith('3');
+    const wanted: Wanted = target.state === 3 && !inPool ? { state: 2 } : target;
     try {
-      const code = await this.deps.kf.transState({ openKfId, externalUserId: user, state: wanted.state, servicerUserId: wanted.servicer });
+      const code = await this.deps.kf.transState({
+        openKfId,
+        externalUserId: user,
+        state: wanted.state,
+        servicerUserId: wanted.servicer,
+      });
       await this.deps.redis.set(key, encode(wanted), 'EX', TTL_S);
       this.deps.logger.info({ openKfId, state: wanted.state }, 'kf session moved (native handoff)');
       return code;
@@ -60,9 +77,14 @@ export class KfSessionSync {
   private async wanted(conversation: ConversationDoc, applied: string | null): Promise<Wanted | null> {
     if (conversation.state === 'queued') return { state: 2 };
     if (conversation.state === 'human') {
-      const advisor = conversation.advisorId ? await this.deps.db.Advisor.findById(conversation.advisorId, { wecomUserId: 1 }).lean() : null;
+      const advisor = conversation.advisorId
+        ? await this.deps.db.Advisor.findById(conversation.advisorId, { wecomUserId: 1 }).lean()
+        : null;
       if (advisor?.wecomUserId) return { state: 3, servicer: advisor.wecomUserId };
-      this.deps.logger.warn({ advisorId: conversation.advisorId }, 'advisor has no wecomUserId: the kf session stays in the queue pool');
+      this.deps.logger.warn(
+        { advisorId: conversation.advisorId },
+        'advisor has no wecomUserId: the kf session stays in the queue pool',
+      );
       return { state: 2 };
     }
     // Back with the bot: end the human session we opened, so that the API may send again.
