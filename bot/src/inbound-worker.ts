@@ -31,13 +31,13 @@ export function createEngine(services: Services, brain: Brain) {
   return {
     async handle(job: InboundJob): Promise<void> {
       const { db, metrics } = services;
-      const stored = await db.Message.findById(job.messageId, { status: 1 }).lean();
+      const stored = await db.Message.findById(job.messageId, { status: 1, meta: 1 }).lean();
       // Already handled: a redelivery after a crash or a recovery sweep. Nothing to do.
       if (!stored || stored.status !== 'received') return;
       const conversation = (await db.Conversation.findById(job.conversationId).lean()) as ConversationDoc | null;
       if (!conversation) throw new Error(`conversation ${job.conversationId} of message ${job.messageId} not found`);
       const end = metrics.botTurn.startTimer();
-      await adapter.processInbound(job, conversation, (context) => bot.run(context));
+      await adapter.processInbound(job, conversation, (context) => bot.run(context), (stored.meta as Record<string, unknown> | null) ?? null);
       end();
     },
   };

@@ -25,6 +25,7 @@ export class QueueAdapter extends BotAdapter {
     job: InboundJob,
     conversation: ConversationDoc,
     logic: (context: TurnContext) => Promise<void>,
+    storedMeta: Record<string, unknown> | null = null,
   ): Promise<void> {
     const activity: Partial<Activity> = {
       type: ActivityTypes.Message,
@@ -40,6 +41,7 @@ export class QueueAdapter extends BotAdapter {
     const context = new TurnContext(this, activity);
     context.turnState.set(TURN.job, job);
     context.turnState.set(TURN.conversation, conversation);
+    context.turnState.set(TURN.storedMeta, storedMeta);
     await this.runMiddleware(context, logic);
   }
 

@@ -36,9 +36,8 @@ export class TranscriptMiddleware implements Middleware {
       action: 'skipped',
       reasons: [],
     };
-    await this.services.db.Message.updateOne(
-      { _id: job.messageId },
-      { $set: { status: 'handled', meta: decision } },
-    );
+    // The channel's own meta (message type, menu click …) stays; the decision is added to it.
+    const storedMeta = (context.turnState.get(TURN.storedMeta) as Record<string, unknown> | null) ?? {};
+    await this.services.db.Message.updateOne({ _id: job.messageId }, { $set: { status: 'handled', meta: { ...storedMeta, ...decision } } });
   }
 }

@@ -6,6 +6,8 @@ export const TURN = {
   conversation: Symbol('conversation'),
   /** Why the bot did what it did; stored with the inbound message. */
   decision: Symbol('decision'),
+  /** What the channel stored with the message (message type, menu click, raw item …). */
+  storedMeta: Symbol('storedMeta'),
 } as const;
 
 export interface TurnDecision {
