@@ -6,7 +6,22 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { ecmaVersion: 2022, sourceType: 'module', globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly', Buffer: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly', setInterval: 'readonly', clearInterval: 'readonly', URL: 'readonly', fetch: 'readonly' } },
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: 'module',
+      globals: {
+        process: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
+        Buffer: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        URL: 'readonly',
+        fetch: 'readonly',
+      },
+    },
     rules: {
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'off',
@@ -14,7 +29,22 @@ export default tseslint.config(
   },
   {
     files: ['**/public/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', io: 'readonly', sessionStorage: 'readonly', localStorage: 'readonly', location: 'readonly', crypto: 'readonly', navigator: 'readonly', requestAnimationFrame: 'readonly', alert: 'readonly', confirm: 'readonly' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        io: 'readonly',
+        sessionStorage: 'readonly',
+        localStorage: 'readonly',
+        location: 'readonly',
+        crypto: 'readonly',
+        navigator: 'readonly',
+        requestAnimationFrame: 'readonly',
+        alert: 'readonly',
+        confirm: 'readonly',
+      },
+    },
   },
   {
     files: ['jest.config.js'],

@@ -1,7 +1,14 @@
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
-  roots: ['<rootDir>/shared', '<rootDir>/flows', '<rootDir>/channels', '<rootDir>/bot', '<rootDir>/agent-console', '<rootDir>/tests'],
+  roots: [
+    '<rootDir>/shared',
+    '<rootDir>/flows',
+    '<rootDir>/channels',
+    '<rootDir>/bot',
+    '<rootDir>/agent-console',
+    '<rootDir>/tests',
+  ],
   testMatch: ['**/*.test.ts'],
   testPathIgnorePatterns: ['/node_modules/'],
   transform: {

@@ -10,7 +10,16 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, dropPgDatabase, ensureDependencies, ensureRedis, freePort, pickFerretBackend, startFerret, stopChild } from './lib/infra.mjs';
+import {
+  ROOT,
+  dropPgDatabase,
+  ensureDependencies,
+  ensureRedis,
+  freePort,
+  pickFerretBackend,
+  startFerret,
+  stopChild,
+} from './lib/infra.mjs';
 
 const started = []; // { name, child } in start order (Redis apart: it goes last)
 const afterStop = []; // cleanups once the app has stopped: Redis keys, a database of ours
@@ -72,7 +81,13 @@ async function cleanRedis(url, prefix) {
 /** The bundled escalation policy with business hours around the clock, written into dir. */
 function alwaysOpenPolicy(dir) {
   const policy = JSON.parse(readFileSync(path.join(ROOT, 'flows', 'data', 'policy', 'escalation.json'), 'utf8'));
-  policy.businessHours = { ...policy.businessHours, weekdays: [1, 2, 3, 4, 5, 6, 7], open: '00:00', close: '24:00', closedDates: [] };
+  policy.businessHours = {
+    ...policy.businessHours,
+    weekdays: [1, 2, 3, 4, 5, 6, 7],
+    open: '00:00',
+    close: '24:00',
+    closedDates: [],
+  };
   const file = path.join(dir, 'escalation-always-open.json');
   writeFileSync(file, JSON.stringify(policy));
   return file;

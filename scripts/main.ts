@@ -26,7 +26,10 @@ async function main() {
       `  Health / metrics:           ${system.url}/readyz  ${system.url}/metrics`,
     ];
     if (system.channels.simulators) lines.push(`  WeCom / mini-program client (simulated): ${system.url}/sim/`);
-    if (config.DEMO_MODE) lines.push('  Demo advisors: wang.fang, li.qiang (SH01), zhang.min, chen.jie (SZ01); supervisor zhao.lei; password demo1234');
+    if (config.DEMO_MODE)
+      lines.push(
+        '  Demo advisors: wang.fang, li.qiang (SH01), zhang.min, chen.jie (SZ01); supervisor zhao.lei; password demo1234',
+      );
     console.log(lines.join('\n') + '\n');
   }
   let stopping = false;

@@ -40,7 +40,13 @@ async function main() {
   const results = path.join(tmp ?? mkdtempSync(path.join(os.tmpdir(), 'brokerbot-test-')), 'jest.json');
   const jest = spawn(
     process.execPath,
-    [path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'), '--ci', '--json', `--outputFile=${results}`, ...process.argv.slice(2)],
+    [
+      path.join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js'),
+      '--ci',
+      '--json',
+      `--outputFile=${results}`,
+      ...process.argv.slice(2),
+    ],
     { cwd: ROOT, env, stdio: 'inherit' },
   );
   const code = await new Promise((resolve) => jest.once('exit', (c) => resolve(c ?? 1)));

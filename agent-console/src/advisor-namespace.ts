@@ -13,7 +13,11 @@ const schemas = {
   accept: z.object({ handoffId: objectId }),
   send: z.object({
     conversationId: objectId,
-    clientMessageId: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/),
+    clientMessageId: z
+      .string()
+      .min(1)
+      .max(64)
+      .regex(/^[A-Za-z0-9_-]+$/),
     text: z
       .string()
       .transform((s) => s.trim())
@@ -56,7 +60,11 @@ export function mountAdvisorNamespace(io: Server, services: Services): { stop():
       const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
       const parsed = schema ? schema.safeParse(payload ?? {}) : { success: true as const, data: undefined };
       if (!parsed.success) {
-        reply({ ok: false, error: 'invalid_request', message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+        reply({
+          ok: false,
+          error: 'invalid_request',
+          message: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '),
+        });
         return;
       }
       try {
@@ -119,7 +127,9 @@ export function mountAdvisorNamespace(io: Server, services: Services): { stop():
       socketsPerAdvisor.set(advisor.sub, (socketsPerAdvisor.get(advisor.sub) ?? 0) + 1);
       await presence.markOnline([advisor.sub]);
       // Chats that waited for someone of this branch are offered now, not at the next retry.
-      promoteWaitingHandoffs(services, advisor.branchId).catch((err) => services.logger.error({ err }, 'promote handoffs failed'));
+      promoteWaitingHandoffs(services, advisor.branchId).catch((err) =>
+        services.logger.error({ err }, 'promote handoffs failed'),
+      );
       socket.on('disconnect', () => {
         const left = (socketsPerAdvisor.get(advisor.sub) ?? 1) - 1;
         if (left > 0) socketsPerAdvisor.set(advisor.sub, left);

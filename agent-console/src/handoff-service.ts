@@ -20,7 +20,6 @@ import {
 } from '@brokerbot/shared';
 import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
 
-
 type Deps = Pick<Services, 'db' | 'seq' | 'queues' | 'emitter' | 'config'>;
 
 export interface ChatView {
@@ -80,8 +79,14 @@ export async function listWaiting(deps: Deps, advisor: AdvisorClaims): Promise<H
     .limit(200)
     .lean()) as HandoffDoc[];
   const [customers, offers] = await Promise.all([
-    customersById(deps, handoffs.map((h) => h.customerId)),
-    currentOffers(deps, handoffs.map((h) => h._id.toString())),
+    customersById(
+      deps,
+      handoffs.map((h) => h.customerId),
+    ),
+    currentOffers(
+      deps,
+      handoffs.map((h) => h._id.toString()),
+    ),
   ]);
   return handoffs.map((h) => toHandoffView(h, customers.get(h.customerId ?? '') ?? null, offers.get(h._id.toString()) ?? null));
 }
@@ -98,7 +103,11 @@ async function chatView(deps: Deps, conversation: ConversationDoc): Promise<Chat
   if (!handoff) throw new Error(`conversation ${conversationId} has no handoff`);
   const customers = await customersById(deps, [handoff.customerId]);
   const messages = await recentMessages(deps.db, conversationId, 100);
-  return { conversationId, handoff: toHandoffView(handoff, customers.get(handoff.customerId ?? '') ?? null), messages: messages.map(toWire) };
+  return {
+    conversationId,
+    handoff: toHandoffView(handoff, customers.get(handoff.customerId ?? '') ?? null),
+    messages: messages.map(toWire),
+  };
 }
 
 async function activeChatCount(deps: Deps, advisorId: string): Promise<number> {
@@ -117,7 +126,11 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   if ((await activeChatCount(deps, advisor.sub)) >= max) {
     throw new UserError('at_capacity', `您已同时接待 ${max} 位客户，请先结束一个会话`);
   }
-  const handoff = (await deps.db.Handoff.findOne({ _id: handoffId, status: 'queued', ...visibleBranchFilter(advisor) }).lean()) as HandoffDoc | null;
+  const handoff = (await deps.db.Handoff.findOne({
+    _id: handoffId,
+    status: 'queued',
+    ...visibleBranchFilter(advisor),
+  }).lean()) as HandoffDoc | null;
   if (!handoff) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
   const conversation = await transition(deps.db, {
     conversationId: handoff.conversationId,
@@ -130,7 +143,10 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
     where: { handoffId },
   });
   if (!conversation) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
-  await deps.db.Handoff.updateOne({ _id: handoffId }, { $set: { status: 'accepted', advisorId: advisor.sub, acceptedAt: new Date() } });
+  await deps.db.Handoff.updateOne(
+    { _id: handoffId },
+    { $set: { status: 'accepted', advisorId: advisor.sub, acceptedAt: new Date() } },
+  );
   const removed = { handoffId, by: advisor.sub };
   const advisors = deps.emitter.of(NAMESPACES.advisor);
   if (handoff.branchId) advisors.to(rooms.branch(handoff.branchId)).emit(ADVISOR_EVENTS.queueRemoved, removed);
@@ -152,7 +168,11 @@ export async function sendAsAdvisor(
   clientMessageId: string,
   text: string,
 ): Promise<WireMessage> {
-  const conversation = (await deps.db.Conversation.findOne({ _id: conversationId, state: 'human', advisorId: advisor.sub }).lean()) as ConversationDoc | null;
+  const conversation = (await deps.db.Conversation.findOne({
+    _id: conversationId,
+    state: 'human',
+    advisorId: advisor.sub,
+  }).lean()) as ConversationDoc | null;
   if (!conversation) throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
   // WeCom msgid rules (≤32 chars, [0-9a-zA-Z_-]) apply to every id we send with.
   const id = `a${createHash('sha256').update(`${advisor.sub}:${clientMessageId}`).digest('hex').slice(0, 31)}`;
@@ -162,7 +182,11 @@ export async function sendAsAdvisor(
 
 /** The advisor ends the human part of the chat; the bot answers again from the next message. */
 export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversationId: string): Promise<void> {
-  const before = (await deps.db.Conversation.findOne({ _id: conversationId, state: 'human', advisorId: advisor.sub }).lean()) as ConversationDoc | null;
+  const before = (await deps.db.Conversation.findOne({
+    _id: conversationId,
+    state: 'human',
+    advisorId: advisor.sub,
+  }).lean()) as ConversationDoc | null;
   if (!before) throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
   const after = await transition(deps.db, {
     conversationId,
@@ -177,7 +201,10 @@ export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversation
   await deps.db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
   await sendToClient(deps, after, { kind: 'system' }, REPLIES.humanClosed);
   emitClientState(deps.emitter, conversationId, 'bot');
-  deps.emitter.of(NAMESPACES.advisor).to(rooms.advisorConversation(conversationId)).emit(ADVISOR_EVENTS.chatClosed, { conversationId, by: advisor.sub });
+  deps.emitter
+    .of(NAMESPACES.advisor)
+    .to(rooms.advisorConversation(conversationId))
+    .emit(ADVISOR_EVENTS.chatClosed, { conversationId, by: advisor.sub });
 }
 
 export interface ActiveChat {
@@ -197,9 +224,15 @@ export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promi
     .lean()) as ConversationDoc[];
   const advisorIds = [...new Set(conversations.map((c) => c.advisorId).filter((id): id is string => !!id))];
   const advisors = new Map(
-    (await deps.db.Advisor.find({ _id: { $in: advisorIds } }, { displayName: 1 }).lean()).map((a) => [a._id.toString(), a.displayName]),
+    (await deps.db.Advisor.find({ _id: { $in: advisorIds } }, { displayName: 1 }).lean()).map((a) => [
+      a._id.toString(),
+      a.displayName,
+    ]),
   );
-  const customers = await customersById(deps, conversations.map((c) => c.customerId));
+  const customers = await customersById(
+    deps,
+    conversations.map((c) => c.customerId),
+  );
   return conversations.map((c) => {
     const customer = c.customerId ? customers.get(c.customerId) : undefined;
     return {

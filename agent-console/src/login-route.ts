@@ -41,7 +41,16 @@ export function loginRoute(services: Pick<Services, 'db' | 'config' | 'redis' | 
       allBranches: advisor.allBranches || advisor.role === 'supervisor',
     };
     const token = mintAdvisorToken(services.config.ADVISOR_TOKEN_SECRET, claims, services.config.ADVISOR_TOKEN_TTL_S);
-    res.json({ token, advisor: { id: claims.sub, name: claims.name, role: claims.role, branchId: claims.branchId, allBranches: claims.allBranches } });
+    res.json({
+      token,
+      advisor: {
+        id: claims.sub,
+        name: claims.name,
+        role: claims.role,
+        branchId: claims.branchId,
+        allBranches: claims.allBranches,
+      },
+    });
   });
   return router;
 }

@@ -29,7 +29,10 @@ type Deps = Pick<Services, 'db' | 'redis' | 'queues' | 'emitter' | 'metrics' | '
 
 /** Online advisors of the branch who have room for another chat, least loaded first. */
 export async function pickAdvisor(deps: Deps, branchId: string | null, exclude: string[]): Promise<string | null> {
-  const advisors = await deps.db.Advisor.find({ role: 'advisor', active: true, ...(branchId ? { branchId } : {}) }, { maxChats: 1 }).lean();
+  const advisors = await deps.db.Advisor.find(
+    { role: 'advisor', active: true, ...(branchId ? { branchId } : {}) },
+    { maxChats: 1 },
+  ).lean();
   const presence = new Presence(deps.redis, deps.config.QUEUE_PREFIX);
   const online = await presence.online(advisors.map((a) => a._id.toString()));
   let candidates = advisors.filter((a) => online.has(a._id.toString()));
@@ -44,7 +47,11 @@ export async function pickAdvisor(deps: Deps, branchId: string | null, exclude: 
   ]);
   const load = new Map(loads.map((l) => [l._id, l.n]));
   const available = candidates
-    .map((a) => ({ id: a._id.toString(), load: load.get(a._id.toString()) ?? 0, max: a.maxChats ?? deps.config.MAX_CHATS_PER_ADVISOR }))
+    .map((a) => ({
+      id: a._id.toString(),
+      load: load.get(a._id.toString()) ?? 0,
+      max: a.maxChats ?? deps.config.MAX_CHATS_PER_ADVISOR,
+    }))
     .filter((a) => a.load < a.max)
     .sort((a, b) => a.load - b.load);
   return available[0]?.id ?? null;
@@ -99,7 +106,8 @@ export async function routeHandoff(
     await deps.db.HandoffOffer.create({ handoffId: data.handoffId, attempt: data.attempt, advisorId, at: new Date() });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    offeredTo = (await deps.db.HandoffOffer.findOne({ handoffId: data.handoffId, attempt: data.attempt }).lean())?.advisorId ?? advisorId;
+    offeredTo =
+      (await deps.db.HandoffOffer.findOne({ handoffId: data.handoffId, attempt: data.attempt }).lean())?.advisorId ?? advisorId;
   }
   const offered = handoff;
   const customer = offered.customerId ? await deps.db.Customer.findById(offered.customerId).lean() : null;
@@ -113,7 +121,11 @@ export async function routeHandoff(
   await deps.queues.handoff.add(
     'sla',
     { ...data, attempt: data.attempt + 1, excludeAdvisorIds: [...data.excludeAdvisorIds, offeredTo] },
-    { jobId: `${data.handoffId}.retry.${data.attempt + 1}`, delay: deps.config.OFFER_TIMEOUT_S * 1000, priority: offered.priority },
+    {
+      jobId: `${data.handoffId}.retry.${data.attempt + 1}`,
+      delay: deps.config.OFFER_TIMEOUT_S * 1000,
+      priority: offered.priority,
+    },
   );
   return 'offered';
 }

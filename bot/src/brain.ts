@@ -16,12 +16,18 @@ export function loadBrain(config: Config, logger: Logger): Brain {
   const nlu = Nlu.load();
   const kb = KnowledgeBase.load();
   const policy = new PolicyStore(config.ESCALATION_POLICY_PATH, (event) => {
-    if ('error' in event) logger.error({ err: event.error.message }, 'escalation policy edit rejected; previous policy stays in force');
+    if ('error' in event)
+      logger.error({ err: event.error.message }, 'escalation policy edit rejected; previous policy stays in force');
     else logger.info({ version: event.version }, 'escalation policy reloaded');
   }).watch();
   const llm = createLlmClient(config, logger);
   logger.info(
-    { ms: Date.now() - started, kbEntries: kb.size, policy: policy.current.version, llm: llm ? config.OPENAI_MODEL : 'off (rules and retrieval only)' },
+    {
+      ms: Date.now() - started,
+      kbEntries: kb.size,
+      policy: policy.current.version,
+      llm: llm ? config.OPENAI_MODEL : 'off (rules and retrieval only)',
+    },
     'bot brain loaded',
   );
   return { nlu, kb, policy, llm, close: () => policy.close() };

@@ -98,17 +98,46 @@ export class BrokerBot extends ActivityHandler {
         decideAs({ action: 'answered', reasons: ['flow_cancelled'] });
       } else {
         const result = await dc.continueDialog();
-        await this.afterFlow(context, job, conversation, nlu, trend.level, result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null);
-        decideAs({ action: 'flow', reasons: [`flow:${dc.activeDialog?.id ?? 'finished'}`], intent: nlu.intent, confidence: nlu.confidence });
+        await this.afterFlow(
+          context,
+          job,
+          conversation,
+          nlu,
+          trend.level,
+          result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null,
+        );
+        decideAs({
+          action: 'flow',
+          reasons: [`flow:${dc.activeDialog?.id ?? 'finished'}`],
+          intent: nlu.intent,
+          confidence: nlu.confidence,
+        });
       }
     } else if (nlu.intent === 'stock_advice') {
       await context.sendActivity(MessageFactory.text(ADVICE_REFUSAL));
-      decideAs({ action: 'refused_advice', reasons: ['compliance:stock_advice'], intent: nlu.intent, confidence: nlu.confidence });
+      decideAs({
+        action: 'refused_advice',
+        reasons: ['compliance:stock_advice'],
+        intent: nlu.intent,
+        confidence: nlu.confidence,
+      });
     } else if (FLOW_FOR_INTENT[nlu.intent] && nlu.confidence >= FLOW_MIN_CONFIDENCE) {
       memory.menu = [];
       const result = await dc.beginDialog(FLOW_FOR_INTENT[nlu.intent]!);
-      await this.afterFlow(context, job, conversation, nlu, trend.level, result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null);
-      decideAs({ action: 'flow', reasons: [`flow:${FLOW_FOR_INTENT[nlu.intent]}`], intent: nlu.intent, confidence: nlu.confidence });
+      await this.afterFlow(
+        context,
+        job,
+        conversation,
+        nlu,
+        trend.level,
+        result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null,
+      );
+      decideAs({
+        action: 'flow',
+        reasons: [`flow:${FLOW_FOR_INTENT[nlu.intent]}`],
+        intent: nlu.intent,
+        confidence: nlu.confidence,
+      });
     } else {
       await this.answerFromKnowledge(context, text, memory, nlu, policy, decideAs);
     }
@@ -147,8 +176,17 @@ export class BrokerBot extends ActivityHandler {
       if (grounded) {
         memory.menu = [];
         memory.misses = 0;
-        await context.sendActivity(MessageFactory.text(`${grounded.text}\n（参考：${grounded.sources.map((id) => this.brain.kb.byId(id)?.question ?? id).join('；')}）`));
-        decideAs({ action: 'answered', reasons: grounded.sources.map((s) => `llm_grounded:${s}`), intent: nlu.intent, confidence: nlu.confidence });
+        await context.sendActivity(
+          MessageFactory.text(
+            `${grounded.text}\n（参考：${grounded.sources.map((id) => this.brain.kb.byId(id)?.question ?? id).join('；')}）`,
+          ),
+        );
+        decideAs({
+          action: 'answered',
+          reasons: grounded.sources.map((s) => `llm_grounded:${s}`),
+          intent: nlu.intent,
+          confidence: nlu.confidence,
+        });
         return;
       }
     }
@@ -158,13 +196,23 @@ export class BrokerBot extends ActivityHandler {
       const reply = MessageFactory.text(`您想问的是以下哪个问题？\n${lines}\n（回复序号即可）`);
       reply.channelData = { menu: memory.menu };
       await context.sendActivity(reply);
-      decideAs({ action: 'clarified', reasons: memory.menu.map((m) => `candidate:${m.id}`), intent: nlu.intent, confidence: nlu.confidence });
+      decideAs({
+        action: 'clarified',
+        reasons: memory.menu.map((m) => `candidate:${m.id}`),
+        intent: nlu.intent,
+        confidence: nlu.confidence,
+      });
       return;
     }
     memory.misses += 1;
     memory.menu = [];
     await context.sendActivity(MessageFactory.text(policy.offerHuman ? REPLIES.offerHuman : REPLIES.fallback));
-    decideAs({ action: 'fallback', reasons: policy.offerHuman ? ['no_answer', 'offered_human'] : ['no_answer'], intent: nlu.intent, confidence: nlu.confidence });
+    decideAs({
+      action: 'fallback',
+      reasons: policy.offerHuman ? ['no_answer', 'offered_human'] : ['no_answer'],
+      intent: nlu.intent,
+      confidence: nlu.confidence,
+    });
   }
 
   private async handOver(

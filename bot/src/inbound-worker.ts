@@ -37,7 +37,12 @@ export function createEngine(services: Services, brain: Brain) {
       const conversation = (await db.Conversation.findById(job.conversationId).lean()) as ConversationDoc | null;
       if (!conversation) throw new Error(`conversation ${job.conversationId} of message ${job.messageId} not found`);
       const end = metrics.botTurn.startTimer();
-      await adapter.processInbound(job, conversation, (context) => bot.run(context), (stored.meta as Record<string, unknown> | null) ?? null);
+      await adapter.processInbound(
+        job,
+        conversation,
+        (context) => bot.run(context),
+        (stored.meta as Record<string, unknown> | null) ?? null,
+      );
       end();
     },
   };

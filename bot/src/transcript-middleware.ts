@@ -38,6 +38,9 @@ export class TranscriptMiddleware implements Middleware {
     };
     // The channel's own meta (message type, menu click …) stays; the decision is added to it.
     const storedMeta = (context.turnState.get(TURN.storedMeta) as Record<string, unknown> | null) ?? {};
-    await this.services.db.Message.updateOne({ _id: job.messageId }, { $set: { status: 'handled', meta: { ...storedMeta, ...decision } } });
+    await this.services.db.Message.updateOne(
+      { _id: job.messageId },
+      { $set: { status: 'handled', meta: { ...storedMeta, ...decision } } },
+    );
   }
 }

@@ -1,18 +1,54 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_POLICY_PATH, PolicyStore, decide, describeHours, isOpen, nextOpening, readPolicy, type PolicyInput } from '../src/policy';
+import {
+  DEFAULT_POLICY_PATH,
+  PolicyStore,
+  decide,
+  describeHours,
+  isOpen,
+  nextOpening,
+  readPolicy,
+  type PolicyInput,
+} from '../src/policy';
 
 const policy = readPolicy(DEFAULT_POLICY_PATH);
 // Wednesday 2026-11-25 10:00 in Shanghai.
 const open = new Date('2026-11-25T02:00:00Z');
-const quiet = { distress: [], explicitRequest: false, complaint: false, highRisk: [], rising: false, trendLevel: 0, trendMessages: 1 };
-const base: PolicyInput = { text: '', emotion: 'calm', intensity: 0, intent: 'chitchat', signals: quiet, tier: 'standard', consecutiveMisses: 0, now: open };
+const quiet = {
+  distress: [],
+  explicitRequest: false,
+  complaint: false,
+  highRisk: [],
+  rising: false,
+  trendLevel: 0,
+  trendMessages: 1,
+};
+const base: PolicyInput = {
+  text: '',
+  emotion: 'calm',
+  intensity: 0,
+  intent: 'chitchat',
+  signals: quiet,
+  tier: 'standard',
+  consecutiveMisses: 0,
+  now: open,
+};
 
 describe('escalation policy', () => {
   it('escalates an explicit request, with the reason', () => {
-    const d = decide(policy, { ...base, text: '帮我转人工', intent: 'human_request', signals: { ...quiet, explicitRequest: true } });
-    expect(d).toMatchObject({ escalate: true, reasons: ['explicit_request'], priority: policy.priorities.normal, afterHours: false });
+    const d = decide(policy, {
+      ...base,
+      text: '帮我转人工',
+      intent: 'human_request',
+      signals: { ...quiet, explicitRequest: true },
+    });
+    expect(d).toMatchObject({
+      escalate: true,
+      reasons: ['explicit_request'],
+      priority: policy.priorities.normal,
+      afterHours: false,
+    });
   });
 
   it('gives distress terms the highest priority', () => {
@@ -29,10 +65,21 @@ describe('escalation policy', () => {
   });
 
   it('escalates a rising trend before any single message crosses the line', () => {
-    const d = decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, trendLevel: 0.62, trendMessages: 3 } });
+    const d = decide(policy, {
+      ...base,
+      emotion: 'anxious',
+      intensity: 0.5,
+      signals: { ...quiet, trendLevel: 0.62, trendMessages: 3 },
+    });
     expect(d.reasons).toEqual(['rising_distress:0.62']);
-    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, trendLevel: 0.62, trendMessages: 1 } }).escalate).toBe(false);
-    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, rising: true, trendLevel: 0.4 } }).reasons).toEqual(['rising_distress:0.40']);
+    expect(
+      decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, trendLevel: 0.62, trendMessages: 1 } })
+        .escalate,
+    ).toBe(false);
+    expect(
+      decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, rising: true, trendLevel: 0.4 } })
+        .reasons,
+    ).toEqual(['rising_distress:0.40']);
   });
 
   it('is more sensitive for VIP clients and serves them first', () => {
@@ -82,7 +129,10 @@ describe('PolicyStore', () => {
     writeFileSync(file, JSON.stringify(original));
     const events: unknown[] = [];
     const store = new PolicyStore(file, (e) => events.push(e));
-    writeFileSync(file, JSON.stringify({ ...original, version: 'v2', emotionThresholds: { ...original.emotionThresholds, angry: 0.9 } }));
+    writeFileSync(
+      file,
+      JSON.stringify({ ...original, version: 'v2', emotionThresholds: { ...original.emotionThresholds, angry: 0.9 } }),
+    );
     expect(store.reload()).toBe(true);
     expect(store.current.version).toBe('v2');
     writeFileSync(file, JSON.stringify({ ...original, version: 'v3', emotionThresholds: { angry: 2 } }));

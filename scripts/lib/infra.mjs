@@ -98,10 +98,15 @@ export function ensureFerretBinary() {
     if (v.status === 0 && v.stdout.includes(FERRETDB_VERSION)) return FERRETDB_BIN;
   }
   if (!hasCommand('go')) {
-    throw new Error('MONGODB_URI is not set and Go is not installed to build FerretDB: install Go (≥ 1.22) or set MONGODB_URI to a MongoDB server.');
+    throw new Error(
+      'MONGODB_URI is not set and Go is not installed to build FerretDB: install Go (≥ 1.22) or set MONGODB_URI to a MongoDB server.',
+    );
   }
   console.log(`› building FerretDB ${FERRETDB_VERSION} (once; about a minute)…`);
-  const dl = spawnSync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], { encoding: 'utf8', cwd: ROOT });
+  const dl = spawnSync('go', ['mod', 'download', '-json', `github.com/FerretDB/FerretDB@${FERRETDB_VERSION}`], {
+    encoding: 'utf8',
+    cwd: ROOT,
+  });
   if (dl.status !== 0) throw new Error(`go mod download of FerretDB failed:\n${dl.stderr || dl.stdout}`);
   const src = JSON.parse(dl.stdout).Dir;
   const work = path.join(ROOT, '.tools', 'src', `ferretdb-${FERRETDB_VERSION}`);
@@ -128,16 +133,23 @@ export async function pickFerretBackend(database) {
   if (wanted === 'sqlite') return { handler: 'sqlite' };
   const pgUp = (await isPortOpen('127.0.0.1', 5432)) && hasCommand('psql');
   if (!pgUp) {
-    if (wanted === 'postgresql') throw new Error('FERRETDB_BACKEND=postgresql but no PostgreSQL answers on 127.0.0.1:5432 (or psql is missing)');
+    if (wanted === 'postgresql')
+      throw new Error('FERRETDB_BACKEND=postgresql but no PostgreSQL answers on 127.0.0.1:5432 (or psql is missing)');
     return { handler: 'sqlite' };
   }
-  const exists = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname='${database}'`], { encoding: 'utf8' });
+  const exists = spawnSync(
+    'psql',
+    ['-h', '127.0.0.1', '-U', 'postgres', '-tAc', `SELECT 1 FROM pg_database WHERE datname='${database}'`],
+    { encoding: 'utf8' },
+  );
   if (exists.status !== 0) {
     if (wanted === 'postgresql') throw new Error(`cannot reach PostgreSQL as user postgres: ${exists.stderr.trim()}`);
     return { handler: 'sqlite' };
   }
   if (exists.stdout.trim() !== '1') {
-    const created = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `CREATE DATABASE "${database}"`], { encoding: 'utf8' });
+    const created = spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `CREATE DATABASE "${database}"`], {
+      encoding: 'utf8',
+    });
     if (created.status !== 0) return { handler: 'sqlite' };
   }
   return { handler: 'postgresql', url: `postgres://postgres@127.0.0.1:5432/${database}` };
@@ -145,14 +157,19 @@ export async function pickFerretBackend(database) {
 
 /** Drops a PostgreSQL database that pickFerretBackend created (benchmarks clean up after themselves). */
 export function dropPgDatabase(database) {
-  spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`], { stdio: 'ignore' });
+  spawnSync('psql', ['-h', '127.0.0.1', '-U', 'postgres', '-c', `DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`], {
+    stdio: 'ignore',
+  });
 }
 
 /** Starts FerretDB on 127.0.0.1:port (SQLite files in dataDir, or the given PostgreSQL backend). */
 export async function startFerret({ port, dataDir, backend = { handler: 'sqlite' } }) {
   const bin = ensureFerretBinary();
   mkdirSync(dataDir, { recursive: true });
-  const storage = backend.handler === 'postgresql' ? ['--handler=postgresql', `--postgresql-url=${backend.url}`] : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
+  const storage =
+    backend.handler === 'postgresql'
+      ? ['--handler=postgresql', `--postgresql-url=${backend.url}`]
+      : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
   const child = spawn(
     bin,
     [

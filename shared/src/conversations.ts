@@ -92,7 +92,8 @@ export async function repairTransitions(db: Db, graceMs = 10_000, windowMs = 24 
     .limit(2000)
     .lean();
   const latest = new Map<string, (typeof recent)[number]>();
-  for (const t of recent) if (!latest.has(t.conversationId) || latest.get(t.conversationId)!.version < t.version) latest.set(t.conversationId, t);
+  for (const t of recent)
+    if (!latest.has(t.conversationId) || latest.get(t.conversationId)!.version < t.version) latest.set(t.conversationId, t);
   let repaired = 0;
   for (const t of latest.values()) {
     const c = await db.Conversation.findById(t.conversationId, { version: 1 }).lean();

@@ -45,7 +45,10 @@ export async function seedDemo(db: Db): Promise<void> {
   for (const a of DEMO_ADVISORS) {
     await db.Advisor.updateOne(
       { username: a.username },
-      { $set: { ...a, skills: [...a.skills], allBranches: a.role === 'supervisor', active: true }, $setOnInsert: { passwordHash } },
+      {
+        $set: { ...a, skills: [...a.skills], allBranches: a.role === 'supervisor', active: true },
+        $setOnInsert: { passwordHash },
+      },
       { upsert: true },
     );
   }

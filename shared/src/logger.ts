@@ -18,16 +18,20 @@ function redact(value: unknown, depth = 0): unknown {
  * A pino logger that never writes an ID-card, phone or bank-card number: pino's own
  * `redact` works on known paths, but client text can carry personal data anywhere.
  */
-export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', name = 'brokerbot', destination?: DestinationStream): Logger {
+export function createLogger(
+  level: string = process.env.LOG_LEVEL ?? 'info',
+  name = 'brokerbot',
+  destination?: DestinationStream,
+): Logger {
   return pino(
     {
-    name,
-    level,
-    hooks: {
-      logMethod(args, method) {
-        method.apply(this, args.map((a) => redact(a)) as Parameters<typeof method>);
+      name,
+      level,
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => redact(a)) as Parameters<typeof method>);
+        },
       },
-    },
     },
     destination,
   );

@@ -10,13 +10,48 @@ export function createMetrics() {
   const latencyBuckets = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
   return {
     registry,
-    messagesIn: new Counter({ name: 'bb_messages_in_total', help: 'Client messages accepted', labelNames: ['channel', 'duplicate'] as const, registers: [registry] }),
-    messagesOut: new Counter({ name: 'bb_messages_out_total', help: 'Messages delivered to clients', labelNames: ['channel', 'author'] as const, registers: [registry] }),
-    escalations: new Counter({ name: 'bb_escalations_total', help: 'Conversations handed to a human', labelNames: ['reason'] as const, registers: [registry] }),
-    queueDepth: new Gauge({ name: 'bb_queue_depth', help: 'Jobs waiting or delayed per queue', labelNames: ['queue'] as const, registers: [registry] }),
-    botTurn: new Histogram({ name: 'bb_bot_turn_seconds', help: "The bot's own work per message", buckets: latencyBuckets, registers: [registry] }),
-    replyLatency: new Histogram({ name: 'bb_reply_latency_seconds', help: 'Client message received → reply emitted', buckets: latencyBuckets, registers: [registry] }),
-    offerLatency: new Histogram({ name: 'bb_handoff_offer_latency_seconds', help: 'Escalation → offer emitted to an advisor', buckets: latencyBuckets, registers: [registry] }),
+    messagesIn: new Counter({
+      name: 'bb_messages_in_total',
+      help: 'Client messages accepted',
+      labelNames: ['channel', 'duplicate'] as const,
+      registers: [registry],
+    }),
+    messagesOut: new Counter({
+      name: 'bb_messages_out_total',
+      help: 'Messages delivered to clients',
+      labelNames: ['channel', 'author'] as const,
+      registers: [registry],
+    }),
+    escalations: new Counter({
+      name: 'bb_escalations_total',
+      help: 'Conversations handed to a human',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: 'bb_queue_depth',
+      help: 'Jobs waiting or delayed per queue',
+      labelNames: ['queue'] as const,
+      registers: [registry],
+    }),
+    botTurn: new Histogram({
+      name: 'bb_bot_turn_seconds',
+      help: "The bot's own work per message",
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    replyLatency: new Histogram({
+      name: 'bb_reply_latency_seconds',
+      help: 'Client message received → reply emitted',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
+    offerLatency: new Histogram({
+      name: 'bb_handoff_offer_latency_seconds',
+      help: 'Escalation → offer emitted to an advisor',
+      buckets: latencyBuckets,
+      registers: [registry],
+    }),
   };
 }
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -10,7 +10,10 @@ export function emitClientState(
   state: ConversationState,
   advisorName: string | null = null,
 ): void {
-  emitter.of(NAMESPACES.client).to(rooms.clientConversation(conversationId)).emit(CLIENT_EVENTS.state, { conversationId, state, advisorName });
+  emitter
+    .of(NAMESPACES.client)
+    .to(rooms.clientConversation(conversationId))
+    .emit(CLIENT_EVENTS.state, { conversationId, state, advisorName });
 }
 
 /** A new message of a conversation, to every screen that shows it: the client's tabs and the advisors watching. */

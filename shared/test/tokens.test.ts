@@ -1,7 +1,12 @@
 import { signToken, verifyToken, type TokenClaims } from '../src/tokens';
 
 const secret = 's'.repeat(40);
-const claims = (over: Partial<TokenClaims> = {}): TokenClaims => ({ kind: 'client', sub: 'C1001', exp: Math.floor(Date.now() / 1000) + 60, ...over });
+const claims = (over: Partial<TokenClaims> = {}): TokenClaims => ({
+  kind: 'client',
+  sub: 'C1001',
+  exp: Math.floor(Date.now() / 1000) + 60,
+  ...over,
+});
 
 describe('signed tokens', () => {
   it('round-trips the claims', () => {

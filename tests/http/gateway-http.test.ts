@@ -27,15 +27,22 @@ describe('gateway HTTP', () => {
   });
 
   it('logs an advisor in with the right password only, and locks after five failures', async () => {
-    const ok = await request(sys.url).post('/api/advisor/login').send({ username: 'wang.fang', password: 'demo1234' }).expect(200);
+    const ok = await request(sys.url)
+      .post('/api/advisor/login')
+      .send({ username: 'wang.fang', password: 'demo1234' })
+      .expect(200);
     expect(ok.body.advisor).toMatchObject({ name: '王芳', role: 'advisor', branchId: 'SH01' });
     expect(typeof ok.body.token).toBe('string');
 
     const bad = await request(sys.url).post('/api/advisor/login').send({ username: 'li.qiang', password: 'nope' }).expect(401);
     expect(bad.body.message).toBe('用户名或密码错误');
     await request(sys.url).post('/api/advisor/login').send({ username: 'li.qiang' }).expect(400);
-    for (let i = 0; i < 4; i++) await request(sys.url).post('/api/advisor/login').send({ username: 'li.qiang', password: 'nope' });
-    const locked = await request(sys.url).post('/api/advisor/login').send({ username: 'li.qiang', password: 'demo1234' }).expect(429);
+    for (let i = 0; i < 4; i++)
+      await request(sys.url).post('/api/advisor/login').send({ username: 'li.qiang', password: 'nope' });
+    const locked = await request(sys.url)
+      .post('/api/advisor/login')
+      .send({ username: 'li.qiang', password: 'demo1234' })
+      .expect(429);
     expect(locked.body.error).toBe('locked');
   });
 

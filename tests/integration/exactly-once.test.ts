@@ -1,12 +1,5 @@
 import { Redis } from 'ioredis';
-import {
-  SequenceAllocator,
-  connectDb,
-  ensureConversation,
-  recordInbound,
-  transition,
-  type Db,
-} from '@brokerbot/shared';
+import { SequenceAllocator, connectDb, ensureConversation, recordInbound, transition, type Db } from '@brokerbot/shared';
 import { cleanUp, testEnv } from '../support/test-system';
 import { loadConfig } from '@brokerbot/shared';
 
@@ -36,7 +29,15 @@ describe('exactly-once primitives under concurrency', () => {
     await transition(db, { conversationId: id, from: 'bot', to: 'queued', by: 'bot', reason: 'test', set: { handoffId: 'h1' } });
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        transition(db, { conversationId: id, from: 'queued', to: 'human', by: `advisor:${i}`, reason: 'accepted', set: { advisorId: `a${i}` }, where: { handoffId: 'h1' } }),
+        transition(db, {
+          conversationId: id,
+          from: 'queued',
+          to: 'human',
+          by: `advisor:${i}`,
+          reason: 'accepted',
+          set: { advisorId: `a${i}` },
+          where: { handoffId: 'h1' },
+        }),
       ),
     );
     const winners = results.filter(Boolean);
@@ -51,13 +52,19 @@ describe('exactly-once primitives under concurrency', () => {
     const conversationId = c._id.toString();
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) =>
-        recordInbound({ db, seq }, { conversationId, channel: 'app', channelMessageId: `race-2.m${i}`, externalUserId: 'race-2', text: `消息${i}` }),
+        recordInbound(
+          { db, seq },
+          { conversationId, channel: 'app', channelMessageId: `race-2.m${i}`, externalUserId: 'race-2', text: `消息${i}` },
+        ),
       ),
     );
     expect(results.map((r) => r.message.seq).sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i + 1));
 
     await redis.del(`${config.QUEUE_PREFIX}:seq:${conversationId}`);
-    const next = await recordInbound({ db, seq }, { conversationId, channel: 'app', channelMessageId: 'race-2.after', externalUserId: 'race-2', text: '之后' });
+    const next = await recordInbound(
+      { db, seq },
+      { conversationId, channel: 'app', channelMessageId: 'race-2.after', externalUserId: 'race-2', text: '之后' },
+    );
     expect(next.message.seq).toBe(51);
   });
 
@@ -65,7 +72,12 @@ describe('exactly-once primitives under concurrency', () => {
     const c = await ensureConversation(db, { channel: 'app', externalUserId: 'race-3', customerId: null, branchId: 'SH01' });
     const conversationId = c._id.toString();
     const results = await Promise.all(
-      Array.from({ length: 10 }, () => recordInbound({ db, seq }, { conversationId, channel: 'app', channelMessageId: 'race-3.same', externalUserId: 'race-3', text: '同一条' })),
+      Array.from({ length: 10 }, () =>
+        recordInbound(
+          { db, seq },
+          { conversationId, channel: 'app', channelMessageId: 'race-3.same', externalUserId: 'race-3', text: '同一条' },
+        ),
+      ),
     );
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(new Set(results.map((r) => r.message._id.toString())).size).toBe(1);
@@ -74,7 +86,9 @@ describe('exactly-once primitives under concurrency', () => {
 
   it('creates one conversation when a client’s first messages arrive together', async () => {
     const docs = await Promise.all(
-      Array.from({ length: 10 }, () => ensureConversation(db, { channel: 'app', externalUserId: 'race-4', customerId: null, branchId: 'SH01' })),
+      Array.from({ length: 10 }, () =>
+        ensureConversation(db, { channel: 'app', externalUserId: 'race-4', customerId: null, branchId: 'SH01' }),
+      ),
     );
     expect(new Set(docs.map((d) => d._id.toString())).size).toBe(1);
     expect(await db.Conversation.countDocuments({ externalUserId: 'race-4' })).toBe(1);

@@ -75,6 +75,9 @@ describe('LLM client against an OpenAI-compatible endpoint', () => {
     expect(summary).toContain('138****5678');
     expect(summary).not.toContain('13812345678');
     sim.reply = () => '- 您好，我来帮您查一下转账记录。\n- 建议您买入茅台。\n- 请问转账是哪天发起的？';
-    expect(await suggestReplies(llm, [{ from: 'client', text: '转账没到账' }])).toEqual(['您好，我来帮您查一下转账记录。', '请问转账是哪天发起的？']);
+    expect(await suggestReplies(llm, [{ from: 'client', text: '转账没到账' }])).toEqual([
+      '您好，我来帮您查一下转账记录。',
+      '请问转账是哪天发起的？',
+    ]);
   });
 });

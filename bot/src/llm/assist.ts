@@ -66,7 +66,10 @@ function render(lines: TranscriptLine[]): string {
 export async function summarizeForAdvisor(llm: LlmClient, lines: TranscriptLine[], emotionTrend: string): Promise<string | null> {
   const out = await llm.complete(
     [
-      { role: 'system', content: `${GUARD}\n为接手的顾问写交接摘要，三行：1. 客户诉求 2. 智能助手已答复的内容 3. 客户情绪（参考：${emotionTrend}）。不要编造对话中没有的信息。` },
+      {
+        role: 'system',
+        content: `${GUARD}\n为接手的顾问写交接摘要，三行：1. 客户诉求 2. 智能助手已答复的内容 3. 客户情绪（参考：${emotionTrend}）。不要编造对话中没有的信息。`,
+      },
       { role: 'user', content: render(lines.slice(-30)) },
     ],
     { maxTokens: 250 },
@@ -78,7 +81,10 @@ export async function summarizeForAdvisor(llm: LlmClient, lines: TranscriptLine[
 export async function suggestReplies(llm: LlmClient, lines: TranscriptLine[]): Promise<string[]> {
   const out = await llm.complete(
     [
-      { role: 'system', content: `${GUARD}\n你在协助持牌顾问回复客户。给出三条可直接发送的中文回复建议，每条一行，以“- ”开头，每条不超过80字。` },
+      {
+        role: 'system',
+        content: `${GUARD}\n你在协助持牌顾问回复客户。给出三条可直接发送的中文回复建议，每条一行，以“- ”开头，每条不超过80字。`,
+      },
       { role: 'user', content: render(lines.slice(-20)) },
     ],
     { maxTokens: 300, temperature: 0.5 },

@@ -1,3 +1,10 @@
 export { LlmClient, createLlmClient, type ChatMessage, type LlmConfig } from './llm-client';
 export { CircuitBreaker } from './circuit-breaker';
-export { groundedAnswer, summarizeForAdvisor, suggestReplies, type Passage, type GroundedAnswer, type TranscriptLine } from './assist';
+export {
+  groundedAnswer,
+  summarizeForAdvisor,
+  suggestReplies,
+  type Passage,
+  type GroundedAnswer,
+  type TranscriptLine,
+} from './assist';

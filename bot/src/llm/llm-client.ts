@@ -47,7 +47,11 @@ export class LlmClient {
   }
 
   /** Streams a completion, calling onDelta with each piece; resolves to the full text, or null on failure. */
-  async stream(messages: ChatMessage[], onDelta: (piece: string) => void, options: { maxTokens?: number } = {}): Promise<string | null> {
+  async stream(
+    messages: ChatMessage[],
+    onDelta: (piece: string) => void,
+    options: { maxTokens?: number } = {},
+  ): Promise<string | null> {
     if (!this.breaker.allow()) return null;
     let text = '';
     try {
@@ -79,5 +83,13 @@ export function createLlmClient(
   logger: Logger,
 ): LlmClient | null {
   if (!config.OPENAI_BASE_URL || !config.OPENAI_API_KEY || !config.OPENAI_MODEL) return null;
-  return new LlmClient({ baseURL: config.OPENAI_BASE_URL, apiKey: config.OPENAI_API_KEY, model: config.OPENAI_MODEL, timeoutMs: config.LLM_TIMEOUT_MS }, logger);
+  return new LlmClient(
+    {
+      baseURL: config.OPENAI_BASE_URL,
+      apiKey: config.OPENAI_API_KEY,
+      model: config.OPENAI_MODEL,
+      timeoutMs: config.LLM_TIMEOUT_MS,
+    },
+    logger,
+  );
 }

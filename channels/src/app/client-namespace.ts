@@ -44,7 +44,10 @@ export function mountClientNamespace(io: Server, services: Services): void {
 
   nsp.use((socket, next) => {
     try {
-      (socket.data as ClientSocketData).client = verifyClientToken(socket.handshake.auth?.token, services.config.APP_TOKEN_SECRET);
+      (socket.data as ClientSocketData).client = verifyClientToken(
+        socket.handshake.auth?.token,
+        services.config.APP_TOKEN_SECRET,
+      );
       next();
     } catch (err) {
       next(err instanceof UserError ? new Error(err.code) : new Error('token_invalid'));
@@ -66,8 +69,15 @@ export function mountClientNamespace(io: Server, services: Services): void {
       await socket.join(rooms.clientConversation(data.conversationId));
       const lastSeq = Number(socket.handshake.auth?.lastSeq) || 0;
       // A fresh screen gets the latest messages; a reconnecting one gets what it missed.
-      const history = lastSeq > 0 ? await messagesAfter(services.db, data.conversationId, lastSeq, 500) : await recentMessages(services.db, data.conversationId, 200);
-      socket.emit(CLIENT_EVENTS.history, { conversationId: data.conversationId, state: conversation.state, messages: history.map(toWire) });
+      const history =
+        lastSeq > 0
+          ? await messagesAfter(services.db, data.conversationId, lastSeq, 500)
+          : await recentMessages(services.db, data.conversationId, 200);
+      socket.emit(CLIENT_EVENTS.history, {
+        conversationId: data.conversationId,
+        state: conversation.state,
+        messages: history.map(toWire),
+      });
     })();
     ready.catch((err) => {
       services.logger.error({ err }, 'client connection setup failed');

@@ -11,7 +11,13 @@ export function demoRoutes(services: Pick<Services, 'db' | 'config'>): Router {
   router.get('/api/demo/customers', async (_req, res) => {
     const customers = await services.db.Customer.find({}).sort({ _id: 1 }).lean();
     res.json({
-      customers: customers.map((c) => ({ id: c._id, name: c.name, tier: c.tier, branchId: c.branchId, phone: c.phone ? maskPhone(c.phone) : null })),
+      customers: customers.map((c) => ({
+        id: c._id,
+        name: c.name,
+        tier: c.tier,
+        branchId: c.branchId,
+        phone: c.phone ? maskPhone(c.phone) : null,
+      })),
     });
   });
   router.post('/api/demo/client-token', json({ limit: '4kb' }), async (req, res) => {
@@ -25,7 +31,11 @@ export function demoRoutes(services: Pick<Services, 'db' | 'config'>): Router {
       res.status(404).json({ error: 'customer_not_found', message: `没有客户 ${customerId}` });
       return;
     }
-    const token = mintClientToken(services.config.APP_TOKEN_SECRET, { customerId: customer._id, branchId: customer.branchId, name: customer.name });
+    const token = mintClientToken(services.config.APP_TOKEN_SECRET, {
+      customerId: customer._id,
+      branchId: customer.branchId,
+      name: customer.name,
+    });
     res.json({ token, customer: { id: customer._id, name: customer.name, tier: customer.tier, branchId: customer.branchId } });
   });
   return router;

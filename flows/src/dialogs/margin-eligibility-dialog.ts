@@ -24,13 +24,19 @@ export class MarginEligibilityDialog extends ComponentDialog {
       new WaterfallDialog('mg.flow', [
         async (step) =>
           step.prompt('mg.assets', {
-            prompt: renderChoices('我来帮您初步判断融资融券开通条件。最近 20 个交易日，您账户的日均证券类资产是否不低于 50 万元？', YES_NO),
+            prompt: renderChoices(
+              '我来帮您初步判断融资融券开通条件。最近 20 个交易日，您账户的日均证券类资产是否不低于 50 万元？',
+              YES_NO,
+            ),
             retryPrompt: renderChoices('请回复序号：', YES_NO),
           }),
         async (step) => {
           if (isCancel(step.result as string)) return step.endDialog({ outcome: 'cancelled' } satisfies FlowResult);
           values(step).assets = pickChoice(step.result as string, YES_NO);
-          return step.prompt('mg.experience', { prompt: renderChoices('您参与证券交易是否已满 6 个月？', YES_NO), retryPrompt: renderChoices('请回复序号：', YES_NO) });
+          return step.prompt('mg.experience', {
+            prompt: renderChoices('您参与证券交易是否已满 6 个月？', YES_NO),
+            retryPrompt: renderChoices('请回复序号：', YES_NO),
+          });
         },
         async (step) => {
           if (isCancel(step.result as string)) return step.endDialog({ outcome: 'cancelled' } satisfies FlowResult);

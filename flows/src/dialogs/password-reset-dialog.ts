@@ -30,18 +30,27 @@ export class PasswordResetDialog extends ComponentDialog {
     this.addDialog(choicePrompt('pw.locked', LOCKED));
     this.addDialog(
       new WaterfallDialog('pw.flow', [
-        async (step) => step.prompt('pw.kind', { prompt: renderChoices('好的，我来帮您处理密码问题。请问是哪一种密码？', KINDS), retryPrompt: renderChoices('请回复序号选择密码类型：', KINDS) }),
+        async (step) =>
+          step.prompt('pw.kind', {
+            prompt: renderChoices('好的，我来帮您处理密码问题。请问是哪一种密码？', KINDS),
+            retryPrompt: renderChoices('请回复序号选择密码类型：', KINDS),
+          }),
         async (step) => {
           if (isCancel(step.result as string)) return step.endDialog({ outcome: 'cancelled' } satisfies FlowResult);
           values(step).kind = pickChoice(step.result as string, KINDS);
-          return step.prompt('pw.locked', { prompt: renderChoices('账户现在是否已被锁定？', LOCKED), retryPrompt: renderChoices('请回复序号：', LOCKED) });
+          return step.prompt('pw.locked', {
+            prompt: renderChoices('账户现在是否已被锁定？', LOCKED),
+            retryPrompt: renderChoices('请回复序号：', LOCKED),
+          });
         },
         async (step: WaterfallStepContext) => {
           if (isCancel(step.result as string)) return step.endDialog({ outcome: 'cancelled' } satisfies FlowResult);
           const kind = values(step).kind as Kind;
           const locked = pickChoice(step.result as string, LOCKED) === 'yes';
           const lockNote = locked ? '连续输错被锁定的账户，30 分钟后自动解锁；自助重置成功后会立即解锁。' : '';
-          await step.context.sendActivity(`${ADVICE[kind]}${lockNote}为保障安全，请勿向任何人（包括客服）透露密码或验证码。如自助重置不成功，回复“转人工”由顾问协助。`);
+          await step.context.sendActivity(
+            `${ADVICE[kind]}${lockNote}为保障安全，请勿向任何人（包括客服）透露密码或验证码。如自助重置不成功，回复“转人工”由顾问协助。`,
+          );
           return step.endDialog({ outcome: 'done' } satisfies FlowResult);
         },
       ]),

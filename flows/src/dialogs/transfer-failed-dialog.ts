@@ -23,11 +23,18 @@ export class TransferFailedDialog extends ComponentDialog {
     this.addDialog(choicePrompt('tf.symptom', SYMPTOM));
     this.addDialog(
       new WaterfallDialog('tf.flow', [
-        async (step) => step.prompt('tf.direction', { prompt: renderChoices('我来帮您排查银证转账问题。请问是哪个方向？', DIRECTION), retryPrompt: renderChoices('请回复序号：', DIRECTION) }),
+        async (step) =>
+          step.prompt('tf.direction', {
+            prompt: renderChoices('我来帮您排查银证转账问题。请问是哪个方向？', DIRECTION),
+            retryPrompt: renderChoices('请回复序号：', DIRECTION),
+          }),
         async (step) => {
           if (isCancel(step.result as string)) return step.endDialog({ outcome: 'cancelled' } satisfies FlowResult);
           values(step).direction = pickChoice(step.result as string, DIRECTION);
-          return step.prompt('tf.symptom', { prompt: renderChoices('现在是什么情况？', SYMPTOM), retryPrompt: renderChoices('请回复序号：', SYMPTOM) });
+          return step.prompt('tf.symptom', {
+            prompt: renderChoices('现在是什么情况？', SYMPTOM),
+            retryPrompt: renderChoices('请回复序号：', SYMPTOM),
+          });
         },
         async (step) => {
           if (isCancel(step.result as string)) return step.endDialog({ outcome: 'cancelled' } satisfies FlowResult);

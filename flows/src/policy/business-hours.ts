@@ -5,7 +5,16 @@ type Hours = EscalationPolicy['businessHours'];
 /** The wall-clock date, ISO weekday and minutes of `now` in the policy's time zone. */
 function local(now: Date, timezone: string): { date: string; weekday: number; minutes: number } {
   const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', weekday: 'short', hourCycle: 'h23' })
+    new Intl.DateTimeFormat('en-CA', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      weekday: 'short',
+      hourCycle: 'h23',
+    })
       .formatToParts(now)
       .map((p) => [p.type, p.value]),
   );
@@ -45,6 +54,7 @@ export function describeHours(hours: Hours): string {
   const names = ['', '周一', '周二', '周三', '周四', '周五', '周六', '周日'];
   const days = [...hours.weekdays].sort();
   const contiguous = days.every((d, i) => i === 0 || d === days[i - 1]! + 1);
-  const span = contiguous && days.length > 1 ? `${names[days[0]!]}至${names[days[days.length - 1]!]}` : days.map((d) => names[d]).join('、');
+  const span =
+    contiguous && days.length > 1 ? `${names[days[0]!]}至${names[days[days.length - 1]!]}` : days.map((d) => names[d]).join('、');
   return `${span} ${hours.open}-${hours.close}（法定节假日除外）`;
 }

@@ -63,12 +63,16 @@ export function decide(policy: EscalationPolicy, input: PolicyInput): PolicyDeci
     reasons.push(...distress.map((t) => `distress:${t}`));
     raise(p.distress);
   }
-  if (s.explicitRequest || input.intent === 'human_request' || matched(input.text, policy.explicitRequestTerms).length) reasons.push('explicit_request');
+  if (s.explicitRequest || input.intent === 'human_request' || matched(input.text, policy.explicitRequestTerms).length)
+    reasons.push('explicit_request');
   if (s.complaint || input.intent === 'complaint' || matched(input.text, policy.complaintTerms).length) {
     reasons.push('complaint');
     raise(p.complaint);
   }
-  const risks = new Set([...s.highRisk, ...(policy.highRiskIntents.includes(input.intent) && input.intent !== 'complaint' ? [input.intent] : [])]);
+  const risks = new Set([
+    ...s.highRisk,
+    ...(policy.highRiskIntents.includes(input.intent) && input.intent !== 'complaint' ? [input.intent] : []),
+  ]);
   for (const r of risks) reasons.push(`high_risk_intent:${r}`);
 
   const vip = input.tier === 'vip';

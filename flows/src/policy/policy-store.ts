@@ -16,7 +16,9 @@ export function readPolicy(file: string): EscalationPolicy {
   }
   const parsed = policySchema.safeParse(raw);
   if (!parsed.success) {
-    throw new PolicyError(`escalation policy ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new PolicyError(
+      `escalation policy ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

@@ -11,7 +11,11 @@ export const policySchema = z.object({
   distressTerms: z.array(z.string().min(1)),
   complaintTerms: z.array(z.string().min(1)),
   highRiskIntents: z.array(z.string().min(1)),
-  emotionThresholds: z.object({ anxious: z.number().min(0).max(1), angry: z.number().min(0).max(1), sad: z.number().min(0).max(1) }),
+  emotionThresholds: z.object({
+    anxious: z.number().min(0).max(1),
+    angry: z.number().min(0).max(1),
+    sad: z.number().min(0).max(1),
+  }),
   vipEmotionThresholdDiscount: z.number().min(0).max(0.5),
   trend: z.object({ threshold: z.number().min(0).max(1), minMessages: z.number().int().min(1) }),
   missesBeforeOfferingHuman: z.number().int().min(1),
