@@ -9,6 +9,7 @@ import { gauge, histogram, scrapeMetrics, type Scrape } from './lib/prom';
 import { loadQuestions } from './lib/questions';
 import { connectClients, localBaseUrl } from './lib/sockets';
 import { renderReport } from './report';
+import { measureEngine, renderEngine, type EngineResult } from './scenarios/engine';
 import { EscalationScenario, type EscalationResult } from './scenarios/escalation';
 import { ThroughputRig, type ThroughputResult } from './scenarios/throughput';
 import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromHistogram, type Summary } from './stats';
@@ -368,6 +369,10 @@ async function main(): Promise<number> {
     sampler.stop();
   }
 
+  // ---- the bot's own work, in process (after the load phases, so they do not share the CPU) ----
+  const engine: EngineResult = measureEngine();
+  (results as unknown as { engine: EngineResult }).engine = engine;
+
   // ---- results -------------------------------------------------------------------------
   results.machine.loadavgEnd = os.loadavg();
   results.durationSeconds = (Date.now() - t0) / 1000;
@@ -447,6 +452,7 @@ async function main(): Promise<number> {
   writeFileSync(path.join(dir, 'latest.json'), json);
 
   console.log('\n' + renderReport(results));
+  console.log('\n' + renderEngine(engine));
   console.log(`\n  results: ${path.relative(process.cwd(), file)} (and bench/results/latest.json)`);
   return 0;
 }

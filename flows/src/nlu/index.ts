@@ -16,4 +16,5 @@ export type { Emotion, IntentId } from './labels';
 export { THRESHOLDS, LARGE_TRANSFER_YUAN } from './escalation-policy';
 export type { Priority } from './escalation-policy';
 export { toCliRecord } from './cli-format';
+export { readJsonl, TEST_PATH, type Utterance } from './dataset';
 export type { CliRecord } from './cli-format';
