@@ -1,5 +1,5 @@
 import { ActivityHandler, MessageFactory, type TurnContext } from 'botbuilder-core';
-import { DialogTurnStatus } from 'botbuilder-dialogs';
+import { DialogTurnStatus, type DialogTurnResult } from 'botbuilder-dialogs';
 import {
   ADVICE_REFUSAL,
   EmotionTrend,
@@ -98,14 +98,7 @@ export class BrokerBot extends ActivityHandler {
         decideAs({ action: 'answered', reasons: ['flow_cancelled'] });
       } else {
         const result = await dc.continueDialog();
-        await this.afterFlow(
-          context,
-          job,
-          conversation,
-          nlu,
-          trend.level,
-          result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null,
-        );
+        await this.afterFlow(context, job, conversation, nlu, trend.level, result);
         decideAs({
           action: 'flow',
           reasons: [`flow:${dc.activeDialog?.id ?? 'finished'}`],
@@ -124,14 +117,7 @@ export class BrokerBot extends ActivityHandler {
     } else if (FLOW_FOR_INTENT[nlu.intent] && nlu.confidence >= FLOW_MIN_CONFIDENCE) {
       memory.menu = [];
       const result = await dc.beginDialog(FLOW_FOR_INTENT[nlu.intent]!);
-      await this.afterFlow(
-        context,
-        job,
-        conversation,
-        nlu,
-        trend.level,
-        result.status === DialogTurnStatus.complete ? (result.result as FlowResult) : null,
-      );
+      await this.afterFlow(context, job, conversation, nlu, trend.level, result);
       decideAs({
         action: 'flow',
         reasons: [`flow:${FLOW_FOR_INTENT[nlu.intent]}`],
@@ -250,9 +236,11 @@ export class BrokerBot extends ActivityHandler {
     conversation: ConversationDoc,
     nlu: NluResult,
     trendLevel: number,
-    result: FlowResult | null,
+    turn: DialogTurnResult,
   ): Promise<void> {
-    if (!result) return;
+    // Only a flow that finished this turn asks for something (a handoff, an appointment).
+    if (turn.status !== DialogTurnStatus.complete) return;
+    const result = turn.result as FlowResult;
     if (result.outcome === 'escalate') {
       const policy = this.brain.policy.current;
       await this.handOver(context, { ...job, text: `${job.text}（${result.summary}）` }, conversation, nlu, trendLevel, {
