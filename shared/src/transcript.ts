@@ -99,7 +99,35 @@ export async function recentMessages(db: Db, conversationId: string, limit = 50)
   return docs.reverse();
 }
 
-/** The wire shape of a message, as clients and advisors receive it. */
+/** One option of a clarifying menu; sending its label (or its number) picks it. */
+export interface MenuChoice {
+  id: string;
+  label: string;
+}
+
+/** The bot's menu from a stored reply's meta, keeping only well-formed items (a WeCom msgmenu holds at most 10). */
+export function menuOf(meta: unknown): MenuChoice[] {
+  const list = (meta as { menu?: unknown } | null | undefined)?.menu;
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter(
+      (c): c is MenuChoice => typeof c?.id === 'string' && typeof c?.label === 'string' && c.id !== '' && c.label !== '',
+    )
+    .slice(0, 10);
+}
+
+export type MediaKind = 'image' | 'voice' | 'video' | 'file';
+
+/** What the channel stored of a non-text message's file (meta.media). */
+export interface StoredMedia {
+  kind: MediaKind;
+  name?: string | null;
+}
+
+/** Where an advisor reads a message's file (Authorization: Bearer <advisor token>). */
+export const mediaUrl = (messageId: string) => `/api/advisor/messages/${encodeURIComponent(messageId)}/media`;
+
+/** The wire shape of a message, as clients and advisors receive it. Optional fields appear only when they apply. */
 export interface WireMessage {
   id: string;
   conversationId: string;
@@ -109,10 +137,24 @@ export interface WireMessage {
   text: string;
   createdAt: string;
   status: string;
+  /** Why delivery failed (status "failed"), in Chinese for the advisor. */
+  error?: string;
+  /** The client took the message back (WeCom user_recall_msg); it stays in the transcript. */
+  recalled?: boolean;
+  /** A clarifying menu the client can tap. */
+  menu?: MenuChoice[];
+  /** A non-text message's file, for advisors. */
+  media?: { kind: MediaKind; name: string | null; url: string };
+}
+
+function mediaOf(meta: unknown): StoredMedia | null {
+  const media = (meta as { media?: Partial<StoredMedia> } | null | undefined)?.media;
+  const kinds: MediaKind[] = ['image', 'voice', 'video', 'file'];
+  return media && kinds.includes(media.kind as MediaKind) ? { kind: media.kind as MediaKind, name: media.name ?? null } : null;
 }
 
 export function toWire(m: MessageDoc): WireMessage {
-  return {
+  const wire: WireMessage = {
     id: m.channelMessageId,
     conversationId: m.conversationId,
     seq: m.seq,
@@ -122,4 +164,12 @@ export function toWire(m: MessageDoc): WireMessage {
     createdAt: new Date(m.createdAt).toISOString(),
     status: m.status,
   };
+  const meta = m.meta as Record<string, unknown> | null | undefined;
+  if (m.status === 'failed' && m.error) wire.error = m.error;
+  if (meta?.recalled) wire.recalled = true;
+  const menu = menuOf(meta);
+  if (menu.length > 0) wire.menu = menu;
+  const media = mediaOf(meta);
+  if (media) wire.media = { kind: media.kind, name: media.name ?? null, url: mediaUrl(m.channelMessageId) };
+  return wire;
 }

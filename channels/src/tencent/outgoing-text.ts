@@ -6,10 +6,8 @@ import { createHash } from 'node:crypto';
 export const MAX_TEXT_BYTES = 2048;
 
 /** A clarifying menu the bot offers: `meta.menu` of its stored reply (the activity's channelData). */
-export interface Choice {
-  id: string;
-  label: string;
-}
+export type { MenuChoice as Choice } from '@brokerbot/shared';
+export { menuOf } from '@brokerbot/shared';
 
 const byteLength = (s: string) => Buffer.byteLength(s, 'utf8');
 
@@ -55,15 +53,6 @@ export function mergeParts(texts: string[]): string {
     .map((t) => t.trim())
     .filter(Boolean)
     .join('\n\n');
-}
-
-/** The bot's menu from a stored reply's meta, keeping only well-formed items (a msgmenu holds at most 10). */
-export function menuOf(meta: unknown): Choice[] {
-  const list = (meta as { menu?: unknown } | null | undefined)?.menu;
-  if (!Array.isArray(list)) return [];
-  return list
-    .filter((c): c is Choice => typeof c?.id === 'string' && typeof c?.label === 'string' && c.id !== '' && c.label !== '')
-    .slice(0, 10);
 }
 
 /**
