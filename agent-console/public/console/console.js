@@ -332,6 +332,7 @@
 
   function logout(message) {
     disconnect();
+    document.dispatchEvent(new CustomEvent('console:logout'));
     clearInterval(clockTimer);
     clearInterval(activeTimer);
     session = null;
@@ -454,6 +455,8 @@
       if (chat.mode === 'own') request('chat:unwatch', { conversationId: chat.conversationId });
     });
     socket.on('chat:opened', onChatOpened);
+    // Side panels in their own scripts (appointments.js …) attach to the same connection.
+    document.dispatchEvent(new CustomEvent('console:connected', { detail: { socket: socket, session: session, toast: toast } }));
   }
 
   function scheduleRetry() {
