@@ -9,6 +9,7 @@ import {
   type Services,
 } from '@brokerbot/shared';
 import { CHANNEL_VARIABLES, loadChannelConfig, type ChannelConfig } from './channel-config';
+import { mountAdvisorChannelStatus } from './advisor-channel-status';
 import { createMiniProgramChannel, type MiniProgramChannel } from './miniprogram';
 import { mountAdvisorTyping } from './miniprogram/advisor-typing';
 import { pointAt, startChannelSimulators } from './sim-page/demo-simulators';
@@ -72,6 +73,12 @@ export async function createChannels(services: Services, env: NodeJS.ProcessEnv)
   if (wecom) senders.wecom = wecom;
   if (miniprogram) senders.miniprogram = miniprogram;
 
+  async function budgetOf(conversation: ConversationDoc): Promise<BudgetView | null> {
+    if (conversation.channel === 'wecom' && wecom) return wecom.budgetOf(conversation);
+    if (conversation.channel === 'miniprogram' && miniprogram) return miniprogram.budgetOf(conversation);
+    return null;
+  }
+
   return {
     config,
     wecom,
@@ -79,6 +86,7 @@ export async function createChannels(services: Services, env: NodeJS.ProcessEnv)
     simulators,
     senders,
     mount(app, io, publicDir) {
+      mountAdvisorChannelStatus(io, services, budgetOf);
       if (wecom) app.use(wecom.router);
       if (miniprogram) {
         app.use(miniprogram.router);
@@ -94,11 +102,7 @@ export async function createChannels(services: Services, env: NodeJS.ProcessEnv)
       }
       await wecom?.start();
     },
-    async budgetOf(conversation) {
-      if (conversation.channel === 'wecom' && wecom) return wecom.budgetOf(conversation);
-      if (conversation.channel === 'miniprogram' && miniprogram) return miniprogram.budgetOf(conversation);
-      return null;
-    },
+    budgetOf,
     async stop() {
       await wecom?.stop();
       await simulators?.stop();

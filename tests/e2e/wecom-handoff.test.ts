@@ -114,9 +114,19 @@ describe('WeCom handoff in proxy mode (advisors answer in our console, we send a
     await settled(t.sys);
     const bot = await t.sys.services.db.Message.countDocuments({ conversationId, 'author.kind': 'bot' });
     expect(bot).toBe(1);
-    // The budget can also be read (for a console opening the chat later).
-    const conversation = await t.sys.services.db.Conversation.findById(conversationId).lean();
-    expect(await t.sys.channels.budgetOf(conversation!)).toMatchObject({ remaining: 4, limit: 5 });
+    // A console opening the chat later asks for the budget; an advisor of another branch may not.
+    const status = await emitAck(advisor, 'chat:channel', { conversationId });
+    expect(status).toMatchObject({ ok: true, channel: 'wecom', typing: false, budget: { remaining: 4, limit: 5 } });
+    const other = await advisorSocket(t, 'zhang.min');
+    try {
+      expect(await emitAck(other, 'chat:channel', { conversationId })).toMatchObject({ ok: false, error: 'not_visible' });
+      expect(await emitAck(other, 'chat:channel', { conversationId: 'nope' })).toMatchObject({
+        ok: false,
+        error: 'invalid_request',
+      });
+    } finally {
+      other.disconnect();
+    }
   });
 });
 
