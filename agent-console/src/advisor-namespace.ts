@@ -1,6 +1,7 @@
 import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { NAMESPACES, UserError, rooms, type Services } from '@brokerbot/shared';
+import type { AdvisorAssist } from './advisor-assist';
 import { verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
 import { acceptHandoff, closeChat, listActiveChats, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
 import { PRESENCE_REFRESH_MS, Presence } from './presence';
@@ -24,13 +25,14 @@ const schemas = {
       .pipe(z.string().min(1, '消息不能为空').max(2000, '消息不能超过 2000 字')),
   }),
   conversation: z.object({ conversationId: objectId }),
+  assist: z.object({ conversationId: objectId, kind: z.enum(['summary', 'replies']) }),
 };
 
 /**
  * Namespace /advisor for the agent console. Auth: { token } from POST /api/advisor/login.
  * Every request is an event with an ack: { ok: true, ... } or { ok: false, error, message }.
  */
-export function mountAdvisorNamespace(io: Server, services: Services): { stop(): void } {
+export function mountAdvisorNamespace(io: Server, services: Services, assist: AdvisorAssist): { stop(): void } {
   const nsp = io.of(NAMESPACES.advisor);
   const presence = new Presence(services.redis, services.config.QUEUE_PREFIX);
   const socketsPerAdvisor = new Map<string, number>();
@@ -118,6 +120,9 @@ export function mountAdvisorNamespace(io: Server, services: Services): { stop():
       return {};
     });
     on(socket, 'chat:active', null, async () => ({ chats: await listActiveChats(services, advisor) }));
+    on(socket, 'chat:assist', schemas.assist, async ({ conversationId, kind }) => ({
+      ...(await assist.assist(advisor, conversationId, kind)),
+    }));
 
     // Handlers first (above), so that nothing the console sends right after connecting is missed.
     await socket.join(rooms.advisor(advisor.sub));

@@ -1,7 +1,9 @@
 import path from 'node:path';
 import express, { type Express } from 'express';
 import type { Server } from 'socket.io';
+import { createLlmClient } from '@brokerbot/flows';
 import type { Services } from '@brokerbot/shared';
+import { AdvisorAssist } from './advisor-assist';
 import { mountAdvisorNamespace } from './advisor-namespace';
 import { loginRoute } from './login-route';
 
@@ -11,9 +13,10 @@ export type { HandoffView } from '@brokerbot/shared';
 
 export const CONSOLE_PUBLIC_DIR = path.join(__dirname, '..', 'public', 'console');
 
-/** Mounts the agent console on the gateway: login route, static UI at /console, namespace /advisor. */
+/** Mounts the agent console on the gateway: login route, static UI at /console, namespace /advisor (with writing help). */
 export function mountConsole(app: Express, io: Server, services: Services): { stop(): void } {
   app.use(loginRoute(services));
   app.use('/console', express.static(CONSOLE_PUBLIC_DIR));
-  return mountAdvisorNamespace(io, services);
+  const assist = new AdvisorAssist(services, createLlmClient(services.config, services.logger));
+  return mountAdvisorNamespace(io, services, assist);
 }

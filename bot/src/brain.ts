@@ -1,6 +1,5 @@
-import { KnowledgeBase, Nlu, PolicyStore } from '@brokerbot/flows';
+import { KnowledgeBase, Nlu, PolicyStore, createLlmClient, type LlmClient } from '@brokerbot/flows';
 import type { Config, Logger } from '@brokerbot/shared';
-import { createLlmClient, type LlmClient } from './llm';
 
 /** What the bot knows and how it judges, loaded once per process (~1 s). */
 export interface Brain {

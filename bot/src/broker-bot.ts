@@ -8,6 +8,7 @@ import {
   createFlowDialogs,
   decide,
   describeHours,
+  groundedAnswer,
   isCancel,
   pickChoice,
   type FlowResult,
@@ -19,7 +20,6 @@ import { recentMessages, type ConversationDoc, type InboundJob, type Services } 
 import type { Brain } from './brain';
 import { escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
-import { groundedAnswer } from './llm';
 import { signalsFrom } from './signals';
 import { MemoryDialogState, loadMemory, saveMemory, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';

@@ -1,6 +1,4 @@
 export { startBotRole, createEngine } from './inbound-worker';
 export { QueueAdapter } from './queue-adapter';
 export { loadBrain, type Brain } from './brain';
-
 export { requeueStaleInbound } from './inbound-recovery';
-export * from './llm';

@@ -4,3 +4,4 @@ export * from './policy';
 export * from './dialogs';
 export * from './nlu';
 export * from './kb';
+export * from './llm';

@@ -1,5 +1,5 @@
 import { createLogger } from '@brokerbot/shared';
-import { LlmClient, groundedAnswer, suggestReplies, summarizeForAdvisor } from '@brokerbot/bot';
+import { LlmClient, groundedAnswer, suggestReplies, summarizeForAdvisor } from '@brokerbot/flows';
 import { OpenAiSimulator } from '../support/openai-simulator';
 
 const passages = [

@@ -1,4 +1,4 @@
-import { enforceReplyPolicy } from '@brokerbot/flows';
+import { enforceReplyPolicy } from '../compliance';
 import { maskPII } from '@brokerbot/shared';
 import type { ChatMessage, LlmClient } from './llm-client';
 
