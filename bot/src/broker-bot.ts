@@ -11,6 +11,7 @@ import {
   groundedAnswer,
   isCancel,
   pickChoice,
+  type DraftSink,
   type FlowResult,
   type KbEntry,
   type NluResult,
@@ -18,6 +19,7 @@ import {
 } from '@brokerbot/flows';
 import { recentMessages, type ConversationDoc, type InboundJob, type Services } from '@brokerbot/shared';
 import type { Brain } from './brain';
+import { clientDraft } from './client-draft';
 import { escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
 import { signalsFrom } from './signals';
@@ -130,6 +132,14 @@ export class BrokerBot extends ActivityHandler {
     await saveMemory(this.services.db, job.conversationId, memory);
   }
 
+  /** Only the trading app can show a message growing as it is written; other channels get the finished one. */
+  private draftFor(context: TurnContext): DraftSink | null {
+    const job = context.turnState.get(TURN.job) as InboundJob;
+    if (job.channel !== 'app') return null;
+    const nextReplyId = context.turnState.get(TURN.nextReplyId) as () => string;
+    return clientDraft(this.services.emitter, job.conversationId, nextReplyId());
+  }
+
   private menuPick(text: string, memory: TurnMemory): KbEntry | null {
     const options = memory.menu.map((m) => ({ value: m.id, label: m.label, synonyms: [] }));
     const id = pickChoice(text, options);
@@ -158,6 +168,7 @@ export class BrokerBot extends ActivityHandler {
         this.brain.llm,
         text,
         kb.candidates.slice(0, 3).map((c) => ({ id: c.entry.id, question: c.entry.question, answer: c.entry.answer })),
+        this.draftFor(context),
       );
       if (grounded) {
         memory.menu = [];

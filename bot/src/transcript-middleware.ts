@@ -14,6 +14,7 @@ export class TranscriptMiddleware implements Middleware {
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const job = context.turnState.get(TURN.job) as InboundJob;
     let replyIndex = 0;
+    context.turnState.set(TURN.nextReplyId, () => `r${job.messageId}_${replyIndex}`);
     context.onSendActivities(async (_ctx, activities, sendNext) => {
       for (const activity of activities) {
         if (activity.type !== ActivityTypes.Message || !activity.text) continue;

@@ -19,6 +19,10 @@ export const CLIENT_EVENTS = {
   message: 'message',
   history: 'history',
   state: 'state',
+  /** { conversationId, id, text, cancelled? }: a bot answer being written (app only); `message` with the same id replaces it. */
+  draft: 'draft',
+  /** { conversationId, from: 'advisor', typing } while the advisor who owns the chat types. */
+  typing: 'typing',
 } as const;
 
 export const ADVISOR_EVENTS = {
@@ -28,4 +32,8 @@ export const ADVISOR_EVENTS = {
   chatMessage: 'chat:message',
   chatClosed: 'chat:closed',
   chatOpened: 'chat:opened',
+  /** A client's new appointment request (AppointmentView), to its branch and supervisors. */
+  appointmentAdded: 'appointment:added',
+  /** An appointment confirmed, done or cancelled (AppointmentView). */
+  appointmentUpdated: 'appointment:updated',
 } as const;

@@ -1,5 +1,6 @@
 import { enforceReplyPolicy } from '../compliance';
 import { maskPII } from '@brokerbot/shared';
+import { showableDraft, type DraftSink } from './draft';
 import type { ChatMessage, LlmClient } from './llm-client';
 
 /**
@@ -30,7 +31,17 @@ export interface GroundedAnswer {
 
 const SOURCE_TAG = /【来源[:：]\s*([\w-]+)】/g;
 
-export async function groundedAnswer(llm: LlmClient, question: string, passages: Passage[]): Promise<GroundedAnswer | null> {
+/**
+ * An answer from the given passages only, citing them, or null. With a draft sink (a channel that
+ * can show a growing message), complete sentences are shown while the model writes; a draft
+ * that breaks a guardrail is withdrawn at once and the finished answer is judged as a whole.
+ */
+export async function groundedAnswer(
+  llm: LlmClient,
+  question: string,
+  passages: Passage[],
+  draft: DraftSink | null = null,
+): Promise<GroundedAnswer | null> {
   if (passages.length === 0) return null;
   const material = passages.map((p) => `[${p.id}] 问：${p.question}\n答：${p.answer}`).join('\n\n');
   const messages: ChatMessage[] = [
@@ -40,8 +51,42 @@ export async function groundedAnswer(llm: LlmClient, question: string, passages:
     },
     { role: 'user', content: fence(question) },
   ];
-  const out = await llm.complete(messages, { maxTokens: 300 });
-  if (!out || out.includes('无法回答')) return null;
+  const out = draft ? await streamWithDraft(llm, messages, draft) : await llm.complete(messages, { maxTokens: 300 });
+  const answer = out ? checkGrounded(out, passages) : null;
+  if (!answer) draft?.withdraw();
+  return answer;
+}
+
+async function streamWithDraft(llm: LlmClient, messages: ChatMessage[], draft: DraftSink): Promise<string | null> {
+  let streamed = '';
+  let shown = '';
+  let withdrawn = false;
+  return llm.stream(
+    messages,
+    (piece) => {
+      streamed += piece;
+      if (withdrawn) return;
+      const showable = showableDraft(streamed);
+      if (showable === null) {
+        // Something already shown is no longer acceptable: take it back now, not at the end.
+        if (shown) {
+          withdrawn = true;
+          draft.withdraw();
+        }
+        return;
+      }
+      if (showable !== shown) {
+        shown = showable;
+        draft.show(showable);
+      }
+    },
+    { maxTokens: 300 },
+  );
+}
+
+/** The model's text as an answer: it must cite passages we gave it and pass the guardrails. */
+function checkGrounded(out: string, passages: Passage[]): GroundedAnswer | null {
+  if (out.includes('无法回答')) return null;
   const known = new Set(passages.map((p) => p.id));
   const sources = [...out.matchAll(SOURCE_TAG)].map((m) => m[1]!).filter((id) => known.has(id));
   // An answer that cites nothing we gave it is not grounded: do not use it.

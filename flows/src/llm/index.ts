@@ -8,3 +8,4 @@ export {
   type GroundedAnswer,
   type TranscriptLine,
 } from './assist';
+export { showableDraft, type DraftSink } from './draft';
