@@ -184,4 +184,39 @@ describe('WeCom handoff in native mode (the WeCom session moves to the pool and 
     expect(sentTo()[2]!.via).toBe('send_msg_on_event');
     expect(t.sim.getSession(KF, user).state).toBe(4);
   });
+
+  it('ends our chat when the advisor ends the session inside WeCom, and the bot serves the client again', async () => {
+    const user = 'wmNative00000000000000000000000002';
+    await bind(t, 'C1003', user);
+    const conversationId = await escalateAndAccept(t, advisor, user);
+    await waitFor(() => t.sim.getSession(KF, user).state === 3, 'the session with the advisor');
+
+    const closed = nextEvent<{ conversationId: string; by: string }>(
+      advisor,
+      'chat:closed',
+      (c) => c.conversationId === conversationId,
+    );
+    t.sim.setSession(KF, user, 4);
+    await t.sim.simulateEvent(KF, {
+      event_type: 'session_status_change',
+      open_kfid: KF,
+      external_userid: user,
+      change_type: 3,
+      old_servicer_userid: 'wangfang',
+    });
+    expect(await closed).toMatchObject({ by: 'wecom' });
+    const conversation = await t.sys.services.db.Conversation.findById(conversationId).lean();
+    expect(conversation).toMatchObject({ state: 'bot', advisorId: null });
+    const handoff = await t.sys.services.db.Handoff.findOne({ conversationId }).sort({ createdAt: -1 }).lean();
+    expect(handoff).toMatchObject({ status: 'closed' });
+    // The advisor no longer owns it: replying is refused, and the client's next question gets the bot.
+    expect(await emitAck(advisor, 'chat:send', { conversationId, clientMessageId: 'late', text: '还在吗' })).toMatchObject({
+      ok: false,
+    });
+    const before = t.sim.sent.filter((s) => s.touser === user).length;
+    await t.sim.simulateClientMessage({ externalUserId: user, text: '交易时间是几点' });
+    await waitFor(() => t.sim.sent.filter((s) => s.touser === user).length > before, "the bot's answer");
+    const answer = t.sim.sent.filter((s) => s.touser === user).at(-1)!;
+    expect(content(answer.body)).toMatch(/9:30|9：30/);
+  });
 });

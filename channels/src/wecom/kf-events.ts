@@ -7,10 +7,14 @@ import { emitBudget, markDeliveryFailed } from '../delivery-failure';
 import type { WecomContext } from './context';
 import type { KfItem } from './kf-api';
 import { kfClientKey } from './kf-contacts';
+import { endChatEndedInWecom } from './kf-session-ended';
 import { findSentMessages } from './kf-sent-parts';
 
 /** welcome_code and msg_code live 20 s from when WeCom issued them. */
 export const EVENT_CODE_TTL_MS = 20_000;
+
+/** session_status_change's change_type: 1 taken from the pool, 2 transferred, 3 ended, 4 re-entered. */
+const SESSION_ENDED = 3;
 
 type KfEvent = Record<string, unknown>;
 const str = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : '');
@@ -109,7 +113,7 @@ async function sessionChanged(ctx: WecomContext, openKfId: string, user: string,
   if (!user) return;
   const changeType = Number(event.change_type);
   const servicer = str(event.new_servicer_userid) || null;
-  await ctx.session.observed(openKfId, user, changeType === 3 ? 4 : 3, servicer);
+  await ctx.session.observed(openKfId, user, changeType === SESSION_ENDED ? 4 : 3, servicer);
   const conversation = await services.db.Conversation.findOne({ channel: 'wecom', externalUserId: user }, { _id: 1 }).lean();
   services.logger.info({ openKfId, changeType, servicer }, 'kf session status changed in WeCom');
   if (!conversation) return;
@@ -118,4 +122,5 @@ async function sessionChanged(ctx: WecomContext, openKfId: string, user: string,
     .of(NAMESPACES.advisor)
     .to(rooms.advisorConversation(conversationId))
     .emit(CHANNEL_EVENTS.session, { conversationId, changeType, servicerUserId: servicer });
+  if (changeType === SESSION_ENDED && ctx.settings.handoffMode === 'native') await endChatEndedInWecom(ctx, conversationId);
 }
