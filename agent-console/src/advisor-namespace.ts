@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { NAMESPACES, UserError, rooms, type Services } from '@brokerbot/shared';
 import type { AdvisorAssist } from './advisor-assist';
 import { verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
+import { appointmentRequests, listAppointments, updateAppointment } from './appointments';
 import { acceptHandoff, closeChat, listActiveChats, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
 import { PRESENCE_REFRESH_MS, Presence } from './presence';
 import { promoteWaitingHandoffs } from './router-worker';
@@ -120,6 +121,10 @@ export function mountAdvisorNamespace(io: Server, services: Services, assist: Ad
       return {};
     });
     on(socket, 'chat:active', null, async () => ({ chats: await listActiveChats(services, advisor) }));
+    on(socket, 'appointments:list', appointmentRequests.list, async () => ({ items: await listAppointments(services, advisor) }));
+    on(socket, 'appointments:update', appointmentRequests.update, async ({ appointmentId, status }) => ({
+      appointment: await updateAppointment(services, advisor, appointmentId, status),
+    }));
     on(socket, 'chat:assist', schemas.assist, async ({ conversationId, kind }) => ({
       ...(await assist.assist(advisor, conversationId, kind)),
     }));

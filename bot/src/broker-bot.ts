@@ -18,8 +18,10 @@ import {
   type PolicyDecision,
 } from '@brokerbot/flows';
 import { recentMessages, type ConversationDoc, type InboundJob, type Services } from '@brokerbot/shared';
+import { recordAppointmentRequest } from './appointment-request';
 import type { Brain } from './brain';
 import { clientDraft } from './client-draft';
+import { CustomerTiers } from './customer-tiers';
 import { escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
 import { signalsFrom } from './signals';
@@ -39,11 +41,14 @@ type Deps = Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter' | 'logger'>;
  * after repeated misses, offer a person. Every decision is stored with its reasons.
  */
 export class BrokerBot extends ActivityHandler {
+  private readonly tiers: CustomerTiers;
+
   constructor(
     private readonly services: Deps,
     private readonly brain: Brain,
   ) {
     super();
+    this.tiers = new CustomerTiers(services.db);
     this.onMessage(async (context, next) => {
       await this.turn(context);
       await next();
@@ -54,18 +59,18 @@ export class BrokerBot extends ActivityHandler {
     const text = (context.activity.text ?? '').trim();
     const job = context.turnState.get(TURN.job) as InboundJob;
     const conversation = context.turnState.get(TURN.conversation) as ConversationDoc;
-    const memory = await loadMemory(this.services.db, job.conversationId);
+    // Independent reads, in parallel: each is a database round trip on the reply's critical path.
+    const [memory, tier] = await Promise.all([loadMemory(this.services.db, job.conversationId), this.tiers.of(job.customerId)]);
     const trend = EmotionTrend.fromJSON(memory.trend);
     const nlu = this.brain.nlu.analyze(text, trend);
     memory.trend = trend.toJSON();
-    const customer = job.customerId ? await this.services.db.Customer.findById(job.customerId, { tier: 1 }).lean() : null;
     const policy = decide(this.brain.policy.current, {
       text,
       emotion: nlu.emotion,
       intensity: nlu.intensity,
       intent: nlu.intent,
       signals: signalsFrom(nlu, trend),
-      tier: customer?.tier ?? null,
+      tier,
       consecutiveMisses: memory.misses,
       now: new Date(),
     });
@@ -260,7 +265,9 @@ export class BrokerBot extends ActivityHandler {
         afterHours: false,
       });
     } else if (result.outcome === 'appointment') {
-      await this.services.db.Appointment.create({
+      // Keyed by the message that finished the flow: a redelivered job stores no second request.
+      await recordAppointmentRequest(this.services, {
+        requestMessageId: job.messageId,
         conversationId: job.conversationId,
         customerId: job.customerId,
         branchId: conversation.branchId,

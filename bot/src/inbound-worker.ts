@@ -31,10 +31,13 @@ export function createEngine(services: Services, brain: Brain) {
   return {
     async handle(job: InboundJob): Promise<void> {
       const { db, metrics } = services;
-      const stored = await db.Message.findById(job.messageId, { status: 1, meta: 1 }).lean();
+      // Both reads at once: a handled message (a redelivery) wastes one read, every fresh one saves a round trip.
+      const [stored, conversation] = await Promise.all([
+        db.Message.findById(job.messageId, { status: 1, meta: 1 }).lean(),
+        db.Conversation.findById(job.conversationId).lean() as Promise<ConversationDoc | null>,
+      ]);
       // Already handled: a redelivery after a crash or a recovery sweep. Nothing to do.
       if (!stored || stored.status !== 'received') return;
-      const conversation = (await db.Conversation.findById(job.conversationId).lean()) as ConversationDoc | null;
       if (!conversation) throw new Error(`conversation ${job.conversationId} of message ${job.messageId} not found`);
       const end = metrics.botTurn.startTimer();
       await adapter.processInbound(

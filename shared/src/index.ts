@@ -16,6 +16,7 @@ export * from './emitter';
 export * from './metrics';
 export * from './services';
 export * from './handoff-view';
+export * from './appointment-view';
 export * from './demo-seed';
 export * from './sequence';
 export * from './keyed-serializer';

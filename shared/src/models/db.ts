@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import {
   advisorSchema,
+  appointmentChangeSchema,
   appointmentSchema,
   botMemorySchema,
   branchSchema,
@@ -25,6 +26,7 @@ export interface Db {
   Transition: ReturnType<typeof models>['Transition'];
   BotMemory: ReturnType<typeof models>['BotMemory'];
   Appointment: ReturnType<typeof models>['Appointment'];
+  AppointmentChange: ReturnType<typeof models>['AppointmentChange'];
   close(): Promise<void>;
 }
 
@@ -40,6 +42,7 @@ function models(c: Connection) {
     Transition: c.model('ConversationTransition', transitionSchema),
     BotMemory: c.model('BotMemory', botMemorySchema),
     Appointment: c.model('Appointment', appointmentSchema),
+    AppointmentChange: c.model('AppointmentChange', appointmentChangeSchema),
   };
 }
 

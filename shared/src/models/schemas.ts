@@ -177,7 +177,13 @@ export const botMemorySchema = new Schema(
   { timestamps: true, versionKey: false, minimize: false },
 );
 
-/** A client's request to meet or be called by their branch (from the 预约 flow). */
+export const APPOINTMENT_STATUSES = ['requested', 'confirmed', 'done', 'cancelled'] as const;
+export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
+
+/**
+ * A client's request to meet or be called by their branch (from the 预约 flow). Its status is
+ * changed only by the winner of an AppointmentChange insert (see appointmentChangeSchema).
+ */
 export const appointmentSchema = new Schema(
   {
     conversationId: { type: String, required: true },
@@ -185,10 +191,50 @@ export const appointmentSchema = new Schema(
     branchId: { type: String, default: null, index: true },
     topic: { type: String, required: true },
     preferredTime: { type: String, required: true },
-    status: { type: String, enum: ['requested', 'confirmed', 'done', 'cancelled'], default: 'requested' },
+    status: { type: String, enum: APPOINTMENT_STATUSES, default: 'requested' },
+    /**
+     * The inbound message that finished the flow: a redelivered job finds the stored request
+     * instead of adding a second one. No default (sparse index): requests stored before the
+     * field existed have none.
+     */
+    requestMessageId: { type: String },
+    /** The advisor who confirmed it, its owner from then on. */
+    advisorId: { type: String, default: null },
+    advisorName: { type: String, default: null },
+    /** Number of status changes applied; the next one is won by inserting version + 1. */
+    version: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
+appointmentSchema.index({ requestMessageId: 1 }, { unique: true, sparse: true });
+appointmentSchema.index({ status: 1, createdAt: 1 });
+
+/**
+ * An appointment's status history, one document per change. The unique index on
+ * (appointmentId, version) decides between advisors acting at once (two confirming the same
+ * request): one insert wins, the other gets a duplicate-key error.
+ */
+export const appointmentChangeSchema = new Schema(
+  {
+    appointmentId: { type: String, required: true },
+    version: { type: Number, required: true },
+    from: { type: String, enum: APPOINTMENT_STATUSES, required: true },
+    to: { type: String, enum: APPOINTMENT_STATUSES, required: true },
+    by: { type: String, required: true }, // "advisor:<id>"
+    /** Fields set on the appointment with this change (advisorId, advisorName). */
+    set: { type: Schema.Types.Mixed, default: {} },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+appointmentChangeSchema.index({ appointmentId: 1, version: 1 }, { unique: true });
+
+export type AppointmentDoc = InferSchemaType<typeof appointmentSchema> & {
+  _id: Types.ObjectId;
+  createdAt: Date;
+  updatedAt: Date;
+};
+export type AppointmentChangeDoc = InferSchemaType<typeof appointmentChangeSchema>;
 
 export type BranchDoc = InferSchemaType<typeof branchSchema>;
 export type AdvisorDoc = InferSchemaType<typeof advisorSchema> & { _id: Types.ObjectId };
