@@ -11,7 +11,7 @@ import {
 import { CHANNEL_VARIABLES, loadChannelConfig, type ChannelConfig } from './channel-config';
 import { mountAdvisorChannelStatus } from './advisor-channel-status';
 import { createMiniProgramChannel, type MiniProgramChannel } from './miniprogram';
-import { mountAdvisorTyping } from './miniprogram/advisor-typing';
+import { mountAdvisorTyping } from './advisor-typing';
 import { pointAt, startChannelSimulators } from './sim-page/demo-simulators';
 import { simRoutes } from './sim-page/sim-routes';
 import type { DemoSimulators } from './simulators';
@@ -88,10 +88,8 @@ export async function createChannels(services: Services, env: NodeJS.ProcessEnv)
     mount(app, io, publicDir) {
       mountAdvisorChannelStatus(io, services, budgetOf);
       if (wecom) app.use(wecom.router);
-      if (miniprogram) {
-        app.use(miniprogram.router);
-        mountAdvisorTyping(io, services, miniprogram);
-      }
+      mountAdvisorTyping(io, services, miniprogram);
+      if (miniprogram) app.use(miniprogram.router);
       if (simulators) app.use(simRoutes(services, simulators, publicDir));
     },
     async startGateway(baseUrl) {

@@ -11,6 +11,12 @@
  *   server emits `state` { conversationId, state, advisorName } when the chat is queued for a
  *     person, taken by an advisor and handed back to the bot (shown in the service strip)
  *   client emits `message` { clientMessageId, text } with ack { ok, seq, duplicate } | { ok:false, message }
+ *   server emits `draft` { conversationId, id, text, done?, cancelled? } while the bot streams an
+ *     answer: `text` is the whole answer so far and `id` the id of the `message` that replaces it
+ *   server emits `typing` { conversationId, from: 'advisor', typing } while the advisor types
+ *
+ * Clarifying menus: a bot message with `menu` [{ id, label }] gets one button per option;
+ * tapping sends the label as the client's message (the bot also accepts the number).
  *
  * Delivery: every message the client writes goes to an outbox (persisted in sessionStorage)
  * and stays "pending" until acknowledged. Unacknowledged messages are re-sent with the same
@@ -26,6 +32,10 @@
   var OUTBOX_PREFIX = 'bb.app.outbox.';
   var ACK_TIMEOUT_MS = 15000;
   var RETRY_AFTER_MS = 3000;
+  /** A streamed answer whose final message has not come this long after its last piece is dropped. */
+  var DRAFT_TTL_MS = 30000;
+  /** The server refreshes "advisor typing" every 10 s while it lasts; without a refresh it ends. */
+  var TYPING_TTL_MS = 15000;
   var TIER_LABELS = { vip: 'VIP', gold: '金卡', standard: '普通' };
   var AUTH_ERRORS = { token_invalid: true, token_expired: true };
 
@@ -46,6 +56,7 @@
     messageList: byId('message-list'),
     composer: byId('composer'),
     input: byId('input'),
+    typing: byId('typing'),
   };
 
   /** { token, demo, customer: { id, name, tier, branchId } | null } */
@@ -66,6 +77,13 @@
   var liveStateSeen = false;
   var localOrder = 0;
   var retryTimer = null;
+  /** Bot answers being streamed, by the id of the message that will replace them: { id, text, done, order, timer }. */
+  var drafts = new Map();
+  /** Ids of drafts that ended (final message shown, cancelled, expired): late frames never bring them back. */
+  var endedDrafts = new Set();
+  var typingTimer = null;
+  /** What each transcript <li> was last drawn from (it is redrawn only when that changes). */
+  var drawn = new WeakMap();
 
   // ---------------------------------------------------------------- helpers
 
@@ -355,8 +373,88 @@
       text: m.text,
       seq: m.seq,
       createdAt: m.createdAt,
+      menu: m.from === 'bot' ? menuOf(m.menu) : null,
     });
+    // The final message takes the streamed draft's place (same key, same <li>).
+    if (m.from === 'bot' && drafts.has(m.id)) endDraft(m.id);
+    if (m.from === 'advisor' && m.seq > lastSeq) setTyping(false);
     if (m.seq > lastSeq) lastSeq = m.seq;
+  }
+
+  /** Well-formed menu options only (at most 10, as the server sends). */
+  function menuOf(menu) {
+    if (!Array.isArray(menu)) return null;
+    var list = menu
+      .filter(function (c) {
+        return c && typeof c.id === 'string' && typeof c.label === 'string' && c.label !== '';
+      })
+      .slice(0, 10);
+    return list.length ? list : null;
+  }
+
+  // ---------------------------------------------------------------- streamed answers (drafts)
+
+  function onDraft(p) {
+    if (!p || typeof p.id !== 'string' || typeof p.text !== 'string') return;
+    if (conversationId && p.conversationId !== conversationId) return;
+    if (endedDrafts.has(p.id) || messages.has('m:' + p.id)) return;
+    var follow = isNearBottom();
+    if (p.cancelled) {
+      // The stream was abandoned; the final message (e.g. a rule-based answer) still follows.
+      endDraft(p.id);
+      render(false);
+      return;
+    }
+    var draft = drafts.get(p.id);
+    if (!draft) {
+      draft = { id: p.id, text: '', done: false, order: ++localOrder, timer: null };
+      drafts.set(p.id, draft);
+    }
+    draft.text = p.text;
+    draft.done = p.done === true; // written to the end: no cursor while it waits for its message
+    clearTimeout(draft.timer);
+    draft.timer = setTimeout(function () {
+      endDraft(draft.id);
+      render(false);
+    }, DRAFT_TTL_MS);
+    render(follow);
+  }
+
+  function endDraft(id) {
+    var draft = drafts.get(id);
+    if (draft) {
+      clearTimeout(draft.timer);
+      drafts.delete(id);
+    }
+    endedDrafts.add(id);
+    if (endedDrafts.size > 200) endedDrafts.delete(endedDrafts.values().next().value);
+  }
+
+  function clearDrafts() {
+    drafts.forEach(function (d) {
+      clearTimeout(d.timer);
+    });
+    drafts = new Map();
+    endedDrafts = new Set();
+  }
+
+  // ---------------------------------------------------------------- advisor typing
+
+  function setTyping(on) {
+    clearTimeout(typingTimer);
+    if (on && !els.typing.firstChild) {
+      var dots = el('span', 'typing-dots');
+      dots.setAttribute('aria-hidden', 'true');
+      dots.append(el('span'), el('span'), el('span'));
+      els.typing.append(dots, el('span', 'typing-text', '顾问正在输入…'));
+    } else if (!on) {
+      els.typing.replaceChildren();
+    }
+    if (on) {
+      typingTimer = setTimeout(function () {
+        setTyping(false);
+      }, TYPING_TTL_MS);
+    }
   }
 
   function isNearBottom() {
@@ -364,37 +462,118 @@
     return box.scrollHeight - box.scrollTop - box.clientHeight < 80;
   }
 
-  /** Re-draws the transcript: stored messages by seq, then unacknowledged ones in writing order. */
-  function render(stick) {
-    var follow = stick || isNearBottom();
-    var stored = [];
+  /**
+   * What the transcript shows, in order: stored messages by seq, then answers being streamed,
+   * then messages written here and not yet acknowledged.
+   */
+  function transcriptItems() {
+    var items = [];
     messages.forEach(function (m) {
-      stored.push(m);
+      items.push({ key: m.key, m: m, pending: null, draft: null });
     });
-    stored.sort(function (a, b) {
-      return a.seq - b.seq;
+    items.sort(function (a, b) {
+      return a.m.seq - b.m.seq;
     });
-    var fragment = document.createDocumentFragment();
-    stored.forEach(function (m) {
-      fragment.appendChild(renderMessage(m, null));
+    var streaming = [];
+    drafts.forEach(function (d) {
+      streaming.push(d);
     });
+    streaming
+      .sort(function (a, b) {
+        return a.order - b.order;
+      })
+      .forEach(function (d) {
+        items.push({ key: 'm:' + d.id, m: { from: 'bot', authorName: null, text: d.text }, pending: null, draft: d });
+      });
     sortedOutbox().forEach(function (e) {
       if (messages.has('c:' + e.cmid)) return;
-      fragment.appendChild(renderMessage({ from: 'client', text: e.text, createdAt: e.createdAt }, e));
+      items.push({ key: 'c:' + e.cmid, m: { from: 'client', text: e.text, createdAt: e.createdAt }, pending: e, draft: null });
     });
-    els.messageList.replaceChildren(fragment);
+    // A menu is open until the client writes anything after it; what they wrote next may be its pick.
+    var next = null;
+    for (var i = items.length - 1; i >= 0; i--) {
+      var item = items[i];
+      if (item.m.from === 'client') next = item.m.text;
+      else if (item.m.menu) item.menuState = { open: next === null, picked: pickedIndex(item.m.menu, next) };
+    }
+    return items;
+  }
+
+  /** Which option the client's next message picked (its label or its number), or -1. */
+  function pickedIndex(menu, reply) {
+    if (reply === null) return -1;
+    var text = reply.trim();
+    for (var i = 0; i < menu.length; i++) {
+      if (text === menu[i].label || text === String(i + 1)) return i;
+    }
+    return -1;
+  }
+
+  /**
+   * Re-draws the transcript. Each item keeps its <li> (keyed like `messages`, and a draft has
+   * the key of the message that replaces it), redrawn only when what it shows changed: the
+   * final answer takes its draft's place, and the live region announces only what is new.
+   */
+  function render(stick) {
+    var follow = stick || isNearBottom();
+    var list = els.messageList;
+    var existing = new Map();
+    Array.prototype.forEach.call(list.children, function (li) {
+      existing.set(li.dataset.key, li);
+    });
+    var cursor = list.firstChild;
+    transcriptItems().forEach(function (item) {
+      var signature = JSON.stringify([
+        item.m.from,
+        item.m.authorName,
+        item.m.text,
+        item.m.createdAt,
+        item.draft && [item.draft.done],
+        item.pending && [item.pending.state, item.pending.error, !!(socket && socket.connected)],
+        item.m.menu,
+        item.menuState,
+      ]);
+      var li = existing.get(item.key);
+      if (li) existing.delete(item.key);
+      else li = el('li');
+      if (drawn.get(li) !== signature) {
+        drawMessage(li, item);
+        drawn.set(li, signature);
+      }
+      if (li === cursor) cursor = cursor.nextSibling;
+      else list.insertBefore(li, cursor);
+    });
+    existing.forEach(function (li) {
+      li.remove();
+    });
     if (follow) els.messages.scrollTop = els.messages.scrollHeight;
     // "顾问服务中" becomes "顾问 X 为您服务" once a message names the advisor.
     if (service && service.state === 'human' && !service.advisorName) renderService();
   }
 
-  function renderMessage(m, pending) {
-    var li = el('li', 'msg from-' + m.from);
+  function drawMessage(li, item) {
+    var m = item.m;
+    var pending = item.pending;
+    li.className = 'msg from-' + m.from;
     li.dataset.from = m.from;
-    if (m.from !== 'client') li.appendChild(el('div', 'msg-author', authorLabel(m)));
-    li.appendChild(el('div', 'bubble', m.text));
+    li.dataset.key = item.key;
+    var children = [];
+    if (m.from !== 'client') children.push(el('div', 'msg-author', authorLabel(m)));
+    var text = m.menu ? textWithoutOptions(m.text, m.menu) : m.text;
+    children.push(el('div', 'bubble', text));
+    if (m.menu) children.push(drawMenu(m.menu, item.menuState));
     var meta = el('div', 'msg-meta');
-    if (pending && pending.state === 'failed') {
+    if (item.draft) {
+      // Screen readers get the answer once, when the final message replaces the draft.
+      li.classList.add('is-draft');
+      if (!item.draft.done) li.classList.add('is-writing');
+      li.setAttribute('aria-hidden', 'true');
+    } else {
+      li.removeAttribute('aria-hidden');
+    }
+    if (item.draft) {
+      meta.appendChild(el('span', 'msg-state', '正在回复…'));
+    } else if (pending && pending.state === 'failed') {
       li.classList.add('is-failed');
       meta.appendChild(el('span', 'msg-state failed', '发送失败：' + (pending.error || '请重试')));
       var retry = el('button', 'retry-button', '重试');
@@ -409,8 +588,54 @@
     } else {
       meta.appendChild(el('time', 'msg-time', formatTime(m.createdAt)));
     }
-    li.appendChild(meta);
-    return li;
+    children.push(meta);
+    li.replaceChildren.apply(li, children);
+  }
+
+  /**
+   * The bot's text without its numbered option lines ("1. …"), which the buttons show instead,
+   * numbered: each option is then seen once and read once (as "1. 标签" buttons), and the hint to
+   * reply with the number stays true. If the lines do not match the options exactly, the text
+   * is kept whole rather than risk hiding something.
+   */
+  function textWithoutOptions(text, menu) {
+    var found = 0;
+    var kept = text.split('\n').filter(function (line) {
+      var match = /^\s*(\d+)\s*[.、．]\s*(.*?)\s*$/.exec(line);
+      var option = match && menu[Number(match[1]) - 1];
+      if (option && option.label === match[2]) {
+        found += 1;
+        return false;
+      }
+      return true;
+    });
+    return found === menu.length ? kept.join('\n').trim() : text;
+  }
+
+  function drawMenu(menu, state) {
+    var group = el('div', 'menu');
+    group.setAttribute('role', 'group');
+    group.setAttribute('aria-label', '可选问题');
+    var open = !state || state.open;
+    menu.forEach(function (option, i) {
+      var button = el('button', 'menu-option');
+      button.type = 'button';
+      button.disabled = !open;
+      button.appendChild(el('span', 'menu-number', i + 1 + '.'));
+      button.appendChild(document.createTextNode(' ' + option.label));
+      if (state && state.picked === i) {
+        button.classList.add('is-picked');
+        button.appendChild(el('span', 'visually-hidden', '（已选）'));
+      }
+      button.addEventListener('click', function (e) {
+        if (button.disabled || !session) return;
+        sendText(option.label);
+        // Keyboard users keep a focus (the tapped button is now disabled); touch users get no keyboard.
+        if (e.detail === 0) els.input.focus();
+      });
+      group.appendChild(button);
+    });
+    return group;
   }
 
   // ---------------------------------------------------------------- connection
@@ -448,6 +673,15 @@
       if (conversationId && p.conversationId && p.conversationId !== conversationId) return;
       liveStateSeen = true;
       setService(p.state, p.advisorName);
+      if (p.state !== 'human') setTyping(false);
+    });
+
+    socket.on('draft', onDraft);
+
+    socket.on('typing', function (p) {
+      if (!p || p.from !== 'advisor' || typeof p.typing !== 'boolean') return;
+      if (conversationId && p.conversationId !== conversationId) return;
+      setTyping(p.typing);
     });
 
     socket.on('message', function (m) {
@@ -458,6 +692,8 @@
 
     socket.on('disconnect', function (reason) {
       setStatus('disconnected', reason);
+      // Its "stopped typing" could be missed while disconnected.
+      setTyping(false);
       render(false);
       // The server closed the connection itself (e.g. it could not load the chat): try again later.
       if (reason === 'io server disconnect') scheduleRetry();
@@ -520,6 +756,8 @@
     session = s;
     writeJson(window.sessionStorage, SESSION_KEY, s);
     messages = new Map();
+    clearDrafts();
+    setTyping(false);
     lastSeq = 0;
     conversationId = null;
     service = null;
@@ -548,6 +786,8 @@
     session = null;
     messages = new Map();
     outbox = new Map();
+    clearDrafts();
+    setTyping(false);
     conversationId = null;
     service = null;
     renderService();
@@ -639,6 +879,13 @@
   function submit() {
     var text = els.input.value.trim();
     if (!text || !session) return;
+    els.input.value = '';
+    autosize();
+    sendText(text);
+  }
+
+  /** Writes a client message: shown at once, kept in the outbox until the server acknowledges it. */
+  function sendText(text) {
     var entry = {
       cmid: newClientMessageId(),
       text: text,
@@ -651,8 +898,6 @@
     };
     outbox.set(entry.cmid, entry);
     saveOutbox();
-    els.input.value = '';
-    autosize();
     render(true);
     transmit(entry);
   }
