@@ -110,9 +110,7 @@ export function menuOf(meta: unknown): MenuChoice[] {
   const list = (meta as { menu?: unknown } | null | undefined)?.menu;
   if (!Array.isArray(list)) return [];
   return list
-    .filter(
-      (c): c is MenuChoice => typeof c?.id === 'string' && typeof c?.label === 'string' && c.id !== '' && c.label !== '',
-    )
+    .filter((c): c is MenuChoice => typeof c?.id === 'string' && typeof c?.label === 'string' && c.id !== '' && c.label !== '')
     .slice(0, 10);
 }
 
