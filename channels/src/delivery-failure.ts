@@ -29,7 +29,7 @@ export async function markDeliveryFailed(deps: Deps, messages: MessageDoc[], rea
     const error = code === null ? reason : `${reason}（${code}）`;
     await deps.db.Message.updateOne({ _id: m._id }, { $set: { status: 'failed', error } });
     const room = advisors.to(rooms.advisorConversation(m.conversationId));
-    room.emit(ADVISOR_EVENTS.chatMessage, toWire({ ...m, status: 'failed' }));
+    room.emit(ADVISOR_EVENTS.chatMessage, toWire({ ...m, status: 'failed', error }));
     const event: DeliveryFailedEvent = {
       conversationId: m.conversationId,
       messageId: m.channelMessageId,

@@ -40,6 +40,12 @@ describe('WeCom msg_send_fail and access_token expiry', () => {
 
     clock.advance(49 * HOUR);
     const failed = nextEvent<DeliveryFailedEvent>(advisor, 'delivery:failed', () => true, 20_000);
+    const failedMessage = nextEvent<{ status: string; error?: string }>(
+      advisor,
+      'chat:message',
+      (m) => m.status === 'failed',
+      20_000,
+    );
     const budget = nextEvent<BudgetEvent>(advisor, 'channel:budget', (b) => b.remaining === 0, 20_000);
     const accepted = await emitAck<{ ok: boolean; chat: { conversationId: string } }>(advisor, 'chat:accept', { handoffId });
     expect(accepted.ok).toBe(true);
@@ -53,6 +59,8 @@ describe('WeCom msg_send_fail and access_token expiry', () => {
     });
     const stored = await t.sys.services.db.Message.findOne({ channel: 'wecom', channelMessageId: event.messageId }).lean();
     expect(stored).toMatchObject({ status: 'failed', author: { kind: 'system' }, error: expect.stringContaining('48小时') });
+    // The live message carries the reason too, as a reloaded transcript does.
+    expect(await failedMessage).toMatchObject({ error: stored!.error });
     expect(await budget).toMatchObject({ remaining: 0, windowEndsAt: null });
 
     // The token WeCom had expired was refused once, then a new one was fetched and used.

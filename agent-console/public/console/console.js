@@ -6,6 +6,11 @@
  *   requests with ack: queue:list, chat:list, chat:accept, chat:send, chat:close, chat:watch,
  *     chat:unwatch, chat:active
  *   events: ready, offer, queue:added, queue:removed, chat:message, chat:closed, chat:opened
+ * Channel facts and help (agent-console/src, channels/src/channel-events.ts):
+ *   requests: chat:channel (channel, send budget), chat:assist (summary / suggested replies),
+ *     chat:typing (fire and forget; the client sees "typing" where the channel supports it)
+ *   events: channel:budget, delivery:failed, chat:recalled, channel:session
+ * A message's file (WireMessage.media) is fetched with the advisor's token and shown from a blob URL.
  * On every (re)connect the console asks for the waiting list, its own chats (chat:list also
  * re-joins their rooms), the chats in progress, and re-watches the chats it was watching.
  * A chat accepted in another tab of the same advisor (chat:opened) opens here too. Closing a
@@ -31,6 +36,12 @@
   var RISK_LABELS = { account_frozen: '账户冻结', inheritance_transfer: '继承过户', margin_call: '两融追保/强平' };
   var AUTH_ERRORS = { token_invalid: true, token_expired: true };
   var ACTIVE_REFRESH_MS = 15000;
+  var CHANNEL_LABELS = { app: 'App', wecom: '企业微信客服', miniprogram: '小程序' };
+  /** chat:typing true is repeated at most this often while the advisor keeps typing. */
+  var TYPING_EVERY_MS = 5000;
+  var MEDIA_LABELS = { image: '图片', voice: '语音', video: '视频', file: '文件' };
+  var MEDIA_UNAVAILABLE = '文件已过期或无法获取';
+  var COMPOSER_PLACEHOLDER = '输入回复，Enter 发送，Shift+Enter 换行';
 
   var els = {
     loginView: byId('login-view'),
@@ -61,6 +72,8 @@
     confirmDialog: byId('confirm-dialog'),
     confirmTitle: byId('confirm-title'),
     confirmText: byId('confirm-text'),
+    mediaViewer: byId('media-viewer'),
+    mediaViewerImage: byId('media-viewer-image'),
   };
 
   /** { token, advisor: { id, name, role, branchId, allBranches } } */
@@ -82,6 +95,8 @@
   var activeTimer = null;
   var activeLoading = false;
   var activeAgain = false;
+  /** Fetched message files by URL: { state: 'loading' | 'ready' | 'failed', blobUrl }. */
+  var mediaFiles = new Map();
 
   // ---------------------------------------------------------------- helpers
 
@@ -332,7 +347,7 @@
 
   function logout(message) {
     disconnect();
-    document.dispatchEvent(new CustomEvent('console:logout'));
+    document.dispatchEvent(new window.CustomEvent('console:logout'));
     clearInterval(clockTimer);
     clearInterval(activeTimer);
     session = null;
@@ -350,6 +365,7 @@
     els.activeList.replaceChildren();
     els.tabs.replaceChildren();
     els.chatArea.replaceChildren();
+    forgetMediaFiles();
     showLogin(message);
   }
 
@@ -455,8 +471,14 @@
       if (chat.mode === 'own') request('chat:unwatch', { conversationId: chat.conversationId });
     });
     socket.on('chat:opened', onChatOpened);
+    socket.on('channel:budget', onBudget);
+    socket.on('delivery:failed', onDeliveryFailed);
+    socket.on('chat:recalled', onRecalled);
+    socket.on('channel:session', onSessionChanged);
     // Side panels in their own scripts (appointments.js …) attach to the same connection.
-    document.dispatchEvent(new CustomEvent('console:connected', { detail: { socket: socket, session: session, toast: toast } }));
+    document.dispatchEvent(
+      new window.CustomEvent('console:connected', { detail: { socket: socket, session: session, toast: toast } }),
+    );
   }
 
   function scheduleRetry() {
@@ -682,6 +704,7 @@
     els.activeList.querySelectorAll('.served').forEach(function (node) {
       node.textContent = formatWaiting(node.dataset.since);
     });
+    refreshSendBlocks();
   }
 
   // ---------------------------------------------------------------- chats in progress
@@ -852,6 +875,20 @@
       closedText: '',
       unread: 0,
       els: null,
+      /** chat:channel / channel:budget: { channel, typing, budget: { remaining, limit, windowEndsAt } | null }. */
+      facts: null,
+      factsLoading: false,
+      /** Counts channel:budget events, so that an older chat:channel answer does not overwrite a newer budget. */
+      budgetEvents: 0,
+      /** The send block shown now (a reason, or ''), to notice when the window closes by the clock. */
+      blockShown: '',
+      /** Channel notices (channel:session) placed after the message with seq afterSeq. */
+      notices: [],
+      /** delivery:failed reasons and chat:recalled ids that arrived before (or without) the message. */
+      failReasons: new Map(),
+      recalledIds: new Set(),
+      assist: { busy: null, error: null, summary: null, replies: null },
+      typing: { on: false, sentAt: 0 },
     };
     chats.set(conversationId, chat);
     tabOrder.push(conversationId);
@@ -873,6 +910,8 @@
     renderTranscript(chat, true);
     if (focus) activate(chat.conversationId);
     else renderTabs();
+    // Asked at every (re)open: budget events missed while disconnected are not replayed.
+    if (!chat.closed) loadChannelFacts(chat);
   }
 
   function watch(conversationId, handoff, focus) {
@@ -913,11 +952,23 @@
     return m && typeof m.id === 'string' && typeof m.seq === 'number' && typeof m.text === 'string';
   }
 
+  /** Stores a message, keeping a recall or failure reason that was announced separately. */
   function mergeMessage(chat, m) {
     if (!isWireMessage(m)) return false;
     var isNew = !chat.messages.has(m.id);
-    chat.messages.set(m.id, m);
+    var copy = Object.assign({}, m);
+    if (chat.recalledIds.has(m.id)) copy.recalled = true;
+    if (copy.status === 'failed' && !copy.error && chat.failReasons.has(m.id)) copy.error = chat.failReasons.get(m.id);
+    chat.messages.set(m.id, copy);
     return isNew;
+  }
+
+  function highestSeq(chat) {
+    var max = 0;
+    chat.messages.forEach(function (m) {
+      if (m.seq > max) max = m.seq;
+    });
+    return max;
   }
 
   function onChatMessage(m) {
@@ -959,6 +1010,7 @@
       return id !== conversationId;
     });
     if (chat.els) chat.els.pane.remove();
+    forgetMediaFiles(chat);
     saveWatching();
     if (activeId === conversationId) {
       activeId = null;
@@ -1023,7 +1075,10 @@
     els.chatArea.hidden = !anyVisible;
   }
 
-  /** (Re)builds a chat's pane: header, handoff card, transcript, and reply box or read-only note. */
+  /**
+   * (Re)builds a chat's pane: header (with the channel facts), handoff card, assist panel,
+   * transcript, and reply box (with the send-budget warning) or read-only note.
+   */
   function buildPane(chat) {
     var old = chat.els;
     var draft = old && old.input ? old.input.value : '';
@@ -1042,6 +1097,10 @@
     var card = el('div', 'handoff-card');
     pane.appendChild(card);
 
+    var assist = el('section', 'assist');
+    assist.setAttribute('aria-label', '智能辅助');
+    pane.appendChild(assist);
+
     var transcript = el('div', 'transcript');
     transcript.setAttribute('role', 'log');
     transcript.setAttribute('aria-label', '聊天记录');
@@ -1049,7 +1108,7 @@
     transcript.appendChild(list);
     pane.appendChild(transcript);
 
-    var input = null;
+    var composer = { input: null, send: null, warning: null };
     if (chat.mode === 'watch') {
       actions.appendChild(el('span', 'readonly-tag', '静默监听 · 只读'));
       actions.appendChild(
@@ -1073,39 +1132,69 @@
           endChat(chat, e.currentTarget);
         }),
       );
-      var form = el('form', 'reply');
-      input = el('textarea');
-      input.rows = 3;
-      input.maxLength = 2000;
-      input.placeholder = '输入回复，Enter 发送，Shift+Enter 换行';
-      input.setAttribute('aria-label', '回复客户');
-      input.value = draft;
-      input.addEventListener('keydown', function (e) {
-        if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
-          e.preventDefault();
-          sendReply(chat);
-        }
-      });
-      var side = el('div', 'reply-side');
-      var send = el('button', 'primary', '发送');
-      send.type = 'submit';
-      side.appendChild(send);
-      side.appendChild(el('span', 'reply-hint', '客户可见'));
-      form.appendChild(input);
-      form.appendChild(side);
-      form.addEventListener('submit', function (e) {
-        e.preventDefault();
-        sendReply(chat);
-        input.focus();
-      });
-      pane.appendChild(form);
+      composer = buildComposer(chat, draft);
+      pane.appendChild(composer.warning);
+      pane.appendChild(composer.form);
     }
 
-    chat.els = { pane: pane, who: who, card: card, transcript: transcript, list: list, input: input };
+    chat.els = {
+      pane: pane,
+      who: who,
+      facts: el('div', 'channel-facts'),
+      card: card,
+      assist: assist,
+      transcript: transcript,
+      list: list,
+      input: composer.input,
+      send: composer.send,
+      warning: composer.warning,
+    };
     if (old && old.pane.parentNode) old.pane.replaceWith(pane);
     else els.chatArea.appendChild(pane);
     renderHeader(chat);
+    renderAssist(chat);
+    applyComposerState(chat);
     renderTranscript(chat, true);
+  }
+
+  /** The reply box of an own open chat, and the warning shown above it while sending is not allowed. */
+  function buildComposer(chat, draft) {
+    var warning = el('p', 'budget-warning');
+    warning.setAttribute('role', 'alert');
+    warning.hidden = true;
+    var form = el('form', 'reply');
+    var input = el('textarea');
+    input.rows = 3;
+    input.maxLength = 2000;
+    input.placeholder = COMPOSER_PLACEHOLDER;
+    input.setAttribute('aria-label', '回复客户');
+    input.value = draft;
+    input.addEventListener('keydown', function (e) {
+      if (e.key === 'Enter' && !e.shiftKey && !e.isComposing && e.keyCode !== 229) {
+        e.preventDefault();
+        sendReply(chat);
+      }
+    });
+    input.addEventListener('input', function () {
+      if (input.value.trim()) startTyping(chat);
+      else stopTyping(chat);
+    });
+    input.addEventListener('blur', function () {
+      stopTyping(chat);
+    });
+    var side = el('div', 'reply-side');
+    var send = el('button', 'primary', '发送');
+    send.type = 'submit';
+    side.appendChild(send);
+    side.appendChild(el('span', 'reply-hint', '客户可见'));
+    form.appendChild(input);
+    form.appendChild(side);
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      sendReply(chat);
+      input.focus();
+    });
+    return { form: form, input: input, send: send, warning: warning };
   }
 
   function renderHeader(chat) {
@@ -1123,6 +1212,8 @@
     if (chat.mode === 'watch' && h && h.advisorName) meta.push('顾问 ' + h.advisorName + ' 服务中');
     who.replaceChildren(line);
     if (meta.length) who.appendChild(el('div', 'chat-customer-meta', meta.join(' · ')));
+    who.appendChild(chat.els.facts);
+    renderChannelFacts(chat);
 
     var card = chat.els.card;
     card.replaceChildren();
@@ -1158,9 +1249,13 @@
       return a.seq - b.seq;
     });
     var fragment = document.createDocumentFragment();
+    var notices = chat.notices;
+    var next = 0;
     list.forEach(function (m) {
+      while (next < notices.length && notices[next].afterSeq < m.seq) fragment.appendChild(renderNotice(notices[next++]));
       fragment.appendChild(renderMessage(chat, m, null));
     });
+    while (next < notices.length) fragment.appendChild(renderNotice(notices[next++]));
     var pending = [];
     chat.pending.forEach(function (p) {
       pending.push(p);
@@ -1201,8 +1296,12 @@
     }
     li.appendChild(author);
     li.appendChild(el('div', 'tbubble', m.text));
+    if (m.media) li.appendChild(renderMedia(m.media));
+    if (m.menu && m.menu.length) li.appendChild(renderMenu(m.menu));
     var meta = el('div', 'tmsg-meta');
-    if (pending && pending.state === 'failed') {
+    if (!pending) {
+      renderStoredMeta(li, meta, m);
+    } else if (pending.state === 'failed') {
       li.classList.add('is-failed');
       meta.appendChild(el('span', 'tmsg-state failed', '发送失败：' + (pending.error || '请重试')));
       if (!pending.noRetry && !chat.closed) {
@@ -1212,22 +1311,56 @@
           }),
         );
       }
-    } else if (pending) {
+    } else {
       li.classList.add('is-pending');
       meta.appendChild(el('span', 'tmsg-state', socket && socket.connected ? '发送中…' : '等待网络恢复后发送'));
-    } else {
-      meta.appendChild(el('time', '', formatTime(m.createdAt)));
     }
     li.appendChild(meta);
+    return li;
+  }
+
+  /** A stored message's time, and whether it failed to reach the client or the client recalled it. */
+  function renderStoredMeta(li, meta, m) {
+    meta.appendChild(el('time', '', formatTime(m.createdAt)));
+    if (m.status === 'failed') {
+      li.classList.add('is-failed');
+      meta.appendChild(el('span', 'tmsg-state failed', '发送失败：' + (m.error || '消息未送达客户')));
+    }
+    if (m.recalled) {
+      // Kept visible: the record stays for compliance, the mark says the client took it back.
+      li.classList.add('is-recalled');
+      meta.appendChild(el('span', 'tmsg-state recalled', '客户已撤回'));
+    }
+  }
+
+  /** The bot's clarifying menu as the client saw it (read-only here). */
+  function renderMenu(menu) {
+    var box = el('div', 'tmenu');
+    box.appendChild(el('p', 'tmenu-title', '客户可点选：'));
+    var list = el('ol', 'tmenu-list');
+    menu.forEach(function (choice) {
+      if (choice && typeof choice.label === 'string') list.appendChild(el('li', '', choice.label));
+    });
+    box.appendChild(list);
+    return box;
+  }
+
+  /** A channel notice (channel:session) between the messages. */
+  function renderNotice(notice) {
+    var li = el('li', 'tnotice');
+    li.dataset.kind = notice.kind;
+    li.appendChild(el('span', 'tnotice-text', notice.text));
+    li.appendChild(el('time', '', formatTime(notice.at)));
     return li;
   }
 
   // ---------------------------------------------------------------- replies and closing
 
   function sendReply(chat) {
-    if (chat.mode !== 'own' || chat.closed || !chat.els.input) return;
+    if (chat.mode !== 'own' || chat.closed || !chat.els.input || sendBlockReason(chat)) return;
     var text = chat.els.input.value.trim();
     if (!text) return;
+    stopTyping(chat);
     var entry = {
       cmid: newClientMessageId(),
       text: text,
@@ -1316,6 +1449,390 @@
         toast(res.message || '结束会话失败，请重试', 'error');
         if (res.error === 'not_owner') markClosed(chat, res.message);
       });
+    });
+  }
+
+  // ---------------------------------------------------------------- channel facts and send budget
+
+  function channelLabel(channel) {
+    return CHANNEL_LABELS[channel] || channel || '';
+  }
+
+  function readBudget(b) {
+    if (!b || typeof b.remaining !== 'number' || typeof b.limit !== 'number') return null;
+    return { remaining: Math.max(0, b.remaining), limit: b.limit, windowEndsAt: b.windowEndsAt || null };
+  }
+
+  function windowOpen(budget) {
+    return !!budget.windowEndsAt && new Date(budget.windowEndsAt).getTime() > Date.now();
+  }
+
+  /** "11-27 14:05" */
+  function formatMinute(iso) {
+    var d = new Date(iso);
+    return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + pad(d.getHours()) + ':' + pad(d.getMinutes());
+  }
+
+  /** Why nothing may be sent to the client now (WeCom / mini-program limits), or '' when sending is allowed. */
+  function sendBlockReason(chat) {
+    var budget = chat.facts && chat.facts.budget;
+    if (!budget) return '';
+    if (!windowOpen(budget)) return '客户超过 48 小时未发言，发送窗口已关闭，暂不能发送。请等待客户再次发消息后再回复。';
+    if (budget.remaining <= 0)
+      return '客户上次发言后已发满 ' + budget.limit + ' 条（平台上限），暂不能发送。请等待客户再次发消息后再回复。';
+    return '';
+  }
+
+  /** chat:channel: the chat's channel and send budget, asked when the chat is (re)opened. */
+  function loadChannelFacts(chat) {
+    if (chat.factsLoading) return;
+    chat.factsLoading = true;
+    var eventsBefore = chat.budgetEvents;
+    request('chat:channel', { conversationId: chat.conversationId }).then(function (res) {
+      chat.factsLoading = false;
+      if (chats.get(chat.conversationId) !== chat || !res.ok) return;
+      // A channel:budget event that arrived meanwhile is newer than this answer.
+      var budget = chat.budgetEvents !== eventsBefore && chat.facts ? chat.facts.budget : readBudget(res.budget);
+      chat.facts = { channel: res.channel, typing: !!res.typing, budget: budget };
+      showChannelFacts(chat);
+    });
+  }
+
+  function onBudget(p) {
+    var chat = p && chats.get(p.conversationId);
+    if (!chat) return;
+    chat.budgetEvents += 1;
+    var known = chat.facts || { channel: p.channel, typing: false };
+    chat.facts = { channel: p.channel || known.channel, typing: known.typing, budget: readBudget(p) };
+    showChannelFacts(chat);
+  }
+
+  function showChannelFacts(chat) {
+    if (!chat.els) return;
+    renderChannelFacts(chat);
+    applyComposerState(chat);
+  }
+
+  /** Header line: channel badge, remaining messages, and until when the client may be written to. */
+  function renderChannelFacts(chat) {
+    var box = chat.els.facts;
+    box.replaceChildren();
+    var facts = chat.facts;
+    if (!facts) return;
+    box.appendChild(el('span', 'channel-badge channel-' + facts.channel, channelLabel(facts.channel)));
+    var budget = facts.budget;
+    if (!budget) return;
+    var blocked = !!sendBlockReason(chat);
+    var count = el('span', 'budget-count', '剩余可发 ' + budget.remaining + '/' + budget.limit + ' 条');
+    count.dataset.state = blocked ? 'blocked' : budget.remaining <= 1 ? 'low' : 'ok';
+    box.appendChild(count);
+    box.appendChild(
+      el(
+        'span',
+        'budget-window' + (windowOpen(budget) ? '' : ' closed'),
+        windowOpen(budget) ? '可发送至 ' + formatMinute(budget.windowEndsAt) : '发送窗口已关闭',
+      ),
+    );
+  }
+
+  /** Disables the reply box, with the reason, while the channel allows nothing to be sent. */
+  function applyComposerState(chat) {
+    var reason = sendBlockReason(chat);
+    chat.blockShown = reason;
+    if (!chat.els || !chat.els.input) return;
+    chat.els.warning.textContent = reason;
+    chat.els.warning.hidden = !reason;
+    chat.els.input.disabled = !!reason;
+    chat.els.send.disabled = !!reason;
+    chat.els.input.placeholder = reason ? '暂不能发送：请等待客户再次发消息' : COMPOSER_PLACEHOLDER;
+    if (reason) stopTyping(chat);
+  }
+
+  /** Every second: a send window that closed by the clock blocks the reply box without any event. */
+  function refreshSendBlocks() {
+    chats.forEach(function (chat) {
+      if (chat.facts && chat.facts.budget && sendBlockReason(chat) !== chat.blockShown) showChannelFacts(chat);
+    });
+  }
+
+  // ---------------------------------------------------------------- typing
+
+  /** chat:typing true while the advisor writes, repeated at most every TYPING_EVERY_MS. */
+  function startTyping(chat) {
+    var now = Date.now();
+    if (chat.typing.on && now - chat.typing.sentAt < TYPING_EVERY_MS) return;
+    chat.typing.on = true;
+    chat.typing.sentAt = now;
+    emitTyping(chat, true);
+  }
+
+  function stopTyping(chat) {
+    if (!chat.typing.on) return;
+    chat.typing.on = false;
+    emitTyping(chat, false);
+  }
+
+  function emitTyping(chat, typing) {
+    if (!socket || !socket.connected || chat.mode !== 'own' || chat.closed) return;
+    // The ack ({ ok, supported }) does not matter: channels without an indicator just say so.
+    socket.emit('chat:typing', { conversationId: chat.conversationId, typing: typing }, function () {});
+  }
+
+  // ---------------------------------------------------------------- channel events
+
+  function onDeliveryFailed(p) {
+    var chat = p && chats.get(p.conversationId);
+    if (!chat || typeof p.messageId !== 'string') return;
+    var reason = String(p.reason || '消息未送达客户');
+    chat.failReasons.set(p.messageId, reason);
+    var m = chat.messages.get(p.messageId);
+    if (m && (m.status !== 'failed' || !m.error)) {
+      chat.messages.set(p.messageId, Object.assign({}, m, { status: 'failed', error: m.error || reason }));
+      renderTranscript(chat, false);
+    }
+    toast('发给 ' + customerName(chat.handoff) + ' 的消息未送达：' + reason, 'error');
+  }
+
+  function onRecalled(p) {
+    var chat = p && chats.get(p.conversationId);
+    if (!chat || typeof p.messageId !== 'string') return;
+    chat.recalledIds.add(p.messageId);
+    var m = chat.messages.get(p.messageId);
+    if (m) {
+      chat.messages.set(p.messageId, Object.assign({}, m, { recalled: true }));
+      renderTranscript(chat, false);
+    }
+  }
+
+  /** What WeCom's session_status_change means (change_type 1–4, see WECOM.md) in words. */
+  function sessionNoticeText(changeType, servicer) {
+    var who = servicer ? '接待人员 ' + servicer : '接待人员';
+    switch (changeType) {
+      case 1:
+        return '企业微信：' + who + ' 已从接待池接入该会话';
+      case 2:
+        return servicer ? '企业微信：会话已转接给' + who : '企业微信：会话已被转接';
+      case 3:
+        return '企业微信：会话已在企业微信中结束';
+      case 4:
+        return '企业微信：' + who + ' 重新接入了该会话';
+      default:
+        return '企业微信：会话接待状态已变更（类型 ' + changeType + '）';
+    }
+  }
+
+  function onSessionChanged(p) {
+    var chat = p && chats.get(p.conversationId);
+    if (!chat) return;
+    chat.notices.push({
+      kind: 'channel-session',
+      text: sessionNoticeText(Number(p.changeType), p.servicerUserId || null),
+      at: new Date().toISOString(),
+      afterSeq: highestSeq(chat),
+    });
+    renderTranscript(chat, isNearBottom(chat));
+  }
+
+  // ---------------------------------------------------------------- assist (summary, suggested replies)
+
+  function sourceLabel(source) {
+    return source === 'llm' ? 'AI 生成' : '规则生成';
+  }
+
+  function requestAssist(chat, kind) {
+    if (chat.assist.busy) return;
+    chat.assist.busy = kind;
+    chat.assist.error = null;
+    renderAssist(chat);
+    request('chat:assist', { conversationId: chat.conversationId, kind: kind }).then(function (res) {
+      if (chats.get(chat.conversationId) !== chat) return;
+      chat.assist.busy = null;
+      if (!res.ok) chat.assist.error = res.message || '生成失败，请稍后重试';
+      else if (kind === 'summary') chat.assist.summary = { text: String(res.summary || ''), source: res.source };
+      else chat.assist.replies = { list: suggestedReplies(res.replies), source: res.source };
+      renderAssist(chat);
+    });
+  }
+
+  function suggestedReplies(list) {
+    return (Array.isArray(list) ? list : [])
+      .filter(function (r) {
+        return typeof r === 'string' && r.trim();
+      })
+      .slice(0, 3);
+  }
+
+  function renderAssist(chat) {
+    var box = chat.els.assist;
+    box.replaceChildren();
+    box.hidden = chat.closed;
+    if (box.hidden) return;
+    var a = chat.assist;
+    var bar = el('div', 'assist-bar');
+    bar.appendChild(el('span', 'assist-title', '智能辅助'));
+    [
+      ['summary', '交接摘要'],
+      ['replies', '建议回复'],
+    ].forEach(function (pair) {
+      var b = button('ghost-dark small', a.busy === pair[0] ? '生成中…' : pair[1], function () {
+        requestAssist(chat, pair[0]);
+      });
+      b.disabled = !!a.busy;
+      bar.appendChild(b);
+    });
+    box.appendChild(bar);
+    if (a.busy) {
+      var loading = el('p', 'assist-status', a.busy === 'summary' ? '正在生成交接摘要…' : '正在生成建议回复…');
+      loading.setAttribute('role', 'status');
+      box.appendChild(loading);
+    }
+    if (a.error) {
+      var error = el('p', 'assist-error', a.error);
+      error.setAttribute('role', 'alert');
+      box.appendChild(error);
+    }
+    if (a.summary) box.appendChild(renderAssistSummary(chat));
+    if (a.replies) box.appendChild(renderAssistReplies(chat));
+  }
+
+  function assistBlock(chat, title, source, field) {
+    var block = el('div', 'assist-block');
+    var head = el('div', 'assist-block-head');
+    head.appendChild(el('span', 'assist-block-title', title));
+    head.appendChild(el('span', 'assist-source source-' + (source === 'llm' ? 'llm' : 'rules'), sourceLabel(source)));
+    var close = button('tab-close', '×', function () {
+      chat.assist[field] = null;
+      renderAssist(chat);
+    });
+    close.setAttribute('aria-label', '收起' + title);
+    close.title = '收起';
+    head.appendChild(close);
+    block.appendChild(head);
+    return block;
+  }
+
+  function renderAssistSummary(chat) {
+    var s = chat.assist.summary;
+    var block = assistBlock(chat, '交接摘要', s.source, 'summary');
+    block.appendChild(el('p', 'assist-summary', s.text || '（无摘要）'));
+    return block;
+  }
+
+  /** Suggestions as chips; clicking one puts it into the reply box to edit (never sends it). */
+  function renderAssistReplies(chat) {
+    var r = chat.assist.replies;
+    var block = assistBlock(chat, '建议回复', r.source, 'replies');
+    if (!r.list.length) {
+      block.appendChild(el('p', 'assist-status', '暂无建议回复'));
+      return block;
+    }
+    var box = el('div', 'reply-chips');
+    r.list.forEach(function (text) {
+      if (chat.mode === 'own') {
+        var chip = button('reply-chip', text, function () {
+          putInComposer(chat, text);
+        });
+        chip.title = '放入回复框编辑';
+        box.appendChild(chip);
+      } else {
+        box.appendChild(el('span', 'reply-chip readonly', text));
+      }
+    });
+    block.appendChild(box);
+    return block;
+  }
+
+  /** Into an empty reply box as is; into a draft at the cursor. */
+  function putInComposer(chat, text) {
+    var input = chat.els.input;
+    if (!input) return;
+    if (!input.value.trim()) input.value = text;
+    else input.setRangeText(text, input.selectionStart, input.selectionEnd, 'end');
+    if (!input.disabled) input.focus();
+  }
+
+  // ---------------------------------------------------------------- media
+
+  /** A message's file: fetched once with the advisor's token, shown from a blob URL. */
+  function renderMedia(media) {
+    var box = el('div', 'tmedia');
+    box.dataset.mediaUrl = media.url;
+    fillMedia(box, media);
+    var file = mediaFiles.get(media.url);
+    if (!file) loadMediaFile(media);
+    return box;
+  }
+
+  function fillMedia(box, media) {
+    var file = mediaFiles.get(media.url);
+    var label = MEDIA_LABELS[media.kind] || '文件';
+    if (!file || file.state === 'loading') {
+      box.replaceChildren(el('span', 'tmedia-note', '正在加载' + label + '…'));
+    } else if (file.state === 'failed') {
+      box.replaceChildren(el('span', 'tmedia-note failed', MEDIA_UNAVAILABLE));
+    } else if (media.kind === 'image') {
+      var thumb = button('tmedia-thumb', null, function () {
+        openImage(file.blobUrl);
+      });
+      thumb.setAttribute('aria-label', '查看原图');
+      var img = el('img');
+      img.src = file.blobUrl;
+      img.alt = media.name || '客户发送的图片';
+      thumb.appendChild(img);
+      box.replaceChildren(thumb);
+    } else {
+      var link = el('a', 'tmedia-file', '下载' + label + '：' + (media.name || label));
+      link.href = file.blobUrl;
+      link.download = media.name || label;
+      box.replaceChildren(link);
+    }
+  }
+
+  function loadMediaFile(media) {
+    var url = media.url;
+    var asked = session;
+    mediaFiles.set(url, { state: 'loading', blobUrl: null });
+    fetch(url, { headers: { Authorization: 'Bearer ' + (session ? session.token : '') } })
+      .then(function (res) {
+        if (!res.ok) throw new Error('media ' + res.status);
+        return res.blob();
+      })
+      .then(
+        function (blob) {
+          return { state: 'ready', blobUrl: URL.createObjectURL(blob) };
+        },
+        function () {
+          return { state: 'failed', blobUrl: null };
+        },
+      )
+      .then(function (file) {
+        if (asked !== session || mediaFiles.get(url) === undefined) {
+          if (file.blobUrl) URL.revokeObjectURL(file.blobUrl); // logged out or tab closed meanwhile
+          return;
+        }
+        mediaFiles.set(url, file);
+        els.chatArea.querySelectorAll('.tmedia').forEach(function (box) {
+          if (box.dataset.mediaUrl === url) fillMedia(box, media);
+        });
+      });
+  }
+
+  function openImage(blobUrl) {
+    els.mediaViewerImage.src = blobUrl;
+    els.mediaViewer.showModal();
+  }
+
+  /** Frees the blob URLs of one chat's files, or of all of them. */
+  function forgetMediaFiles(chat) {
+    mediaFiles.forEach(function (file, url) {
+      var ofChat = !chat;
+      if (chat)
+        chat.messages.forEach(function (m) {
+          if (m.media && m.media.url === url) ofChat = true;
+        });
+      if (!ofChat) return;
+      if (file.blobUrl) URL.revokeObjectURL(file.blobUrl);
+      mediaFiles.delete(url);
     });
   }
 
