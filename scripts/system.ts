@@ -1,6 +1,6 @@
 import { loadBrain, startBotRole } from '@brokerbot/bot';
 import { createChannels, createGateway, startOutboundRole, type ChannelSet } from '@brokerbot/channels';
-import { mountConsole, startRouterRole } from '@brokerbot/agent-console';
+import { mountConsole, startRouterRole, verifyAdvisorToken } from '@brokerbot/agent-console';
 import {
   connectDb,
   createEmitter,
@@ -60,7 +60,9 @@ export async function startSystem(
   let port: number | null = null;
   try {
     if (config.ROLES.includes('gateway')) {
-      const gateway = createGateway(services, channels);
+      const gateway = createGateway(services, channels, {
+        verifyAdvisor: (token) => verifyAdvisorToken(token, config.ADVISOR_TOKEN_SECRET),
+      });
       const consoleHandle = mountConsole(gateway.app, gateway.io, services);
       port = await gateway.listen(config.PORT);
       url = `http://127.0.0.1:${port}`;

@@ -8,6 +8,7 @@ import { mountClientNamespace } from './app/client-namespace';
 import { demoRoutes } from './app/demo-routes';
 import type { ChannelSet } from './channel-set';
 import { healthRoutes } from './health-routes';
+import { startMessageMedia, type VerifyAdvisor } from './media';
 
 export interface Gateway {
   app: Express;
@@ -19,13 +20,18 @@ export interface Gateway {
 
 export const PUBLIC_DIR = path.join(__dirname, '..', 'public');
 
+export interface GatewayOptions {
+  /** Verifies an advisor's bearer token (the console's); enables GET /api/advisor/messages/:id/media. */
+  verifyAdvisor?: VerifyAdvisor;
+}
+
 /**
  * The one HTTP port: channel endpoints, the trading app's chat namespace, health and
  * metrics. Other packages (the agent console) mount their routes and namespaces on it.
  * Socket.IO uses the Redis adapter so that workers in any process can emit to its sockets.
  * `channels` adds the WeCom / mini-program callback endpoints (and, in demo mode, /sim/).
  */
-export function createGateway(services: Services, channels?: ChannelSet): Gateway {
+export function createGateway(services: Services, channels?: ChannelSet, options: GatewayOptions = {}): Gateway {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
@@ -54,6 +60,9 @@ export function createGateway(services: Services, channels?: ChannelSet): Gatewa
   if (services.config.DEMO_MODE) app.use(demoRoutes(services));
   app.use('/app', express.static(path.join(PUBLIC_DIR, 'app')));
   channels?.mount(app, io, PUBLIC_DIR);
+  // Files clients send on WeCom / the mini-program: downloaded and kept, served to advisors.
+  const media = channels ? startMessageMedia(services, channels, options.verifyAdvisor) : null;
+  if (media?.router) app.use(media.router);
   mountClientNamespace(io, services);
 
   return {
@@ -69,6 +78,7 @@ export function createGateway(services: Services, channels?: ChannelSet): Gatewa
         });
       }),
     async close() {
+      await media?.stop();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));

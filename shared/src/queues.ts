@@ -3,11 +3,12 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { CHANNELS } from './states';
 
-/** The three queues of the system and the payload each carries. */
+/** The queues of the system and the payload each carries. */
 export const QUEUE_NAMES = {
   inbound: 'inbound',
   handoff: 'handoff',
   outbound: 'outbound',
+  media: 'media',
 } as const;
 export type QueueName = keyof typeof QUEUE_NAMES;
 
@@ -46,6 +47,13 @@ export const outboundJobSchema = z.object({
 });
 export type OutboundJob = z.infer<typeof outboundJobSchema>;
 
+/** A client's image / voice / video / file, already stored as a message, whose bytes we fetch and keep (job id: inboundJobId). */
+export const mediaJobSchema = z.object({
+  channel: z.enum(CHANNELS),
+  channelMessageId: z.string(),
+});
+export type MediaJob = z.infer<typeof mediaJobSchema>;
+
 /** Handoff priorities (BullMQ: lower number = served first). */
 export const HANDOFF_PRIORITY = { distress: 1, vip: 2, complaint: 3, normal: 5 } as const;
 
@@ -53,6 +61,7 @@ export interface Queues {
   inbound: Queue<InboundJob>;
   handoff: Queue<HandoffJob>;
   outbound: Queue<OutboundJob>;
+  media: Queue<MediaJob>;
   close(): Promise<void>;
 }
 
@@ -74,12 +83,14 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   const inbound = new Queue<InboundJob>(QUEUE_NAMES.inbound, opts);
   const handoff = new Queue<HandoffJob>(QUEUE_NAMES.handoff, opts);
   const outbound = new Queue<OutboundJob>(QUEUE_NAMES.outbound, opts);
+  const media = new Queue<MediaJob>(QUEUE_NAMES.media, opts);
   return {
     inbound,
     handoff,
     outbound,
+    media,
     async close() {
-      await Promise.all([inbound.close(), handoff.close(), outbound.close()]);
+      await Promise.all([inbound.close(), handoff.close(), outbound.close(), media.close()]);
     },
   };
 }

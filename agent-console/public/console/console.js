@@ -1781,9 +1781,11 @@
       thumb.appendChild(img);
       box.replaceChildren(thumb);
     } else {
-      var link = el('a', 'tmedia-file', '下载' + label + '：' + (media.name || label));
+      // WeCom's sync_msg carries no file name; the download's Content-Disposition does.
+      var name = file.name || media.name || label;
+      var link = el('a', 'tmedia-file', '下载' + label + '：' + name);
       link.href = file.blobUrl;
-      link.download = media.name || label;
+      link.download = name;
       box.replaceChildren(link);
     }
   }
@@ -1795,11 +1797,14 @@
     fetch(url, { headers: { Authorization: 'Bearer ' + (session ? session.token : '') } })
       .then(function (res) {
         if (!res.ok) throw new Error('media ' + res.status);
-        return res.blob();
+        var name = fileNameOf(res.headers.get('content-disposition'));
+        return res.blob().then(function (blob) {
+          return { blob: blob, name: name };
+        });
       })
       .then(
-        function (blob) {
-          return { state: 'ready', blobUrl: URL.createObjectURL(blob) };
+        function (got) {
+          return { state: 'ready', blobUrl: URL.createObjectURL(got.blob), name: got.name };
         },
         function () {
           return { state: 'failed', blobUrl: null };
@@ -1815,6 +1820,21 @@
           if (box.dataset.mediaUrl === url) fillMedia(box, media);
         });
       });
+  }
+
+  /** The file name from Content-Disposition: RFC 5987 filename* first, then a plain filename. */
+  function fileNameOf(disposition) {
+    if (!disposition) return null;
+    var extended = /filename\*\s*=\s*UTF-8''([^;]+)/i.exec(disposition);
+    if (extended) {
+      try {
+        return decodeURIComponent(extended[1].trim());
+      } catch (e) {
+        return null;
+      }
+    }
+    var plain = /filename\s*=\s*"([^"]*)"/i.exec(disposition);
+    return plain ? plain[1] : null;
   }
 
   function openImage(blobUrl) {

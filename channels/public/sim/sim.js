@@ -9,8 +9,10 @@
 
   var POLL_MS = 1000;
   var NOTES = {
-    wecom: '企业微信客服：回复经 kf/send_msg 发出；客户上次发言后48小时内最多5条。菜单消息可直接点击。',
-    miniprogram: '小程序客服：回复经 message/custom/send 发出（安全模式，JSON）；进入会话后1分钟内可发2条，发言后48小时内5条。',
+    wecom:
+      '企业微信客服：回复经 kf/send_msg 发出；客户上次发言后48小时内最多5条。菜单消息可直接点击。发图片/发文件会上传一个示例文件，顾问可在坐席工作台查看原件。',
+    miniprogram:
+      '小程序客服：回复经 message/custom/send 发出（安全模式，JSON）；进入会话后1分钟内可发2条，发言后48小时内5条。发图片会上传一张示例图片，顾问可在坐席工作台查看。',
   };
   var state = { channel: 'wecom', customerId: '', lastRendered: '' };
   var els = {

@@ -1,11 +1,12 @@
 import type { Router } from 'express';
 import type { ConversationDoc, MessageDoc, OutboundJob, Services } from '@brokerbot/shared';
 import type { ChannelConfig, MiniProgramSettings } from '../channel-config';
+import type { MediaSource } from '../media';
 import { ReplayGuard } from '../tencent/replay-guard';
 import { ENTER_WINDOW, MESSAGE_WINDOW, SendBudget, type BudgetView } from '../tencent/send-budget';
 import { miniProgramCallbackRouter } from './callback-route';
 import type { MpContext } from './context';
-import { createMpApi, type TypingCommand } from './mp-api';
+import { createMpApi, createMpMediaClient, type TypingCommand } from './mp-api';
 import { handleMpPush } from './mp-inbound';
 import { deliverMp } from './mp-sender';
 import { MpTyping } from './mp-typing';
@@ -14,6 +15,8 @@ import { MpTyping } from './mp-typing';
 export interface MiniProgramChannel {
   readonly settings: MiniProgramSettings;
   readonly router: Router;
+  /** Downloads the images clients sent (media/get), with the API's token and rate limit. */
+  readonly media: MediaSource;
   deliver(message: MessageDoc, job: OutboundJob): Promise<MessageDoc[]>;
   budgetOf(conversation: ConversationDoc): Promise<BudgetView>;
   /** The typing indicator in the client's chat (the advisor types / stops). */
@@ -49,6 +52,7 @@ export function createMiniProgramChannel(
   return {
     settings,
     router,
+    media: createMpMediaClient(api),
     deliver: (message, job) => deliverMp(ctx, message, job),
     budgetOf: (conversation) => ctx.budget.read(conversation.externalUserId),
     typing: (openId, command) => ctx.typing.set(openId, command),

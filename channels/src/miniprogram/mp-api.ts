@@ -2,6 +2,7 @@ import type { Services } from '@brokerbot/shared';
 import type { MiniProgramSettings } from '../channel-config';
 import { requestToken, type ApiAnswer, type TencentApi } from '../tencent/api-client';
 import { createAppClient } from '../tencent/app-client';
+import { TencentMediaClient } from '../media/tencent-media';
 
 export type TypingCommand = 'Typing' | 'CancelTyping';
 
@@ -33,4 +34,9 @@ export function createMpApi(services: Pick<Services, 'redis' | 'logger' | 'confi
       ),
   );
   return new MpApi(api);
+}
+
+/** media/get of the mini-program (images from the customer-service chat), through its API client. */
+export function createMpMediaClient(mp: MpApi): TencentMediaClient {
+  return new TencentMediaClient(mp.api);
 }

@@ -4,6 +4,7 @@ import { lookUpClient } from '../channel-identity';
 import { derivedMessageId, sendFromChannel } from '../channel-outbound';
 import { emitBudget } from '../delivery-failure';
 import { ingest } from '../ingest';
+import { queueMediaDownload } from '../media';
 import { CallbackRejection } from '../tencent/callback-http';
 import { ENTER_WINDOW } from '../tencent/send-budget';
 import { stringField, type BodyObject } from '../wecom/body';
@@ -41,9 +42,14 @@ export async function handleMpPush(ctx: MpContext, fields: BodyObject): Promise<
     externalUserId: openId,
     ...who,
     text: mapped.text,
-    meta: { channel: { kind: 'miniprogram', msgtype: mapped.msgtype, item: fields } },
+    meta: {
+      channel: { kind: 'miniprogram', msgtype: mapped.msgtype, item: fields },
+      ...(mapped.media ? { media: mapped.media } : {}),
+    },
     toBot: mapped.isText,
   });
+  // Stored: the image is fetched in the background, after Tencent has its answer (queued once per MsgId).
+  if (mapped.media) await queueMediaDownload(services, 'miniprogram', msgId);
   if (reopened) emitBudget(services, result.conversationId, 'miniprogram', await ctx.budget.read(openId));
   const botServes = result.conversation.state === 'bot';
   if (!mapped.isText && botServes) {

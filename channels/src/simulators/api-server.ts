@@ -15,11 +15,17 @@ export interface ApiRequest {
   body: Record<string, unknown>;
 }
 
+/** A download (media/get): the bytes with their HTTP headers instead of a JSON answer. */
+export interface BinaryResult {
+  binary: Buffer;
+  headers: Record<string, string>;
+}
+
 export interface Route {
   method: 'GET' | 'POST';
   /** Requires a valid ?access_token (every API except the token endpoints). */
   auth: boolean;
-  handler: (req: ApiRequest) => ApiResult;
+  handler: (req: ApiRequest) => ApiResult | BinaryResult;
 }
 
 /** One served call, kept for inspection by tests. */
@@ -33,6 +39,10 @@ export interface ApiCall {
 }
 
 export const MAX_REQUEST_BYTES = 1024 * 1024;
+
+function isBinary(result: ApiResult | BinaryResult): result is BinaryResult {
+  return Buffer.isBuffer((result as BinaryResult).binary);
+}
 
 export function ok(extra: Record<string, unknown> = {}): ApiResult {
   return { errcode: 0, errmsg: 'ok', ...extra };
@@ -91,7 +101,7 @@ export class ApiServer {
     } catch (err) {
       return send(res, 200, fail(47001, `data format error: ${(err as Error).message}`));
     }
-    let response: ApiResult;
+    let response: ApiResult | BinaryResult;
     try {
       response = this.handle(route, { method: route.method, path: url.pathname, query: url.searchParams, body });
     } catch (err) {
@@ -104,12 +114,15 @@ export class ApiServer {
       path: url.pathname,
       query: Object.fromEntries(url.searchParams),
       body,
-      response,
+      response: isBinary(response) ? ok({ bytes: response.binary.length }) : response,
     });
-    send(res, 200, response);
+    if (isBinary(response)) {
+      res.writeHead(200, { ...response.headers, 'content-length': response.binary.length });
+      res.end(response.binary);
+    } else send(res, 200, response);
   }
 
-  private handle(route: Route, req: ApiRequest): ApiResult {
+  private handle(route: Route, req: ApiRequest): ApiResult | BinaryResult {
     if (route.auth) {
       const errcode = this.deps.tokens.check(req.query.get('access_token'));
       if (errcode !== 0) return fail(errcode, tokenErrmsg(errcode));

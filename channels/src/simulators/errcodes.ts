@@ -1,7 +1,8 @@
 /**
  * Errcodes the simulators answer. WECOM.md names -1, 40001, 40014, 42001, 45009, 45015,
- * 45047, 45080 and 95018; the others come from Tencent's global code lists (WeCom 90313,
- * WeChat global return codes) as we know them. Clients should branch on the named ones only.
+ * 45047, 45080 and 95018; 40007 and 830002 come from the media/get pages; the others from
+ * Tencent's global code lists (WeCom 90313, WeChat global return codes) as we know them.
+ * Clients should branch on the named ones only.
  */
 export const Errcode = {
   SystemBusy: -1,
@@ -9,6 +10,8 @@ export const Errcode = {
   InvalidCredential: 40001,
   InvalidGrantType: 40002,
   InvalidOpenId: 40003,
+  /** media/get: unknown or expired media_id (a media_id lives 3 days). */
+  InvalidMediaId: 40007,
   InvalidMsgType: 40008,
   InvalidCorpIdOrAppId: 40013,
   /** WeCom: access_token invalid. */
@@ -19,6 +22,7 @@ export const Errcode = {
   MissingAccessToken: 41001,
   MissingCorpId: 41002,
   MissingSecret: 41004,
+  MissingMediaId: 41006,
   AccessTokenExpired: 42001,
   EmptyContent: 44004,
   ContentTooLong: 45002,
@@ -40,4 +44,6 @@ export const Errcode = {
   KfInvalidServicer: 95014,
   KfTransitionNotAllowed: 95016,
   KfWrongSessionState: 95018,
+  /** WeCom media/get: the file is over 20 MB and must be fetched in Range parts. */
+  MediaTooLargeUseRange: 830002,
 } as const;

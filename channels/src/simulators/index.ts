@@ -2,6 +2,7 @@ export {
   WecomKfSimulator,
   type WecomKfSimulatorOptions,
   type KfClientMessageInput,
+  type KfClientMediaInput,
   type KfEnterSessionInput,
   type SimulatedKfEvent,
   type UrlVerification,
@@ -10,10 +11,12 @@ export {
   MiniProgramSimulator,
   type MiniProgramSimulatorOptions,
   type MpClientMessageInput,
+  type MpClientImageInput,
   type MpPush,
   type PushMode,
 } from './miniprogram-simulator';
 export type { KfSentMessage } from './kf-api';
+export { sampleMedia, type ClientMediaInput, type ClientMediaKind } from './client-media';
 export type { MpSentMessage, MpTypingCall } from './mp-api';
 export type { KfMessage } from './kf-message-log';
 export type { ServiceState, KfSession } from './kf-sessions';

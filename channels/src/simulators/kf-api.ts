@@ -1,4 +1,5 @@
 import type { AccessTokenStore } from './access-tokens';
+import type { ClientMediaStore } from './client-media';
 import { fail, ok, type ApiRequest, type ApiResult, type Route } from './api-server';
 import { DAY, type Clock } from './clock';
 import { Errcode } from './errcodes';
@@ -55,6 +56,8 @@ export interface KfState {
   sentByMsgid: Map<string, KfSentMessage>;
   /** `${open_kfid}|${external_userid}` of every client that reached a kf account. */
   clients: Set<string>;
+  /** Files clients sent (image, voice, video, file), served by media/get. */
+  media: ClientMediaStore;
   /** Appends a system event (origin 4) and calls back kf_msg_or_event, in the background. */
   emitSystemEvent(openKfId: string, event: Record<string, unknown>): void;
 }
@@ -71,6 +74,7 @@ export function kfRoutes(state: KfState): Record<string, Route> {
     '/cgi-bin/kf/send_msg_on_event': { method: 'POST', auth: true, handler: (req) => sendMsgOnEvent(state, req.body) },
     '/cgi-bin/kf/service_state/get': { method: 'POST', auth: true, handler: (req) => serviceStateGet(state, req.body) },
     '/cgi-bin/kf/service_state/trans': { method: 'POST', auth: true, handler: (req) => serviceStateTrans(state, req.body) },
+    '/cgi-bin/media/get': state.media.route(),
   };
 }
 

@@ -3,6 +3,7 @@ import { AccessTokenStore } from './access-tokens';
 import { ApiGuard, type RateLimit } from './api-guard';
 import { ApiServer, type ApiCall } from './api-server';
 import { CallbackChannel, type SendOptions } from './callback-channel';
+import { ClientMediaStore, sampleMedia, type ClientMediaInput } from './client-media';
 import type { CallbackRequest, DeliveryPolicy, DeliveryReport } from './callback-sender';
 import { SECOND, systemClock, type Clock } from './clock';
 import { Errcode } from './errcodes';
@@ -42,6 +43,11 @@ export interface MpClientMessageInput {
   msgId?: string;
 }
 
+export interface MpClientImageInput extends Partial<ClientMediaInput> {
+  openId: string;
+  msgId?: string;
+}
+
 export interface MpPush {
   /** The message as Tencent composed it (before any encryption). */
   fields: WireFields;
@@ -58,6 +64,8 @@ export class MiniProgramSimulator {
   readonly sent: MpSentMessage[] = [];
   readonly typing: MpTypingCall[] = [];
   readonly pushes: MpPush[] = [];
+  /** Images clients sent, by MediaId (media/get serves them). */
+  readonly media: ClientMediaStore;
   private readonly state: MpState;
   private readonly server: ApiServer;
   private readonly guard: ApiGuard;
@@ -76,6 +84,7 @@ export class MiniProgramSimulator {
     );
     this.guard = new ApiGuard(this.clock, options.rateLimits);
     this.channel = new CallbackChannel(options.push.url, { accepts: acceptsPushReply, ...options.delivery });
+    this.media = new ClientMediaStore(this.clock);
     this.state = {
       config: { appId: options.appId, appSecret: options.appSecret, typingWindowMs: options.typingWindowMs ?? 30 * SECOND },
       clock: this.clock,
@@ -86,6 +95,7 @@ export class MiniProgramSimulator {
       clients: new Set(),
       lastInteraction: new Map(),
       typingUntil: new Map(),
+      media: this.media,
     };
     this.server = new ApiServer(mpRoutes(this.state), { clock: this.clock, tokens, guard: this.guard });
   }
@@ -121,7 +131,7 @@ export class MiniProgramSimulator {
   async simulateClientMessage(input: MpClientMessageInput, delivery?: SendOptions): Promise<MpPush> {
     const msgtype = input.text !== undefined ? 'text' : (input.msgtype ?? 'text');
     const content: WireFields =
-      input.text !== undefined ? { Content: input.text } : { ...(input.fields ?? defaultFields(msgtype)) };
+      input.text !== undefined ? { Content: input.text } : { ...(input.fields ?? this.defaultFields(msgtype)) };
     this.touch(input.openId);
     this.state.quota.grant(input.openId, 'message', MP_MESSAGE_GRANT.count, MP_MESSAGE_GRANT.ttlMs);
     const fields: WireFields = {
@@ -133,6 +143,26 @@ export class MiniProgramSimulator {
       MsgId: { bare: input.msgId ?? randomUint64AboveSafe() },
     };
     return this.push(input.openId, fields, delivery);
+  }
+
+  /** A client sends an image: uploaded under a new MediaId (valid 3 days, served by media/get), then pushed. */
+  async simulateClientImage(input: MpClientImageInput, delivery?: SendOptions): Promise<MpPush & { mediaId: string }> {
+    const sample = sampleMedia('image');
+    const mediaId = this.media.put({
+      bytes: input.bytes ?? sample.bytes,
+      contentType: input.contentType ?? (input.bytes ? undefined : sample.contentType),
+      fileName: input.fileName,
+    });
+    const push = await this.simulateClientMessage(
+      { openId: input.openId, msgtype: 'image', fields: imageFields(mediaId), msgId: input.msgId },
+      delivery,
+    );
+    return { ...push, mediaId };
+  }
+
+  /** The MediaId is past its 3 days: media/get answers 40007 invalid media_id. */
+  expireMedia(mediaId: string): void {
+    this.media.expire(mediaId);
   }
 
   /** A client opens the chat (user_enter_tempsession): opens 2 replies within 1 min. */
@@ -230,22 +260,27 @@ export class MiniProgramSimulator {
   private nowSeconds(): number {
     return Math.floor(this.clock.now() / 1000);
   }
+
+  private defaultFields(msgtype: string): Record<string, string> {
+    // An image without fields is a real sample picture, so that it can be downloaded.
+    if (msgtype === 'image') return imageFields(this.media.put(sampleMedia('image')));
+    if (msgtype === 'miniprogrampage')
+      return {
+        Title: 'simulated page',
+        AppId: 'wxsimulated',
+        PagePath: 'pages/index/index',
+        ThumbUrl: '',
+        ThumbMediaId: randomId(40),
+      };
+    return {};
+  }
+}
+
+function imageFields(mediaId: string): Record<string, string> {
+  return { PicUrl: `http://mmbiz.qpic.cn/simulated/${mediaId}/0`, MediaId: mediaId };
 }
 
 /** Tencent takes "success" or an empty body as received; anything else is a failed push. */
 function acceptsPushReply(status: number, body: string): boolean {
   return status === 200 && (body.trim() === '' || body.trim() === 'success');
-}
-
-function defaultFields(msgtype: string): Record<string, string> {
-  if (msgtype === 'image') return { PicUrl: 'http://mmbiz.qpic.cn/simulated.jpg', MediaId: randomId(40) };
-  if (msgtype === 'miniprogrampage')
-    return {
-      Title: 'simulated page',
-      AppId: 'wxsimulated',
-      PagePath: 'pages/index/index',
-      ThumbUrl: '',
-      ThumbMediaId: randomId(40),
-    };
-  return {};
 }

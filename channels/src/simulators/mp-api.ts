@@ -1,4 +1,5 @@
 import type { AccessTokenStore } from './access-tokens';
+import type { ClientMediaStore } from './client-media';
 import { fail, ok, type ApiResult, type Route } from './api-server';
 import { DAY, MINUTE, SECOND, type Clock } from './clock';
 import { Errcode } from './errcodes';
@@ -45,6 +46,8 @@ export interface MpState {
   lastInteraction: Map<string, number>;
   /** Until when the typing indicator shows, per openid. */
   typingUntil: Map<string, number>;
+  /** Images clients sent, served by media/get (getTempMedia). */
+  media: ClientMediaStore;
 }
 
 export const TYPING_PATHS = ['/cgi-bin/message/custom/typing', '/cgi-bin/message/custom/business/typing'] as const;
@@ -53,6 +56,7 @@ export function mpRoutes(state: MpState): Record<string, Route> {
   const routes: Record<string, Route> = {
     '/cgi-bin/stable_token': { method: 'POST', auth: false, handler: (req) => stableToken(state, req.body) },
     '/cgi-bin/message/custom/send': { method: 'POST', auth: true, handler: (req) => customSend(state, req.body) },
+    '/cgi-bin/media/get': state.media.route(),
   };
   // WECOM.md (?): older docs name message/custom/typing, newer ones message/custom/business/typing; serve both.
   for (const path of TYPING_PATHS) routes[path] = { method: 'POST', auth: true, handler: (req) => typing(state, req.body, path) };

@@ -3,6 +3,7 @@ import { AccessTokenStore } from './access-tokens';
 import { ApiGuard, type RateLimit } from './api-guard';
 import { ApiServer, type ApiCall } from './api-server';
 import { CallbackChannel, type SendOptions } from './callback-channel';
+import { ClientMediaStore, sampleMedia, type ClientMediaInput, type ClientMediaKind } from './client-media';
 import type { CallbackRequest, DeliveryPolicy, DeliveryReport } from './callback-sender';
 import { SECOND, systemClock, type Clock } from './clock';
 import { Errcode } from './errcodes';
@@ -59,10 +60,21 @@ export interface KfClientMessageInput {
   menuId?: string;
   /** Any other msgtype (image, voice, video, file, location, link, business_card, miniprogram…). */
   msgtype?: string;
-  /** Content under the msgtype key; media types default to a random media_id. */
+  /** Content under the msgtype key; image / voice / video / file default to a small sample file's media_id. */
   payload?: Record<string, unknown>;
   msgid?: string;
 }
+
+export interface KfClientMediaInput extends Partial<ClientMediaInput> {
+  externalUserId: string;
+  openKfId?: string;
+  kind: ClientMediaKind;
+  msgid?: string;
+}
+
+/** WeCom's media/get serves at most 20 MB in one piece (more needs Range: errcode 830002). */
+const MEDIA_GET_MAX_BYTES = 20 * 1024 * 1024;
+const MEDIA_MSGTYPES: readonly string[] = ['image', 'voice', 'video', 'file'];
 
 export interface KfEnterSessionInput {
   externalUserId: string;
@@ -87,6 +99,8 @@ export class WecomKfSimulator {
   readonly clock: Clock;
   readonly sent: KfSentMessage[] = [];
   readonly log: KfMessageLog;
+  /** What clients uploaded, by media_id (media/get serves it). */
+  readonly media: ClientMediaStore;
   private readonly state: KfState;
   private readonly server: ApiServer;
   private readonly guard: ApiGuard;
@@ -106,6 +120,7 @@ export class WecomKfSimulator {
       options.accessTokenTtlSeconds,
     );
     this.log = new KfMessageLog(this.clock, options.sync);
+    this.media = new ClientMediaStore(this.clock, MEDIA_GET_MAX_BYTES);
     this.guard = new ApiGuard(this.clock, options.rateLimits);
     this.channel = new CallbackChannel(options.callback.url, options.delivery);
     this.credentials = {
@@ -131,6 +146,7 @@ export class WecomKfSimulator {
       sent: this.sent,
       sentByMsgid: new Map(),
       clients: new Set(),
+      media: this.media,
       emitSystemEvent: (openKfId, event) => void this.track(this.simulateEvent(openKfId, event)),
     };
     this.server = new ApiServer(kfRoutes(this.state), { clock: this.clock, tokens, guard: this.guard });
@@ -176,7 +192,7 @@ export class WecomKfSimulator {
     const content =
       input.text !== undefined
         ? { content: input.text, ...(input.menuId ? { menu_id: input.menuId } : {}) }
-        : (input.payload ?? { media_id: randomId(40) });
+        : (input.payload ?? this.defaultPayload(msgtype));
     const message: KfMessage = {
       msgid: input.msgid ?? clientMsgId(),
       open_kfid: openKfId,
@@ -190,6 +206,32 @@ export class WecomKfSimulator {
     this.state.sessions.onClientMessage(openKfId, input.externalUserId);
     this.state.quota.grant(clientKey(openKfId, input.externalUserId), 'message', KF_REPLY_GRANT.count, KF_REPLY_GRANT.ttlMs);
     return this.announce(openKfId, message, delivery);
+  }
+
+  /** A client sends an image, voice, video or file: uploaded under a new media_id (valid 3 days), then announced. */
+  async simulateClientMedia(input: KfClientMediaInput, delivery?: SendOptions): Promise<SimulatedKfEvent & { mediaId: string }> {
+    const sample = sampleMedia(input.kind);
+    const mediaId = this.media.put({
+      bytes: input.bytes ?? sample.bytes,
+      contentType: input.contentType ?? (input.bytes ? undefined : sample.contentType),
+      fileName: input.fileName ?? (input.bytes ? undefined : sample.fileName),
+    });
+    const event = await this.simulateClientMessage(
+      {
+        externalUserId: input.externalUserId,
+        openKfId: input.openKfId,
+        msgtype: input.kind,
+        payload: { media_id: mediaId },
+        msgid: input.msgid,
+      },
+      delivery,
+    );
+    return { ...event, mediaId };
+  }
+
+  /** The media_id is past its 3 days: media/get answers 40007 invalid media_id. */
+  expireMedia(mediaId: string): void {
+    this.media.expire(mediaId);
   }
 
   /** A client opens the chat (enter_session event), with a welcome_code valid 20 s for send_msg_on_event. */
@@ -327,6 +369,12 @@ export class WecomKfSimulator {
     });
     const query = { msg_signature: sealed.msgSignature, timestamp: sealed.timestamp, nonce: sealed.nonce };
     return { syncToken, callback: { method: 'POST', query, ...envelope } };
+  }
+
+  /** A media message without a payload carries a real sample file; other types a random media_id (no download). */
+  private defaultPayload(msgtype: string): Record<string, unknown> {
+    if (!MEDIA_MSGTYPES.includes(msgtype)) return { media_id: randomId(40) };
+    return { media_id: this.media.put(sampleMedia(msgtype as ClientMediaKind)) };
   }
 
   private track(promise: Promise<unknown>): void {

@@ -26,6 +26,12 @@ const BUSY_RETRIES = 3;
 
 export type ApiAnswer = Record<string, unknown> & { errcode?: number; errmsg?: string };
 
+/** One try of a call: its result, or the errcode answer Tencent gave instead. */
+export type Attempt<T> = { ok: true; value: T } | { ok: false; answer: ApiAnswer };
+
+/** Files (up to 20 MB) take longer than JSON answers. */
+const FILE_TIMEOUT_MS = 60_000;
+
 export interface TencentApiOptions {
   /** For logs and errors: "wecom" / "miniprogram". */
   name: string;
@@ -54,15 +60,54 @@ export class TencentApi {
   }
 
   /** POST a JSON body to an API that needs ?access_token. */
-  async post(path: string, body: Record<string, unknown>, timeoutMs = this.timeoutMs): Promise<ApiAnswer> {
+  post(path: string, body: Record<string, unknown>, timeoutMs = this.timeoutMs): Promise<ApiAnswer> {
+    return this.withToken(path, async (token) => {
+      const answer = await this.request('POST', path, { query: { access_token: token }, body, timeoutMs });
+      return Number(answer.errcode ?? 0) === 0 ? { ok: true, value: answer } : { ok: false, answer };
+    });
+  }
+
+  /**
+   * GET a file from an API that needs ?access_token (media/get): `read` turns the 200 response
+   * into the file, or hands back the JSON error it holds, which is then treated as any answer.
+   */
+  getFile<T>(
+    path: string,
+    query: Record<string, string>,
+    read: (res: Response) => Promise<Attempt<T>>,
+    timeoutMs = FILE_TIMEOUT_MS,
+  ): Promise<T> {
+    return this.withToken(path, async (token) => {
+      await this.options.limiter.take(path);
+      const url = new URL(path, `${this.options.baseUrl}/`);
+      for (const [k, v] of Object.entries({ ...query, access_token: token })) url.searchParams.set(k, v);
+      let res: Response;
+      try {
+        res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+      } catch (err) {
+        throw new TencentTransportError(`${this.options.name} ${path}: ${(err as Error).message}`);
+      }
+      if (res.status !== 200) {
+        await res.body?.cancel().catch(() => undefined);
+        throw new TencentTransportError(`${this.options.name} ${path}: HTTP ${res.status}`);
+      }
+      return read(res);
+    });
+  }
+
+  /**
+   * Runs a call with the shared access_token: a refused token is refetched once, "system busy"
+   * (-1) retried a bounded number of times; any other errcode becomes a TencentApiError.
+   */
+  private async withToken<T>(path: string, attempt: (token: string) => Promise<Attempt<T>>): Promise<T> {
     const tokens = this.tokens;
     if (!tokens) throw new Error(`${this.options.name}: no access-token cache attached`);
     let refetched = false;
     for (let busy = 0; ;) {
       const token = await tokens.get();
-      const answer = await this.request('POST', path, { query: { access_token: token }, body, timeoutMs });
-      const errcode = Number(answer.errcode ?? 0);
-      if (errcode === 0) return answer;
+      const result = await attempt(token);
+      if (result.ok) return result.value;
+      const errcode = Number(result.answer.errcode ?? 0);
       if (TOKEN_ERRCODES.has(errcode) && !refetched) {
         refetched = true;
         this.options.logger.warn({ api: path, errcode }, `${this.options.name} access_token refused; fetching a new one`);
@@ -74,7 +119,7 @@ export class TencentApi {
         await sleep(200 * 2 ** (busy - 1));
         continue;
       }
-      throw new TencentApiError(path, errcode, String(answer.errmsg ?? ''));
+      throw new TencentApiError(path, errcode, String(result.answer.errmsg ?? ''));
     }
   }
 

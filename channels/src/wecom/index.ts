@@ -1,12 +1,13 @@
 import type { Router } from 'express';
 import type { ConversationDoc, MessageDoc, OutboundJob, Services } from '@brokerbot/shared';
 import type { ChannelConfig, WecomSettings } from '../channel-config';
+import type { MediaSource } from '../media';
 import { ReplayGuard } from '../tencent/replay-guard';
 import { MESSAGE_WINDOW, SendBudget, type BudgetView } from '../tencent/send-budget';
 import { stringField, type BodyObject } from './body';
 import { wecomCallbackRouter } from './callback-route';
 import type { WecomContext } from './context';
-import { createKfApi } from './kf-api';
+import { createKfApi, createKfMediaClient } from './kf-api';
 import { kfClientKey, KfContacts } from './kf-contacts';
 import { handleKfItem } from './kf-inbound';
 import { KfPuller } from './kf-puller';
@@ -18,6 +19,8 @@ export interface WecomChannel {
   readonly settings: WecomSettings;
   readonly router: Router;
   readonly puller: KfPuller;
+  /** Downloads what clients sent (media/get), with the kf API's token and rate limit. */
+  readonly media: MediaSource;
   /** Gateway role: catch up on unread messages, then keep pulling when WeCom calls back. */
   start(): Promise<void>;
   deliver(message: MessageDoc, job: OutboundJob): Promise<MessageDoc[]>;
@@ -79,6 +82,7 @@ export function createWecomChannel(services: Services, settings: WecomSettings, 
       onEvent,
     }),
     puller,
+    media: createKfMediaClient(kf),
     start: () => puller.start(),
     deliver: (message, job) => deliverKf(ctx, message, job),
     async budgetOf(conversation) {

@@ -2,6 +2,7 @@ import type { Services } from '@brokerbot/shared';
 import type { WecomSettings } from '../channel-config';
 import { TencentTransportError, requestToken, type ApiAnswer, type TencentApi } from '../tencent/api-client';
 import { createAppClient } from '../tencent/app-client';
+import { TencentMediaClient } from '../media/tencent-media';
 
 /** A msg_list item of kf/sync_msg (WECOM.md §3). */
 export interface KfItem {
@@ -93,4 +94,9 @@ export function createKfApi(services: Pick<Services, 'redis' | 'logger' | 'confi
       ),
   );
   return new KfApi(api);
+}
+
+/** media/get of the same corp, through the kf API's client (its access_token and rate-limit counters). */
+export function createKfMediaClient(kf: KfApi): TencentMediaClient {
+  return new TencentMediaClient(kf.api);
 }

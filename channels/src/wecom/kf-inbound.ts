@@ -4,6 +4,7 @@ import { lookUpClient } from '../channel-identity';
 import { derivedMessageId, sendFromChannel } from '../channel-outbound';
 import { emitBudget } from '../delivery-failure';
 import { ingest } from '../ingest';
+import { queueMediaDownload } from '../media';
 import type { WecomContext } from './context';
 import type { KfItem } from './kf-api';
 import { kfClientKey } from './kf-contacts';
@@ -44,9 +45,12 @@ async function handleClientMessage(ctx: WecomContext, item: KfItem, openKfId: st
     text: mapped.text,
     meta: {
       channel: { kind: 'wecom', openKfId, msgtype: mapped.msgtype, menuId: mapped.menuId, sendTime: item.send_time, item },
+      ...(mapped.media ? { media: mapped.media } : {}),
     },
     toBot: mapped.isText,
   });
+  // Stored: now its file is fetched in the background (queued again on a re-read page, once per msgid).
+  if (mapped.media) await queueMediaDownload(services, 'wecom', item.msgid);
   if (reopened) emitBudget(services, result.conversationId, 'wecom', await ctx.budget.read(client));
   // The bot reads text only; while it serves the client, the channel says so (an advisor sees the message as it is).
   if (!mapped.isText && result.conversation.state === 'bot') {

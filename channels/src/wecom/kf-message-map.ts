@@ -1,3 +1,4 @@
+import { isMediaKind, type MessageMediaRef } from '../media/media-kinds';
 import type { KfItem } from './kf-api';
 
 /** A client's kf message as we store it: readable text (a placeholder for non-text) and the channel facts. */
@@ -8,6 +9,8 @@ export interface MappedKfMessage {
   msgtype: string;
   /** The id of the clicked msgmenu item, when the text is a click. */
   menuId: string | null;
+  /** image / voice / video / file: the media_id to download (sync_msg names no file; the download does). */
+  media: MessageMediaRef | null;
 }
 
 const MAX_TEXT = 4000;
@@ -40,7 +43,7 @@ function join(label: string, ...parts: string[]): string {
 /** Maps every msgtype of a client message (origin 3) to what the transcript shows. */
 export function mapKfMessage(item: KfItem): MappedKfMessage {
   const msgtype = item.msgtype;
-  const base = { msgtype, menuId: null, isText: false };
+  const base = { msgtype, menuId: null, isText: false, media: null };
   switch (msgtype) {
     case 'text': {
       const text = field(item, 'text');
@@ -60,7 +63,10 @@ export function mapKfMessage(item: KfItem): MappedKfMessage {
       const mp = field(item, 'miniprogram');
       return { ...base, text: join('[小程序卡片]', str(mp.title)) };
     }
-    default:
-      return { ...base, text: PLACEHOLDER[msgtype] ?? '[暂不支持的消息类型]' };
+    default: {
+      const text = PLACEHOLDER[msgtype] ?? '[暂不支持的消息类型]';
+      const mediaId = isMediaKind(msgtype) ? str(field(item, msgtype).media_id) : '';
+      return { ...base, text, media: isMediaKind(msgtype) && mediaId ? { kind: msgtype, name: null, mediaId } : null };
+    }
   }
 }
