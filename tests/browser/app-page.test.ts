@@ -1,8 +1,9 @@
-import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { collectPageErrors, launchChromium, shot } from '../support/browser';
 import type { Socket } from 'socket.io-client';
 import { DEFAULT_KB_DIR } from '@brokerbot/flows';
 import { OpenAiSimulator, type ChatRequest } from '../support/openai-simulator';
@@ -20,9 +21,7 @@ import {
 /**
  * The trading app's chat page in real headless Chromium against the real system: tappable
  * clarifying menus, the advisor's typing indicator, and LLM answers that grow in one bubble.
- * Set BROWSER_SCREENSHOTS=/some/dir to keep screenshots.
  */
-const SHOTS = process.env.BROWSER_SCREENSHOTS;
 const TEST_TIMEOUT_MS = 45_000;
 /** The LLM's streamed answer is passed on piece by piece this far apart, slow enough to watch it grow. */
 const PIECE_GAP_MS = 250;
@@ -38,7 +37,6 @@ describe('browser: the trading app page', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
     await llm.start();
     paced = await pacedProxy(new URL(llm.baseURL).origin, PIECE_GAP_MS);
     const llmEnv = testEnv({
@@ -47,14 +45,7 @@ describe('browser: the trading app page', () => {
       OPENAI_MODEL: 'qwen-sim',
       LLM_TIMEOUT_MS: '15000',
     });
-    [sys, llmSys, browser] = await Promise.all([
-      startTestSystem(),
-      startTestSystem(llmEnv),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      }),
-    ]);
+    [sys, llmSys, browser] = await Promise.all([startTestSystem(), startTestSystem(llmEnv), launchChromium()]);
   }, 60_000);
 
   afterAll(async () => {
@@ -76,10 +67,6 @@ describe('browser: the trading app page', () => {
     expect(pageErrors.splice(0)).toEqual([]);
   });
 
-  async function shot(page: Page, name: string): Promise<void> {
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  }
-
   /** Opens the app on a phone-sized screen and enters as a demo client picked from the list. */
   async function openApp(system: TestSystem, customerName: string, beforeLoad?: (page: Page) => Promise<void>): Promise<Page> {
     const context = await browser.newContext({
@@ -92,7 +79,7 @@ describe('browser: the trading app page', () => {
     contexts.push(context);
     const app = await context.newPage();
     app.setDefaultTimeout(15_000);
-    app.on('pageerror', (err) => pageErrors.push(`${app.url()}: ${err.message}`));
+    collectPageErrors(app, pageErrors);
     if (beforeLoad) await beforeLoad(app);
     await app.goto(`${system.url}/app/`);
     await app.getByRole('button', { name: new RegExp(customerName) }).click();

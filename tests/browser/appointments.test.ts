@@ -1,6 +1,5 @@
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { collectPageErrors, launchChromium, shot } from '../support/browser';
 import type { Socket } from 'socket.io-client';
 import type { AppointmentView } from '@brokerbot/shared';
 import {
@@ -20,8 +19,6 @@ import {
  * client reads the confirmation in the trading app. Asserted as text a person would see.
  */
 const TEST_TIMEOUT_MS = 45_000;
-/** Set BROWSER_SCREENSHOTS=/some/dir to keep screenshots of the panel. */
-const SHOTS = process.env.BROWSER_SCREENSHOTS;
 
 describe('browser: appointment requests in the advisor console', () => {
   let sys: TestSystem;
@@ -32,14 +29,7 @@ describe('browser: appointment requests in the advisor console', () => {
   let n = 0;
 
   beforeAll(async () => {
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-    [sys, browser] = await Promise.all([
-      startTestSystem(),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      }),
-    ]);
+    [sys, browser] = await Promise.all([startTestSystem(), launchChromium()]);
   }, 60_000);
 
   afterAll(async () => {
@@ -66,12 +56,8 @@ describe('browser: appointment requests in the advisor console', () => {
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    collectPageErrors(page, pageErrors);
     return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   }
 
   async function loginConsole(page: Page, username: string): Promise<void> {

@@ -1,16 +1,12 @@
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
+import { collectPageErrors, launchChromium, shot } from '../support/browser';
 import { cleanUp, clientToken, startTestSystem, type TestSystem } from '../support/test-system';
 
 /**
  * The two browser UIs in real headless Chromium against the real system (Redis, FerretDB):
  * the trading app's chat (/app/) and the advisor console (/console/). Everything is asserted
  * as text a person would see, through Playwright's auto-waiting locators.
- *
- * Set BROWSER_SCREENSHOTS=/some/dir to keep screenshots of both pages.
  */
-const SHOTS = process.env.BROWSER_SCREENSHOTS;
 /** Each test takes 5–15 s alone; the margin is for a busy 2-core machine. */
 const TEST_TIMEOUT_MS = 45_000;
 /**
@@ -28,14 +24,7 @@ describe('browser: trading app chat and advisor console', () => {
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
-    [sys, browser] = await Promise.all([
-      startTestSystem(),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      }),
-    ]);
+    [sys, browser] = await Promise.all([startTestSystem(), launchChromium()]);
   }, 60_000);
 
   afterAll(async () => {
@@ -68,13 +57,9 @@ describe('browser: trading app chat and advisor console', () => {
     }
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
-    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    collectPageErrors(page, pageErrors);
     if (process.env.DEBUG_BROWSER) page.on('console', (m) => process.stderr.write(`[${kind}] ${m.type()} ${m.text()}\n`));
     return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   }
 
   interface OpenOptions {

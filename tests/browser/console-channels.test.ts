@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
+import { collectPageErrors, launchChromium, shot } from '../support/browser';
 import { io, type Socket } from 'socket.io-client';
 import { newEncodingAESKey } from '@brokerbot/channels/src/simulators/demo';
 import { HOUR, MiniProgramSimulator, type WecomKfSimulator } from '@brokerbot/channels/src/simulators';
@@ -16,10 +15,7 @@ import { KF, settled, startWecomSim, waitFor, wecomCredentials, wecomEnv } from 
  * menus and files; plus the writing help (hand-over summary, suggested replies) and the typing
  * indicator the client sees. One real system (Redis, FerretDB) with both channels pointed at
  * their loopback simulators, and an OpenAI-compatible loopback simulator for the LLM.
- *
- * Set BROWSER_SCREENSHOTS=/some/dir to keep screenshots.
  */
-const SHOTS = process.env.BROWSER_SCREENSHOTS;
 const TEST_TIMEOUT_MS = 90_000;
 const ZONE = 'Asia/Shanghai';
 
@@ -41,7 +37,6 @@ describe('browser: channel facts, delivery, recalls and writing help in the advi
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    if (SHOTS) mkdirSync(SHOTS, { recursive: true });
     const creds = wecomCredentials();
     const mpCreds = { appId: `wx${randomBytes(8).toString('hex')}`, secret: randomBytes(16).toString('hex') };
     const mpToken = randomBytes(8).toString('hex');
@@ -54,10 +49,7 @@ describe('browser: channel facts, delivery, recalls and writing help in the advi
         push: { token: mpToken, encodingAESKey: mpAesKey, mode: 'safe', format: 'json' },
       }),
       new OpenAiSimulator().start(),
-      chromium.launch({
-        executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-        args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-      }),
+      launchChromium(),
     ]);
     llm.reply = llmReply;
     sys = await startTestSystem(
@@ -108,7 +100,7 @@ describe('browser: channel facts, delivery, recalls and writing help in the advi
     contexts.push(context);
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
-    page.on('pageerror', (err) => pageErrors.push(`${page.url()}: ${err.message}`));
+    collectPageErrors(page, pageErrors);
     if (process.env.DEBUG_BROWSER) page.on('console', (m) => process.stderr.write(`[console] ${m.type()} ${m.text()}\n`));
     beforeLoad?.(page);
     await page.goto(`${sys.url}/console/`);
@@ -117,10 +109,6 @@ describe('browser: channel facts, delivery, recalls and writing help in the advi
     await page.getByRole('button', { name: '登录' }).click();
     await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
     return page;
-  }
-
-  async function shot(page: Page, name: string): Promise<void> {
-    if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
   }
 
   function openPane(page: Page): Locator {

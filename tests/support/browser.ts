@@ -1,0 +1,29 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Set BROWSER_SCREENSHOTS=/some/dir to keep the browser tests' screenshots. */
+const SHOTS = process.env.BROWSER_SCREENSHOTS;
+
+/**
+ * Debian's Chromium, headless. No background networking: this machine's closed network refuses
+ * Chromium's own connections, many at a time.
+ */
+export function launchChromium(): Promise<Browser> {
+  if (SHOTS) mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+/** A screenshot named `name`, when BROWSER_SCREENSHOTS asks for them. */
+export async function shot(page: Page, name: string): Promise<void> {
+  if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** Collects the page's uncaught script errors into `errors` (each test expects none). */
+export function collectPageErrors(page: Page, errors: string[]): Page {
+  page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
+  return page;
+}
