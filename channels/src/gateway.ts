@@ -59,6 +59,8 @@ export function createGateway(services: Services, channels?: ChannelSet, options
   app.use(healthRoutes(services));
   if (services.config.DEMO_MODE) app.use(demoRoutes(services));
   app.use('/app', express.static(path.join(PUBLIC_DIR, 'app')));
+  // Helpers shared by the build-free pages (the app's chat and the agent console).
+  app.use('/common', express.static(path.join(PUBLIC_DIR, 'common')));
   channels?.mount(app, io, PUBLIC_DIR);
   // Files clients send on WeCom / the mini-program: downloaded and kept, served to advisors.
   const media = channels ? startMessageMedia(services, channels, options.verifyAdvisor) : null;

@@ -18,6 +18,13 @@
 (function () {
   'use strict';
 
+  var kit = window.PageKit;
+  var byId = kit.byId;
+  var el = kit.el;
+  function formatTime(iso) {
+    return kit.formatTime(iso, { today: true });
+  }
+
   var ACK_TIMEOUT_MS = 15000;
   var STATUS_LABELS = { requested: '待确认', confirmed: '已确认', done: '已完成', cancelled: '已取消' };
   var TIER_LABELS = { vip: 'VIP', gold: '金卡' };
@@ -50,29 +57,6 @@
   /** Events that arrive while a list request is in flight, applied again on top of its answer. */
   var duringLoad = null;
   var loadSeq = 0;
-
-  function byId(id) {
-    return document.getElementById(id);
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
-  function pad(n) {
-    return (n < 10 ? '0' : '') + n;
-  }
-
-  function formatTime(iso) {
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) return '';
-    var hm = pad(d.getHours()) + ':' + pad(d.getMinutes());
-    if (d.toDateString() === new Date().toDateString()) return '今天 ' + hm;
-    return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + hm;
-  }
 
   function isView(v) {
     return v && typeof v.appointmentId === 'string' && typeof v.status === 'string' && STATUS_LABELS[v.status];

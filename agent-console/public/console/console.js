@@ -24,6 +24,14 @@
 (function () {
   'use strict';
 
+  var kit = window.PageKit;
+  var byId = kit.byId;
+  var el = kit.el;
+  var pad = kit.pad;
+  function formatTime(iso) {
+    return kit.formatTime(iso, { seconds: true });
+  }
+
   var SESSION_KEY = 'bb.console.session';
   var WATCH_KEY = 'bb.console.watching';
   var ACTIVE_KEY = 'bb.console.active';
@@ -100,17 +108,6 @@
 
   // ---------------------------------------------------------------- helpers
 
-  function byId(id) {
-    return document.getElementById(id);
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
   function button(className, text, onClick) {
     var b = el('button', className, text);
     b.type = 'button';
@@ -145,18 +142,6 @@
       })
       .join('');
     return 'c' + Date.now().toString(36) + '-' + hex;
-  }
-
-  function pad(n) {
-    return (n < 10 ? '0' : '') + n;
-  }
-
-  function formatTime(iso) {
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) return '';
-    var hm = pad(d.getHours()) + ':' + pad(d.getMinutes()) + ':' + pad(d.getSeconds());
-    if (d.toDateString() === new Date().toDateString()) return hm;
-    return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + hm;
   }
 
   function formatWaiting(iso) {
@@ -1829,7 +1814,7 @@
     if (extended) {
       try {
         return decodeURIComponent(extended[1].trim());
-      } catch (e) {
+      } catch {
         return null;
       }
     }

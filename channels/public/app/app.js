@@ -28,6 +28,11 @@
 (function () {
   'use strict';
 
+  var kit = window.PageKit;
+  var byId = kit.byId;
+  var el = kit.el;
+  var formatTime = kit.formatTime;
+
   var SESSION_KEY = 'bb.app.session';
   var OUTBOX_PREFIX = 'bb.app.outbox.';
   var ACK_TIMEOUT_MS = 15000;
@@ -87,17 +92,6 @@
 
   // ---------------------------------------------------------------- helpers
 
-  function byId(id) {
-    return document.getElementById(id);
-  }
-
-  function el(tag, className, text) {
-    var node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
-  }
-
   function show(view) {
     [els.picker, els.unavailable, els.chat].forEach(function (v) {
       v.hidden = v !== view;
@@ -151,19 +145,6 @@
     } catch {
       return null;
     }
-  }
-
-  function pad(n) {
-    return (n < 10 ? '0' : '') + n;
-  }
-
-  function formatTime(iso) {
-    var d = new Date(iso);
-    if (isNaN(d.getTime())) return '';
-    var now = new Date();
-    var hm = pad(d.getHours()) + ':' + pad(d.getMinutes());
-    if (d.toDateString() === now.toDateString()) return hm;
-    return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + hm;
   }
 
   /** The clientMessageId inside a stored client message's id ("<customerId>.<clientMessageId>"). */
