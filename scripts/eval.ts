@@ -7,15 +7,23 @@
  *   npm run eval                         # the report
  *   npm run eval -- --errors             # also list the misclassified test lines
  *   npm run eval -- --natural            # also measure natural's pitfalls → flows/eval/natural.json
+ *   npm run eval -- --probe              # only the general-domain probe's dev half, plus timing
+ *   npm run eval -- --probe --errors     # … and its misclassified dev sentences
+ *   npm run eval -- --locked             # also score the probe's locked half (totals only)
+ *
+ * The locked half of flows/eval/probe-general.jsonl is never listed sentence by sentence:
+ * measure it before and after a change, never tune against it.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { HOLDOUT_PROBE_DIR, TEST_PATH, TRAIN_PATH, loadProbe, readJsonl, type ProbeUtterance } from '../flows/src/nlu/dataset';
+import { loadGeneralProbe, scoreGeneralProbe, type ProbeScore, type ProbeSplit } from '../flows/src/nlu/general-probe';
 import { EMOTIONS, INTENT_IDS } from '../flows/src/nlu/labels';
 import { classificationReport, formatConfusion, formatReport, percentile, topConfusions } from '../flows/src/nlu/metrics';
 import { measureNatural } from '../flows/src/nlu/natural-baseline';
+import { defaultPolicySource } from '../flows/src/nlu/escalation';
 import { Nlu } from '../flows/src/nlu/nlu';
 import { EVAL_RESULTS_PATH, NATURAL_RESULTS_PATH } from '../flows/src/nlu/paths';
 
@@ -30,7 +38,55 @@ function coldLoadMs(): number | null {
   return r.status === 0 && Number.isFinite(ms) ? Math.round(ms) : null;
 }
 
+function generalProbe(nlu: Nlu, split: ProbeSplit): ProbeScore {
+  const score = scoreGeneralProbe(loadGeneralProbe(split), (text) => nlu.analyze(text));
+  console.log(formatReport(`EMOTION (general probe, ${split} half)`, score.emotion));
+  console.log(formatConfusion(score.emotion));
+  console.log(formatReport(`NEGATIVE vs NOT (general probe, ${split} half)`, score.negative));
+  console.log();
+  if (split === 'dev' && args.has('--errors')) {
+    console.log('misclassified general-probe dev sentences:');
+    for (const { item, predicted } of score.errors)
+      console.log(
+        `  [${item.domain}] ${item.text}  |  ${item.emotion}→${predicted.emotion}${item.negative !== predicted.negative ? ' (polarity)' : ''}`,
+      );
+    console.log();
+  }
+  return score;
+}
+
+/** Per-message latency over the whole general probe (warm, back to back). */
+function probeTiming(nlu: Nlu): { p50Ms: number; p99Ms: number; maxMs: number; samples: number } {
+  const texts = loadGeneralProbe().map((x) => x.text);
+  for (let rep = 0; rep < 3; rep++) for (const t of texts) nlu.analyze(t);
+  const times: number[] = [];
+  for (let rep = 0; rep < 5; rep++)
+    for (const t of texts) {
+      const s = performance.now();
+      nlu.analyze(t);
+      times.push(performance.now() - s);
+    }
+  times.sort((a, b) => a - b);
+  return {
+    p50Ms: r3(percentile(times, 0.5)),
+    p99Ms: r3(percentile(times, 0.99)),
+    maxMs: r3(times.at(-1) ?? 0),
+    samples: times.length,
+  };
+}
+
+function probeOnly(): void {
+  const nlu = Nlu.load();
+  generalProbe(nlu, 'dev');
+  if (args.has('--locked')) generalProbe(nlu, 'locked');
+  const t = probeTiming(nlu);
+  console.log(
+    `latency over the general probe, back to back: p50 ${t.p50Ms} ms, p99 ${t.p99Ms} ms, max ${t.maxMs} ms (${t.samples} calls)`,
+  );
+}
+
 async function main(): Promise<void> {
+  if (args.has('--probe')) return probeOnly();
   const train = readJsonl(TRAIN_PATH);
   const test = readJsonl(TEST_PATH);
   // The model the bot uses: stored model.json when fresh, else trained at start-up.
@@ -41,6 +97,8 @@ async function main(): Promise<void> {
   Nlu.train(train);
   const trainMs = Math.round(performance.now() - t0);
 
+  // r.escalate: the bot's escalation policy file applied to each message as the first of a
+  // fresh conversation (its version is recorded in results.json).
   const results = test.map((u) => ({ u, r: nlu.analyze(u.text) }));
   const emotion = classificationReport(
     results.map((x) => x.u.emotion),
@@ -144,6 +202,10 @@ async function main(): Promise<void> {
   console.log(formatReport('EMOTION (held-out general probe, never used for tuning)', holdout.emotion));
   console.log(formatReport('NEGATIVE vs NOT (held-out general probe)', holdout.negative));
   console.log();
+  const general = {
+    dev: generalProbe(nlu, 'dev').headline,
+    ...(args.has('--locked') ? { locked: generalProbe(nlu, 'locked').headline } : {}),
+  };
   console.log(
     `load (${nlu.modelSource} model, in-process): ${loadMs} ms; cold process (module loading via tsx + load + first message): ${coldMs ?? 'n/a'} ms; training from ${train.length} utterances instead: ${trainMs} ms`,
   );
@@ -160,7 +222,7 @@ async function main(): Promise<void> {
       const bad = [
         u.emotion !== r.emotion ? `emotion ${u.emotion}→${r.emotion}` : '',
         u.intent !== r.intent ? `intent ${u.intent}→${r.intent}` : '',
-        u.escalate !== r.escalate ? `escalate ${u.escalate}→${r.escalate} [${r.reasons.join(' ')}]` : '',
+        u.escalate !== r.escalate ? `escalate ${u.escalate}→${r.escalate} [${r.escalation.reasons.join(' ')}]` : '',
       ].filter(Boolean);
       if (bad.length) console.log(`  ${u.text}  |  ${bad.join('; ')}  (intensity ${r.intensity})`);
     }
@@ -188,18 +250,21 @@ async function main(): Promise<void> {
   const summary = {
     generatedAt: new Date().toISOString(),
     data: { train: train.length, test: test.length, probe: probe.length },
+    escalationPolicy: defaultPolicySource().version,
     emotion,
     negative,
     escalation,
     intent,
     probe: { emotion: probeEmotion, negative: probeNegative },
     holdoutProbe: { emotion: holdout.emotion, negative: holdout.negative },
+    generalProbe: general,
     headline: {
       emotionMacroF1: emotion.macroF1,
       intentAccuracy: intent.accuracy,
       intentMacroF1: intent.macroF1,
       escalationPrecision: escalation.perClass.escalate?.precision ?? 0,
       escalationRecall: escalation.perClass.escalate?.recall ?? 0,
+      escalationF1: escalation.perClass.escalate?.f1 ?? 0,
       negativeF1: negative.perClass.negative?.f1 ?? 0,
       probeEmotionMacroF1: probeEmotion.macroF1,
       probeNegativeAccuracy: probeNegative.accuracy,

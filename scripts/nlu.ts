@@ -2,11 +2,15 @@
  * `npm run -s nlu`: one client message per line on stdin → one JSON object per line on stdout:
  *   {"emotion":"calm|anxious|angry|sad|positive","negative":bool,"intensity":0..1,
  *    "escalate":bool,"reasons":[...],"intent":"...","confidence":0..1}
- * Lines are independent (no conversation trend); an empty line still yields an object.
+ * Each line is judged as the first message of a fresh conversation from a client of unknown
+ * tier. escalate/reasons come from the escalation policy the bot uses (decide() on
+ * flows/data/policy/escalation.json, or ESCALATION_POLICY_PATH / --policy <file>); an
+ * after-hours handoff is still `escalate: true`. An empty line still yields an object.
  * Nothing else is written to stdout (diagnostics go to stderr).
  */
 import { createInterface } from 'node:readline';
 import { Nlu, toCliRecord, type CliRecord } from '../flows/src/nlu';
+import { DEFAULT_POLICY_PATH, readPolicy, type EscalationPolicy } from '../flows/src/policy';
 
 const FALLBACK: CliRecord = {
   emotion: 'calm',
@@ -18,8 +22,21 @@ const FALLBACK: CliRecord = {
   confidence: 0,
 };
 
+function policyFile(argv: string[]): string {
+  const at = argv.indexOf('--policy');
+  if (at >= 0 && argv[at + 1]) return argv[at + 1]!;
+  return process.env.ESCALATION_POLICY_PATH || DEFAULT_POLICY_PATH;
+}
+
 function main(): void {
-  const nlu = Nlu.load();
+  let policy: EscalationPolicy;
+  try {
+    policy = readPolicy(policyFile(process.argv.slice(2)));
+  } catch (err) {
+    process.stderr.write(`nlu: ${(err as Error).message}\n`);
+    process.exit(2);
+  }
+  const nlu = Nlu.load().withPolicy(policy);
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
   let buffer: string[] = [];
   const flush = () => {
@@ -29,7 +46,8 @@ function main(): void {
   rl.on('line', (line) => {
     let record: CliRecord;
     try {
-      record = toCliRecord(nlu.analyze(line.replace(/^\uFEFF/, '')));
+      // Trimmed like the bot's incoming text, so policy term matching sees the same string.
+      record = toCliRecord(nlu.analyze(line.replace(/^\uFEFF/, '').trim()));
     } catch (err) {
       process.stderr.write(`nlu: ${(err as Error).message}\n`);
       record = FALLBACK;

@@ -12,13 +12,14 @@ export interface Brain {
 
 export function loadBrain(config: Config, logger: Logger): Brain {
   const started = Date.now();
-  const nlu = Nlu.load();
-  const kb = KnowledgeBase.load();
   const policy = new PolicyStore(config.ESCALATION_POLICY_PATH, (event) => {
     if ('error' in event)
       logger.error({ err: event.error.message }, 'escalation policy edit rejected; previous policy stays in force');
     else logger.info({ version: event.version }, 'escalation policy reloaded');
   }).watch();
+  // The NLU judges against the same policy store (no second copy of the file to watch).
+  const nlu = Nlu.load().withPolicy(() => policy.current);
+  const kb = KnowledgeBase.load();
   const llm = createLlmClient(config, logger);
   logger.info(
     {

@@ -6,7 +6,7 @@ import {
   FLOW_FOR_INTENT,
   REPLIES,
   createFlowDialogs,
-  decide,
+  decideForMessage,
   describeHours,
   groundedAnswer,
   isCancel,
@@ -24,7 +24,6 @@ import { clientDraft } from './client-draft';
 import { CustomerTiers } from './customer-tiers';
 import { escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
-import { signalsFrom } from './signals';
 import { MemoryDialogState, loadMemory, saveMemory, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';
 
@@ -64,16 +63,8 @@ export class BrokerBot extends ActivityHandler {
     const trend = EmotionTrend.fromJSON(memory.trend);
     const nlu = this.brain.nlu.analyze(text, trend);
     memory.trend = trend.toJSON();
-    const policy = decide(this.brain.policy.current, {
-      text,
-      emotion: nlu.emotion,
-      intensity: nlu.intensity,
-      intent: nlu.intent,
-      signals: signalsFrom(nlu, trend),
-      tier,
-      consecutiveMisses: memory.misses,
-      now: new Date(),
-    });
+    // The NLU's own verdict is a fresh conversation's; this one knows the tier and the misses.
+    const policy = decideForMessage(this.brain.policy.current, text, nlu, { trend, tier, consecutiveMisses: memory.misses });
     const understanding = {
       emotion: nlu.emotion,
       intensity: nlu.intensity,

@@ -1,19 +1,39 @@
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_POLICY_PATH } from '../src/policy';
 
 // The exact stdout contract of `npm run -s nlu` (scripts/nlu.ts), run as a child process.
 const ROOT = path.join(__dirname, '..', '..');
 const KEYS = ['emotion', 'negative', 'intensity', 'escalate', 'reasons', 'intent', 'confidence'];
 
-function runCli(input: string) {
-  const r = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'scripts/nlu.ts'], {
+function runCli(input: string, args: string[] = [], env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, ['scripts/run-ts.mjs', 'scripts/nlu.ts', ...args], {
     cwd: ROOT,
     input,
     encoding: 'utf8',
     timeout: 60_000,
+    env: { ...process.env, ESCALATION_POLICY_PATH: '', ...env },
   });
   return { status: r.status, lines: r.stdout.split('\n'), stdout: r.stdout, stderr: r.stderr };
 }
+
+// Policy files derived from the bot's, written to a throw-away directory.
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'nlu-cli-policy-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let written = 0;
+function writePolicy(changes: Record<string, unknown>): string {
+  const policy = { ...JSON.parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8')), ...changes } as Record<string, unknown>;
+  const file = path.join(tmp, `policy-${++written}.json`);
+  writeFileSync(file, JSON.stringify(policy));
+  return file;
+}
+const linesOf = (stdout: string) =>
+  stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('nlu CLI', () => {
   const input = [
@@ -57,7 +77,7 @@ describe('nlu CLI', () => {
     expect(human).toMatchObject({ intent: 'human_request', escalate: true, reasons: ['explicit_request'] });
     expect(distress).toMatchObject({ negative: true, escalate: true });
     expect((distress?.reasons as string[])[0]).toBe('distress:爆仓');
-    expect(injection).toMatchObject({ escalate: false, reasons: ['prompt_injection'] });
+    expect(injection).toMatchObject({ escalate: false, reasons: [] });
     expect(unhappy).toMatchObject({ negative: true });
   });
 
@@ -65,5 +85,47 @@ describe('nlu CLI', () => {
     const r = runCli('');
     expect(r.status).toBe(0);
     expect(r.stdout).toBe('');
+  });
+});
+
+describe('nlu CLI escalation follows the escalation policy file', () => {
+  const worried = '等了半天还没到账，急死了！！！';
+  const bundled = JSON.parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8')) as { emotionThresholds: Record<string, number> };
+
+  it('a raised anxiety threshold stops a worried message from escalating', () => {
+    const [before] = linesOf(runCli(`${worried}\n`).stdout);
+    expect(before).toMatchObject({ emotion: 'anxious', escalate: true });
+    expect((before?.reasons as string[])[0]).toMatch(/^anxiety:/);
+    const file = writePolicy({ emotionThresholds: { ...bundled.emotionThresholds, anxious: 0.99 } });
+    const [after] = linesOf(runCli(`${worried}\n`, ['--policy', file]).stdout);
+    expect(after).toMatchObject({ emotion: 'anxious', escalate: false, reasons: [] });
+  });
+
+  it('a complaint term added to the policy (via ESCALATION_POLICY_PATH, as the bot reads it) escalates', () => {
+    const text = '你们的营业部怎么搬家了也不通知';
+    const [before] = linesOf(runCli(`${text}\n`).stdout);
+    expect(before?.reasons).not.toContain('complaint');
+    const file = writePolicy({ complaintTerms: ['不通知'] });
+    const [after] = linesOf(runCli(`${text}\n`, [], { ESCALATION_POLICY_PATH: file }).stdout);
+    expect(after).toMatchObject({ escalate: true });
+    expect(after?.reasons).toContain('complaint');
+  });
+
+  it('escalates after hours too: the answer does not depend on the time of day', () => {
+    const hours = { timezone: 'Asia/Shanghai', open: '00:00', close: '24:00', closedDates: [] };
+    const neverOpen = writePolicy({ businessHours: { ...hours, weekdays: [] } });
+    const alwaysOpen = writePolicy({ businessHours: { ...hours, weekdays: [1, 2, 3, 4, 5, 6, 7] } });
+    const input = `转人工\n${worried}\n今天天气不错\n`;
+    const closed = linesOf(runCli(input, ['--policy', neverOpen]).stdout);
+    expect(closed.map((r) => r.escalate)).toEqual([true, true, false]);
+    expect(linesOf(runCli(input, ['--policy', alwaysOpen]).stdout)).toEqual(closed);
+  });
+
+  it('refuses an invalid policy file instead of guessing', () => {
+    const file = writePolicy({ emotionThresholds: { anxious: 2 } });
+    const r = runCli('转人工\n', ['--policy', file]);
+    expect(r.status).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain(file);
   });
 });

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { TEST_PATH, TRAIN_PATH, loadProbe, loadSources, readJsonl, stratifiedSplit, toJsonl } from '../src/nlu/dataset';
+import { PROBE_SPLITS, inconsistentLabels, loadGeneralProbe } from '../src/nlu/general-probe';
 import { EMOTIONS, INTENT_IDS } from '../src/nlu/labels';
 
 describe('labelled utterance set', () => {
@@ -46,5 +47,19 @@ describe('labelled utterance set', () => {
     expect(probe.length).toBeGreaterThan(50);
     const texts = new Set(all.map((u) => u.text));
     expect(probe.some((p) => texts.has(p.text))).toBe(false);
+  });
+
+  it('the general probe (flows/eval/probe-general.jsonl) has two comparable halves, apart from all other data', () => {
+    const probe = loadGeneralProbe();
+    expect(probe.length).toBeGreaterThanOrEqual(400);
+    expect(new Set(probe.map((p) => p.text)).size).toBe(probe.length);
+    expect(inconsistentLabels(probe)).toEqual([]);
+    for (const split of PROBE_SPLITS) {
+      const half = probe.filter((p) => p.split === split);
+      expect(half.length).toBeGreaterThanOrEqual(probe.length * 0.45);
+      for (const e of EMOTIONS) expect(half.filter((p) => p.emotion === e).length).toBeGreaterThanOrEqual(20);
+    }
+    const elsewhere = new Set([...all.map((u) => u.text), ...loadProbe().map((p) => p.text)]);
+    expect(probe.filter((p) => elsewhere.has(p.text))).toEqual([]);
   });
 });

@@ -1,8 +1,12 @@
 import { EmotionTrend, Nlu, type NluResult } from '../src/nlu';
+import { DEFAULT_POLICY_PATH, readPolicy } from '../src/policy';
 
 // Behaviour a client or an adviser would notice. One model for the whole file.
 const nlu = Nlu.load();
 const analyze = (text: string, trend?: EmotionTrend): NluResult => nlu.analyze(text, trend);
+// `escalate` is the bot's escalation policy file applied to the message.
+const policy = readPolicy(DEFAULT_POLICY_PATH);
+const rising = (r: NluResult | undefined) => r?.escalation.reasons.some((x) => x.startsWith('rising_distress:'));
 
 describe('negation', () => {
   it.each(['我不担心', '我一点也不担心，就问问', '别着急，慢慢查'])('"%s" is not anxious', (text) => {
@@ -92,12 +96,61 @@ describe('emotions', () => {
   });
 });
 
+describe('general Chinese (reviews, weibo, news comments)', () => {
+  it('reads traditional characters like simplified ones', () => {
+    const trad = analyze('這家店的服務態度真的很差，再也不會來了');
+    expect(trad).toMatchObject({ emotion: 'angry', negative: true });
+    expect(analyze('東西很好用，物流也快，非常滿意').emotion).toBe('positive');
+  });
+
+  it.each(['不差，比想象中好', '第一次买，没失望', '价格不贵，用着也顺手'])('a negated flaw is praise: "%s"', (text) => {
+    expect(analyze(text)).toMatchObject({ emotion: 'positive', negative: false });
+  });
+
+  it('不会…吧 voices a worry instead of negating it', () => {
+    expect(analyze('快递显示签收了，东西不会丢了吧')).toMatchObject({ emotion: 'anxious', negative: true });
+  });
+
+  it('X得不像话 praises, it does not complain', () => {
+    expect(analyze('今天的晚霞美得不像话').emotion).toBe('positive');
+  });
+
+  it.each(['送了一个半小时，饭菜都凉透了', '分量越来越少，不会再点了', '跟图片差太多了', '粥撒了半袋子，封口都没封好'])(
+    'complaints without a sentiment word are negative: "%s"',
+    (text) => {
+      expect(analyze(text)).toMatchObject({ emotion: 'angry', negative: true });
+    },
+  );
+
+  it('what was only expected (本来…) yields to what happened (结果…)', () => {
+    expect(analyze('本来以为会很难吃，结果还挺好吃的').emotion).toBe('positive');
+    expect(analyze('本来想送给女朋友的，结果到手就是坏的').negative).toBe(true);
+  });
+
+  it('praise with an irony marker in a complaint is sarcasm', () => {
+    const r = analyze('好棒哦，快递又给我弄丢了');
+    expect(r.emotion).toBe('angry');
+    expect(r.evidence.sarcasm).not.toBeNull();
+  });
+
+  it.each([
+    ['又是元气满满的一天', 'positive'],
+    ['绝绝子，好吃到哭', 'positive'],
+    ['emo了，今晚不想说话', 'sad'],
+    ['这个价格买了个寂寞', 'angry'],
+    ['外卖又迟到了🙄', 'angry'],
+  ])('colloquial "%s" → %s', (text, emotion) => {
+    expect(analyze(text).emotion).toBe(emotion);
+  });
+});
+
 describe('escalation', () => {
   it('a distress term escalates with the distress reason first', () => {
     const r = analyze('我爆仓了，怎么办');
     expect(r.escalate).toBe(true);
     expect(r.reasons[0]).toBe('distress:爆仓');
-    expect(r.priority).toBe('distress');
+    expect(r.escalation.reasons[0]).toBe('distress:爆仓');
+    expect(r.escalation.priority).toBe(policy.priorities.distress);
   });
 
   it('distress outranks an explicit request and a complaint', () => {
@@ -129,14 +182,25 @@ describe('escalation', () => {
   it('strong anger escalates with a machine-readable anger reason', () => {
     const r = analyze('你们这群骗子！！！气死我了！！！');
     expect(r.escalate).toBe(true);
-    expect(r.reasons.some((x) => /^anger:0\.\d\d$|^anger:1\.00$/.test(x))).toBe(true);
+    expect(r.escalation.reasons.some((x) => /^anger:0\.\d\d$|^anger:1\.00$/.test(x))).toBe(true);
   });
 
   it('complaints escalate', () => {
     const r = analyze('我要投诉你们的客户经理');
     expect(r.intent).toBe('complaint');
     expect(r.reasons).toContain('complaint');
-    expect(r.priority).toBe('complaint');
+    expect(r.escalate).toBe(true);
+    expect(r.escalation.priority).toBe(policy.priorities.complaint);
+  });
+
+  it('escalates by the policy it is given, with no thresholds of its own', () => {
+    const worried = '等了半天还没到账，急死了！！！';
+    expect(analyze(worried).escalation.reasons).toEqual([expect.stringMatching(/^anxiety:/)]);
+    const strict = nlu.withPolicy({ ...policy, emotionThresholds: { ...policy.emotionThresholds, anxious: 0.99 } });
+    expect(strict.analyze(worried)).toMatchObject({ emotion: 'anxious', escalate: false });
+    const lenient = nlu.withPolicy({ ...policy, emotionThresholds: { anxious: 0.3, angry: 0.3, sad: 0.3 } });
+    expect(analyze('还是有点担心').escalate).toBe(false);
+    expect(lenient.analyze('还是有点担心').escalate).toBe(true);
   });
 
   it('high-risk intents escalate', () => {
@@ -163,7 +227,7 @@ describe('escalation', () => {
     expect(results[0]?.escalate).toBe(false);
     expect(results[1]?.escalate).toBe(false);
     expect(results[2]?.escalate).toBe(true);
-    expect(results[2]?.reasons).toContain('rising_distress');
+    expect(rising(results[2])).toBe(true);
   });
 
   it('calm messages break the streak', () => {
@@ -171,7 +235,7 @@ describe('escalation', () => {
     analyze('有点担心', trend);
     analyze('有点慌', trend);
     analyze('好的，明白了，谢谢', trend);
-    expect(analyze('还是有点担心', trend).reasons).not.toContain('rising_distress');
+    expect(rising(analyze('还是有点担心', trend))).toBe(false);
   });
 });
 

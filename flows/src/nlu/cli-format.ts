@@ -11,13 +11,14 @@ export interface CliRecord {
   confidence: number;
 }
 
+/** escalate/reasons: the escalation policy's decision (decide() on the policy file). */
 export function toCliRecord(r: NluResult): CliRecord {
   return {
     emotion: r.emotion,
     negative: r.negative,
     intensity: r.intensity,
-    escalate: r.escalate,
-    reasons: r.reasons,
+    escalate: r.escalation.escalate,
+    reasons: r.escalation.reasons,
     intent: r.intent,
     confidence: r.confidence,
   };

@@ -4,7 +4,9 @@
  *   const trend = EmotionTrend.fromJSON(conversation.emotionTrend);
  *   const r = nlu.analyze(text, trend);              // < 1 ms
  *   conversation.emotionTrend = trend.toJSON();
- *   if (r.escalate) handoff(r.reasons, r.priority);
+ *   r.escalate, r.escalation.reasons                 // the policy file's decision (unknown tier)
+ *   const d = decideForMessage(policyStore.current, text, r, { trend, tier, consecutiveMisses });
+ *   if (d.escalate) handoff(d.reasons, d.priority);  // what the bot does, with the client's tier
  *   if (r.intent === 'stock_advice') refuseInvestmentAdvice();
  */
 export { Nlu } from './nlu';
@@ -13,8 +15,9 @@ export { EmotionTrend } from './trend';
 export type { EmotionTrendState, TrendSnapshot } from './trend';
 export { EMOTIONS, INTENTS, INTENT_IDS, intentLabel, isNegativeEmotion } from './labels';
 export type { Emotion, IntentId } from './labels';
-export { THRESHOLDS, LARGE_TRANSFER_YUAN } from './escalation-policy';
-export type { Priority } from './escalation-policy';
+export { LARGE_TRANSFER_YUAN } from './escalation-signals';
+export type { NluSignals } from './escalation-signals';
+export { decideForMessage, escalationSignals, type MessageContext, type PolicySource } from './escalation';
 export { toCliRecord } from './cli-format';
 export { readJsonl, TEST_PATH, type Utterance } from './dataset';
 export type { CliRecord } from './cli-format';

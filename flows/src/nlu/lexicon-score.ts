@@ -8,11 +8,14 @@ import type { Unit, Unitizer } from './units';
  * - Negation: a negator up to 4 units before the word, in the same clause, with only degree
  *   adverbs or "bridge" words (是/会/让人 …) in between. An odd number of negators flips a
  *   positive word to its negated emotion (不满意 → angry, 不开心 → sad) and cancels a negative
- *   word (不担心, 没生气, 别着急 → calm evidence instead of anxiety/anger). 不太/不是很 soften (×0.8),
- *   一点都不/根本不 emphasise.
- * - Degree: adverbs before (非常, 太, 特别 …) and after (烦死了, 好极了) multiply the weight; a
- *   degree adverb between the negator and the word softens instead (不是很满意 is mild).
+ *   feeling (不担心, 没生气, 别着急 → calm evidence instead of anxiety/anger); a negated flaw
+ *   marked neg=positive is faint praise (不差, 没失望, 不贵). 不太/不是很 soften (×0.8),
+ *   一点都不/根本不 emphasise. 不会…吧 voices a worry, not a negation (东西不会丢了吧).
+ * - Degree: adverbs before (非常, 太, 特别 …) and after (烦死了, 好极了, 美得不像话) multiply the
+ *   weight; a degree adverb between the negator and the word softens instead (不是很满意 is mild).
  * - Contrast: after a clause-initial 但是/不过/可是 …, later evidence counts 1.25×, earlier 0.5×.
+ * - Expectation: after 本来/原以为/满心期待 … in the same clause, evidence counts 0.5× (本来担心
+ *   尺码不合适，结果刚刚好; 满心期待，结果很失望).
  */
 export interface LexHit {
   term: string;
@@ -57,12 +60,16 @@ const BRIDGE = new Set([
   '这么',
   '很',
   '再也',
+  '容易',
 ]);
 // Negated praise is an explicit complaint in service talk (不满意, 不是很满意): it counts
 // 1.3× the praise word (4-fold CV: same macro-F1, fixes short negated praise read as calm).
 const NEGATED_SCALE = 1.3;
+// A negated flaw is faint praise (不差 is "decent", 没失望 "as hoped"), weaker than the flaw.
+const NEGATED_FLAW_SCALE = 0.8;
 const CANCEL_TO_CALM = 0.6;
 const MAX_EMOTICON_REPEAT = 3;
+const EXPECTED_SCALE = 0.5;
 
 interface Phrase {
   units: string[];
@@ -130,6 +137,7 @@ export class LexiconScorer {
     }
 
     const contrastAt = this.lastContrast(units);
+    const expected = this.expectationStarts(units);
     let i = 0;
     while (i < units.length) {
       const match = this.match(units, i);
@@ -148,13 +156,19 @@ export class LexiconScorer {
       if (entries.length) {
         const ctx = this.context(units, i, end);
         // Rhetorical 这不是骗人是什么 / 你不是说能退吗: 不是 … 是什么/吗 asserts, not negates.
-        if (ctx.negator === '不是' && this.rhetorical(units, end)) ctx.negator = undefined;
+        if (ctx.negator === '不是' && /是什么|吗$|么$|嘛$/.test(this.clauseTail(units, end))) ctx.negator = undefined;
+        // 不会丢了吧 / 不会是假货吧: a feared outcome, asked about.
+        if (ctx.negator === '不会' && /吧$/.test(this.clauseTail(units, end))) ctx.negator = undefined;
         if (ctx.intensifiers.length) intensifiers.push(...ctx.intensifiers);
         const term = units
           .slice(i, end)
           .map((u) => u.text)
           .join('');
-        const contrast = contrastAt < 0 ? 1 : i > contrastAt ? 1.25 : 0.5;
+        const clauseOf = units[i]?.clause ?? -1;
+        const expectedFrom = expected.get(clauseOf);
+        const contrast =
+          (contrastAt < 0 ? 1 : i > contrastAt ? 1.25 : 0.5) *
+          (expectedFrom !== undefined && expectedFrom < i ? EXPECTED_SCALE : 1);
         for (const e of entries) {
           if (!ctx.negator) {
             hits.push({ term, emotion: e.emotion, weight: e.weight * ctx.degree * ctx.post * contrast, position: i });
@@ -172,7 +186,8 @@ export class LexiconScorer {
                 position: i,
               });
           } else {
-            const w = e.weight * NEGATED_SCALE * ctx.negationStrength * ctx.degreeBeforeNegator * ctx.post * contrast;
+            const scale = e.negated === 'positive' ? NEGATED_FLAW_SCALE : NEGATED_SCALE;
+            const w = e.weight * scale * ctx.negationStrength * ctx.degreeBeforeNegator * ctx.post * contrast;
             hits.push({ term: negated, emotion: e.negated, weight: w, negator: ctx.negator, position: i });
           }
         }
@@ -211,7 +226,8 @@ export class LexiconScorer {
     const clause = units[start]?.clause;
     const intensifiers: string[] = [];
     let post = 1;
-    const after = units[end];
+    // 烦死了 right after the word, or 美得不像话 / 好吃得不得了 after 得.
+    const after = units[end]?.text === '得' ? units[end + 1] : units[end];
     if (after && after.clause === clause) {
       const v = postDegree.get(after.text);
       if (v) {
@@ -281,11 +297,22 @@ export class LexiconScorer {
     return ctx;
   }
 
-  private rhetorical(units: readonly Unit[], from: number): boolean {
+  /** The rest of the clause after the word (rhetorical 不是…吗, tentative 不会…吧). */
+  private clauseTail(units: readonly Unit[], from: number): string {
     const clause = units[from - 1]?.clause;
     let tail = '';
     for (let k = from; k < units.length && units[k]?.clause === clause; k++) tail += units[k]?.text ?? '';
-    return /是什么|吗$|么$|嘛$/.test(tail);
+    return tail;
+  }
+
+  /** Per clause, the position of its first expectation marker (本来, 原以为 …). */
+  private expectationStarts(units: readonly Unit[]): Map<number, number> {
+    const { expectation } = this.lex.modifiers;
+    const at = new Map<number, number>();
+    units.forEach((u, k) => {
+      if (expectation.has(u.text) && !at.has(u.clause)) at.set(u.clause, k);
+    });
+    return at;
   }
 
   /** Index of the last clause-initial contrast marker after the first clause, or -1. */

@@ -28,6 +28,8 @@ export interface Modifiers {
   degree: ReadonlyMap<string, number>;
   postDegree: ReadonlyMap<string, number>;
   contrast: ReadonlySet<string>;
+  /** 本来/原以为 …: what follows in the clause was expected, and is usually contradicted. */
+  expectation: ReadonlySet<string>;
 }
 
 export interface LexiconData {
@@ -108,6 +110,7 @@ export function parseModifiers(content: string, file = MODIFIERS_PATH): Modifier
   const degree = new Map<string, number>();
   const postDegree = new Map<string, number>();
   const contrast = new Set<string>();
+  const expectation = new Set<string>();
   for (const { section, fields, where } of sections(content, file)) {
     const [word, value] = fields;
     if (!word) continue;
@@ -127,11 +130,14 @@ export function parseModifiers(content: string, file = MODIFIERS_PATH): Modifier
       case 'contrast':
         contrast.add(word);
         break;
+      case 'expectation':
+        expectation.add(word);
+        break;
       default:
         throw new Error(`${where}: unknown section ${section}`);
     }
   }
-  return { negators, negationEmphasis, degree, postDegree, contrast };
+  return { negators, negationEmphasis, degree, postDegree, contrast, expectation };
 }
 
 export function loadLexiconData(lexiconPath = LEXICON_PATH, modifiersPath = MODIFIERS_PATH): LexiconData {

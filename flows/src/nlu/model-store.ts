@@ -29,12 +29,14 @@ const FORMAT = 1;
 /** Source files whose behaviour shapes the features or the training. */
 const TRAINING_SOURCES = [
   'normalize.ts',
+  'traditional.ts',
   'injection.ts',
   'segment.ts',
   'units.ts',
   'lexicon.ts',
   'lexicon-score.ts',
   'sarcasm.ts',
+  'patterns.ts',
   'cues.ts',
   'features.ts',
   'intent-keywords.ts',

@@ -1,6 +1,8 @@
 import { TRAIN_PATH, readJsonl, type Utterance } from './dataset';
 import { DEFAULT_EMOTION_PARAMS, decideEmotion, type EmotionParams } from './emotion';
-import { decideEscalation, type Priority } from './escalation-policy';
+import type { EscalationPolicy, PolicyDecision } from '../policy';
+import { decideForMessage, defaultPolicySource, type PolicySource } from './escalation';
+import { detectSignals, signalReasons, type NluSignals } from './escalation-signals';
 import { decideIntent } from './intent';
 import { intentLabel, type Emotion, type IntentId } from './labels';
 import { loadLexiconData, type LexiconData } from './lexicon';
@@ -8,7 +10,7 @@ import { trainModels, type NluModels } from './model';
 import { loadStoredModels } from './model-store';
 import { Preprocessor } from './preprocess';
 import type { TrainOptions } from './text-classifier';
-import type { EmotionTrend } from './trend';
+import { EmotionTrend } from './trend';
 
 export interface NluEvidence {
   /** Matched lexicon terms (after negation/sarcasm) with their contribution. */
@@ -38,11 +40,20 @@ export interface NluResult {
   negative: boolean;
   /** 0..1 strength of the emotion (0 for calm). */
   intensity: number;
+  /**
+   * The escalation policy's decision (policy/decide.ts on flows/data/policy/escalation.json,
+   * the bot's file and function) for this message from a client of unknown tier, with the
+   * given trend or else as the first message of a fresh conversation. The bot decides again
+   * with the client's tier and missed answers; `escalation.reasons` explain this decision.
+   */
   escalate: boolean;
-  /** Machine-readable, in priority order: distress:爆仓, explicit_request, complaint, anger:0.82 … */
+  escalation: PolicyDecision;
+  /**
+   * Escalation signals the NLU found, machine-readable: distress:爆仓, explicit_request,
+   * complaint, high_risk_intent:…, prompt_injection. Input to the policy, not a decision.
+   */
   reasons: string[];
-  /** Handoff priority implied by the reasons. */
-  priority: Priority;
+  signals: NluSignals;
   intent: IntentId;
   intentLabel: string;
   confidence: number;
@@ -52,6 +63,8 @@ export interface NluResult {
 export interface NluOptions {
   lexicon?: LexiconData;
   emotionParams?: EmotionParams;
+  /** The escalation policy to apply; default: the bot's policy file (see escalation.ts). */
+  policy?: PolicySource;
   training?: { emotion?: TrainOptions; intent?: TrainOptions };
 }
 
@@ -59,7 +72,7 @@ const round2 = (x: number) => Math.round(x * 100) / 100;
 
 /**
  * Chinese client-message understanding: emotion (lexicon + classifier), intent (classifier +
- * rules), escalation reasons and the conversation's emotion trend.
+ * rules), escalation signals and the conversation's emotion trend.
  */
 export class Nlu {
   private static shared: Nlu | null = null;
@@ -72,7 +85,14 @@ export class Nlu {
     readonly loadMs: number,
     /** Whether the models came from model.json or were trained at start-up. */
     readonly modelSource: 'stored' | 'trained',
+    private readonly policy: PolicySource = defaultPolicySource,
   ) {}
+
+  /** The same models judged against another escalation policy (a file under review, tests). */
+  withPolicy(policy: EscalationPolicy | PolicySource): Nlu {
+    const source = typeof policy === 'function' ? policy : () => policy;
+    return new Nlu(this.preprocessor, this.models, this.emotionParams, this.loadMs, this.modelSource, source);
+  }
 
   /**
    * The process-wide instance: the stored models (flows/data/nlu/model.json) when they match
@@ -94,15 +114,18 @@ export class Nlu {
     const t0 = performance.now();
     const pre = new Preprocessor(opts.lexicon ?? loadLexiconData());
     const models = trainModels(pre, data, opts.training);
-    return new Nlu(pre, models, opts.emotionParams ?? DEFAULT_EMOTION_PARAMS, performance.now() - t0, 'trained');
+    const params = opts.emotionParams ?? DEFAULT_EMOTION_PARAMS;
+    return new Nlu(pre, models, params, performance.now() - t0, 'trained', opts.policy ?? defaultPolicySource);
   }
 
   /**
    * Analyse one client message. When a trend is given it is updated with this message (store
-   * trend.toJSON() back on the conversation) and rising distress becomes a reason.
+   * trend.toJSON() back on the conversation) and its snapshot lands in evidence.trend;
+   * without one the message is the first of a fresh conversation.
    */
   analyze(text: string, trend?: EmotionTrend): NluResult {
-    const pre = this.preprocessor.run(typeof text === 'string' ? text : '');
+    const raw = typeof text === 'string' ? text : '';
+    const pre = this.preprocessor.run(raw);
     const counts = this.models.index.counts(pre.features);
     const emoClf = this.models.emotion.predict(counts);
     const words = pre.units.map((u) => `w:${u.text}`);
@@ -110,24 +133,21 @@ export class Nlu {
     const emo = decideEmotion(pre, emoClf.probs, coverage, this.emotionParams);
     const intentClf = this.models.intent.predict(counts);
     const intent = decideIntent(pre.text, intentClf, this.models.intent.labels);
-    const snapshot = trend?.observe(emo.negative ? emo.intensity : 0);
-    const esc = decideEscalation({
+    const conversation = trend ?? new EmotionTrend();
+    const snapshot = conversation.observe(emo.negative ? emo.intensity : 0);
+    const signals = detectSignals({
       text: pre.text,
-      emotion: emo.emotion,
       negative: emo.negative,
-      intensity: emo.intensity,
       intent: intent.intent,
       intentConfidence: intent.confidence,
-      rising: snapshot?.rising ?? false,
       injection: pre.injection.flagged,
     });
-    return {
+    const result: Omit<NluResult, 'escalate' | 'escalation'> = {
       emotion: emo.emotion,
       negative: emo.negative,
       intensity: emo.intensity,
-      escalate: esc.escalate,
-      reasons: esc.reasons,
-      priority: esc.priority,
+      reasons: signalReasons(signals),
+      signals,
       intent: intent.intent,
       intentLabel: intentLabel(intent.intent),
       confidence: intent.confidence,
@@ -140,12 +160,14 @@ export class Nlu {
         lengthBurst: pre.cues.lengthBurst,
         sarcasm: pre.sarcasm,
         injection: pre.injection.spans,
-        distress: esc.distress,
+        distress: signals.distress,
         emotionScores: emo.posterior,
         coverage: round2(coverage),
         ...(intent.rule ? { intentRule: intent.rule } : {}),
-        ...(snapshot ? { trend: snapshot } : {}),
+        ...(trend ? { trend: snapshot } : {}),
       },
     };
+    const escalation = decideForMessage(this.policy(), raw, result, { trend: conversation });
+    return { ...result, escalate: escalation.escalate, escalation };
   }
 }

@@ -1,13 +1,14 @@
+import { foldTraditional } from './traditional';
+
 /**
  * Text normalisation before analysis: NFKC folds full-width ASCII and punctuation
- * (！？，：１２３ＡＢＣ → !?,:123ABC), Latin is lower-cased, links and @mentions are removed,
- * #话题# keeps its words, and whitespace runs collapse.
- * Chinese characters are untouched. Full-width "。" and "、" have no compatibility form and
- * stay as they are.
+ * (！？，：１２３ＡＢＣ → !?,:123ABC), common traditional characters become simplified
+ * (態度很差 → 态度很差), Latin is lower-cased, links and @mentions are removed, #话题# keeps its
+ * words, and whitespace runs collapse.
+ * Full-width "。" and "、" have no compatibility form and stay as they are.
  */
 export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
+  return foldTraditional(text.normalize('NFKC'))
     .toLowerCase()
     .replace(URL, ' ')
     .replace(MENTION, ' ')

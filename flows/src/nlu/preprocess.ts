@@ -5,6 +5,7 @@ import { stripInjection, type InjectionResult } from './injection';
 import type { LexiconData } from './lexicon';
 import { LexiconScorer, type LexResult } from './lexicon-score';
 import { normalizeText } from './normalize';
+import { patternHits } from './patterns';
 import { detectSarcasm } from './sarcasm';
 import { Unitizer, type Unit } from './units';
 
@@ -45,6 +46,10 @@ export class Preprocessor {
     // that 哈哈 inside [哈哈] is not counted twice, and [呵呵] is not read as sarcastic 呵呵.
     const units = this.unitizer.units(text.replace(EMOTICON, ' '));
     const lex = this.scorer.score(units, text);
+    for (const h of patternHits(text)) {
+      lex.hits.push(h);
+      lex.scores[h.emotion] += h.weight;
+    }
     const negative = lex.scores.angry + lex.scores.anxious + lex.scores.sad;
     const sarcasm = detectSarcasm({ text, positive: lex.scores.positive, negative });
     if (sarcasm) {

@@ -1,6 +1,6 @@
 /**
  * Keyword signals on the normalised, injection-free text: an explicit request for a person,
- * distress, complaint words and high-risk situations. Pure functions; escalation-policy.ts
+ * distress, complaint words and high-risk situations. Pure functions; escalation-signals.ts
  * turns them into reasons.
  */
 

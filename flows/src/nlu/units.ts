@@ -23,6 +23,8 @@ const MAX_CACHE = 50_000;
 
 export class Unitizer {
   private readonly words: ReadonlySet<string>;
+  /** Lexicon words plus the 2+ character parts of multi-word entries (元气 满满 of 元气满满). */
+  private readonly splittable: ReadonlySet<string>;
   private readonly prefixes: string[];
   private readonly suffixes: string[];
   private readonly longWords: string[];
@@ -30,6 +32,10 @@ export class Unitizer {
 
   constructor(lex: LexiconData) {
     this.words = new Set(lex.words.keys());
+    // A phrase part glued to a particle (满满的 in 元气满满的一天) must be split off too, or the
+    // phrase never matches.
+    const parts = [...this.words].flatMap((w) => (w.length >= 3 ? segment(w, false).filter((t) => t.length >= 2) : []));
+    this.splittable = new Set([...this.words, ...parts]);
     const byLengthDesc = (a: string, b: string) => b.length - a.length;
     this.prefixes = [...new Set([...lex.modifiers.negators.keys(), ...lex.modifiers.degree.keys()])].sort(byLengthDesc);
     this.suffixes = [...new Set([...lex.modifiers.postDegree.keys(), ...PARTICLES])].sort(byLengthDesc);
@@ -64,7 +70,7 @@ export class Unitizer {
   }
 
   private decompose(token: string, depth: number): string[] | null {
-    if (this.words.has(token)) return [token];
+    if (this.splittable.has(token)) return [token];
     if (depth > 3 || token.length < 2) return null;
     for (const p of this.prefixes) {
       if (token.length > p.length && token.startsWith(p)) {
