@@ -5,6 +5,8 @@ import {
   NAMESPACES,
   emitClientState,
   UserError,
+  chatView,
+  type ChatView,
   recentMessages,
   recordOutbound,
   rooms,
@@ -21,12 +23,6 @@ import {
 import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
 
 type Deps = Pick<Services, 'db' | 'seq' | 'queues' | 'emitter' | 'config'>;
-
-export interface ChatView {
-  conversationId: string;
-  handoff: HandoffView;
-  messages: WireMessage[];
-}
 
 async function customersById(deps: Deps, ids: (string | null | undefined)[]): Promise<Map<string, CustomerDoc>> {
   const wanted = [...new Set(ids.filter((id): id is string => !!id))];
@@ -94,20 +90,7 @@ export async function listWaiting(deps: Deps, advisor: AdvisorClaims): Promise<H
 /** The chats an advisor owns now (for a console that reconnects). */
 export async function listMyChats(deps: Deps, advisor: AdvisorClaims): Promise<ChatView[]> {
   const conversations = (await deps.db.Conversation.find({ state: 'human', advisorId: advisor.sub }).lean()) as ConversationDoc[];
-  return Promise.all(conversations.map((c) => chatView(deps, c)));
-}
-
-async function chatView(deps: Deps, conversation: ConversationDoc): Promise<ChatView> {
-  const conversationId = conversation._id.toString();
-  const handoff = (await deps.db.Handoff.findById(conversation.handoffId).lean()) as HandoffDoc | null;
-  if (!handoff) throw new Error(`conversation ${conversationId} has no handoff`);
-  const customers = await customersById(deps, [handoff.customerId]);
-  const messages = await recentMessages(deps.db, conversationId, 100);
-  return {
-    conversationId,
-    handoff: toHandoffView(handoff, customers.get(handoff.customerId ?? '') ?? null),
-    messages: messages.map(toWire),
-  };
+  return Promise.all(conversations.map((c) => chatView(deps.db, c)));
 }
 
 async function activeChatCount(deps: Deps, advisorId: string): Promise<number> {
@@ -153,7 +136,7 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueRemoved, removed);
   await sendToClient(deps, conversation, { kind: 'system', name: advisor.name }, REPLIES.advisorJoined(advisor.name));
   emitClientState(deps.emitter, handoff.conversationId, 'human', advisor.name);
-  const view = await chatView(deps, conversation);
+  const view = await chatView(deps.db, conversation);
   // The advisor's other console tabs open the chat too, and receive its messages from now on.
   advisors.in(rooms.advisor(advisor.sub)).socketsJoin(rooms.advisorConversation(handoff.conversationId));
   advisors.to(rooms.advisor(advisor.sub)).emit(ADVISOR_EVENTS.chatOpened, view);

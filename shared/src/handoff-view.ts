@@ -1,5 +1,7 @@
+import type { Db } from './models/db';
 import { maskPhone } from './pii';
-import type { CustomerDoc, HandoffDoc } from './models/schemas';
+import type { ConversationDoc, CustomerDoc, HandoffDoc } from './models/schemas';
+import { recentMessages, toWire, type WireMessage } from './transcript';
 
 /** What an advisor sees of a waiting chat. Phone numbers are masked: the list does not need them. */
 export interface HandoffView {
@@ -34,4 +36,23 @@ export function toHandoffView(h: HandoffDoc, customer: CustomerDoc | null, offer
       ? { id: customer._id, name: customer.name, tier: customer.tier, phone: customer.phone ? maskPhone(customer.phone) : null }
       : null,
   };
+}
+
+/** An advisor's open chat: the handoff it came from and the recent transcript. */
+export interface ChatView {
+  conversationId: string;
+  handoff: HandoffView;
+  messages: WireMessage[];
+}
+
+/** The chat view of a conversation a person serves (its handoff must exist). */
+export async function chatView(db: Db, conversation: ConversationDoc): Promise<ChatView> {
+  const conversationId = conversation._id.toString();
+  const handoff = (await db.Handoff.findById(conversation.handoffId).lean()) as HandoffDoc | null;
+  if (!handoff) throw new Error(`conversation ${conversationId} has no handoff`);
+  const [customer, messages] = await Promise.all([
+    handoff.customerId ? (db.Customer.findById(handoff.customerId).lean() as Promise<CustomerDoc | null>) : null,
+    recentMessages(db, conversationId, 100),
+  ]);
+  return { conversationId, handoff: toHandoffView(handoff, customer), messages: messages.map(toWire) };
 }

@@ -185,6 +185,41 @@ describe('WeCom handoff in native mode (the WeCom session moves to the pool and 
     expect(t.sim.getSession(KF, user).state).toBe(4);
   });
 
+  it('gives the chat to the advisor who takes the client from the pool inside WeCom, and stops offering it', async () => {
+    const user = 'wmNative00000000000000000000000003';
+    await bind(t, 'C1004', user);
+    const offer = nextEvent<{ handoffId: string; conversationId: string }>(advisor, 'offer', () => true, 20_000);
+    await t.sim.simulateClientMessage({ externalUserId: user, text: '我要转人工' });
+    const { handoffId, conversationId } = await offer;
+    await waitFor(() => t.sim.getSession(KF, user).state === 2, 'the session in the pool');
+
+    // 王芳 takes the client in the WeCom app instead of in our console.
+    const opened = nextEvent<{ conversationId: string; handoff: { handoffId: string } }>(
+      advisor,
+      'chat:opened',
+      (c) => c.conversationId === conversationId,
+    );
+    const removed = nextEvent<{ handoffId: string }>(advisor, 'queue:removed', (r) => r.handoffId === handoffId);
+    t.sim.setSession(KF, user, 3, 'wangfang');
+    await t.sim.simulateEvent(KF, {
+      event_type: 'session_status_change',
+      open_kfid: KF,
+      external_userid: user,
+      change_type: 1,
+      new_servicer_userid: 'wangfang',
+    });
+    await Promise.all([opened, removed]);
+    const wang = await t.sys.services.db.Advisor.findOne({ username: 'wang.fang' }).lean();
+    expect(await t.sys.services.db.Conversation.findById(conversationId).lean()).toMatchObject({
+      state: 'human',
+      advisorId: wang!._id.toString(),
+    });
+    expect(await t.sys.services.db.Handoff.findById(handoffId).lean()).toMatchObject({ status: 'accepted' });
+    // Nobody can take it a second time from our console (which would pull the session away in WeCom).
+    expect(await emitAck(advisor, 'chat:accept', { handoffId })).toMatchObject({ ok: false, error: 'not_available' });
+    expect(t.sim.getSession(KF, user)).toEqual({ state: 3, servicerUserId: 'wangfang' });
+  });
+
   it('ends our chat when the advisor ends the session inside WeCom, and the bot serves the client again', async () => {
     const user = 'wmNative00000000000000000000000002';
     await bind(t, 'C1003', user);

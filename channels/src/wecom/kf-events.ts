@@ -7,13 +7,14 @@ import { emitBudget, markDeliveryFailed } from '../delivery-failure';
 import type { WecomContext } from './context';
 import type { KfItem } from './kf-api';
 import { kfClientKey } from './kf-contacts';
-import { endChatEndedInWecom } from './kf-session-ended';
+import { endChatEndedInWecom, takeChatTakenInWecom } from './kf-session-mirror';
 import { findSentMessages } from './kf-sent-parts';
 
 /** welcome_code and msg_code live 20 s from when WeCom issued them. */
 export const EVENT_CODE_TTL_MS = 20_000;
 
 /** session_status_change's change_type: 1 taken from the pool, 2 transferred, 3 ended, 4 re-entered. */
+const TAKEN_FROM_POOL = 1;
 const SESSION_ENDED = 3;
 
 type KfEvent = Record<string, unknown>;
@@ -122,5 +123,7 @@ async function sessionChanged(ctx: WecomContext, openKfId: string, user: string,
     .of(NAMESPACES.advisor)
     .to(rooms.advisorConversation(conversationId))
     .emit(CHANNEL_EVENTS.session, { conversationId, changeType, servicerUserId: servicer });
-  if (changeType === SESSION_ENDED && ctx.settings.handoffMode === 'native') await endChatEndedInWecom(ctx, conversationId);
+  if (ctx.settings.handoffMode !== 'native') return;
+  if (changeType === SESSION_ENDED) await endChatEndedInWecom(ctx, conversationId);
+  else if (changeType === TAKEN_FROM_POOL) await takeChatTakenInWecom(ctx, conversationId, servicer);
 }
