@@ -29,11 +29,18 @@ type NewMessage = Omit<MessageDoc, '_id' | 'seq' | 'createdAt' | 'updatedAt' | '
  * Inserts a message exactly once. The unique index on (channel, channelMessageId) turns a
  * redelivery into a read of the stored copy; a sequence number handed out twice (see
  * SequenceAllocator) hits the unique (conversationId, seq) index and we take the next.
+ * `usuallyNew`: skip the first lookup (one round trip) for messages that are almost never
+ * stored already — our own replies, whose ids repeat only when a turn runs again after a crash;
+ * such a repeat then costs one sequence number (a gap in `seq`, never a duplicate). Client
+ * messages, redelivered often by the platforms, are looked up first so that their numbers stay
+ * gap-free.
  */
-async function insertOnce(deps: TranscriptDeps, doc: NewMessage): Promise<RecordResult> {
+async function insertOnce(deps: TranscriptDeps, doc: NewMessage, usuallyNew = false): Promise<RecordResult> {
   const key = { channel: doc.channel, channelMessageId: doc.channelMessageId };
-  const existing = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
-  if (existing) return { message: existing, duplicate: true };
+  if (!usuallyNew) {
+    const existing = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
+    if (existing) return { message: existing, duplicate: true };
+  }
   for (let attempt = 0; ; attempt++) {
     const seq = await deps.seq.next(doc.conversationId);
     try {
@@ -73,16 +80,20 @@ export interface OutboundMessage {
 
 /** Stores a message we are about to send (status "queued"); idempotent on its id. */
 export function recordOutbound(deps: TranscriptDeps, msg: OutboundMessage): Promise<RecordResult> {
-  return insertOnce(deps, {
-    conversationId: msg.conversationId,
-    channel: msg.channel,
-    channelMessageId: msg.id ?? newOutboundId(),
-    direction: 'out',
-    author: { kind: msg.author.kind, id: msg.author.id ?? null, name: msg.author.name ?? null },
-    text: msg.text,
-    status: 'queued',
-    meta: msg.meta ?? null,
-  });
+  return insertOnce(
+    deps,
+    {
+      conversationId: msg.conversationId,
+      channel: msg.channel,
+      channelMessageId: msg.id ?? newOutboundId(),
+      direction: 'out',
+      author: { kind: msg.author.kind, id: msg.author.id ?? null, name: msg.author.name ?? null },
+      text: msg.text,
+      status: 'queued',
+      meta: msg.meta ?? null,
+    },
+    true,
+  );
 }
 
 /** The messages of a conversation after a sequence number, oldest first (history replay, advisor context). */

@@ -1,5 +1,13 @@
 import { Redis } from 'ioredis';
-import { SequenceAllocator, connectDb, ensureConversation, recordInbound, transition, type Db } from '@brokerbot/shared';
+import {
+  SequenceAllocator,
+  connectDb,
+  ensureConversation,
+  recordInbound,
+  recordOutbound,
+  transition,
+  type Db,
+} from '@brokerbot/shared';
 import { cleanUp, testEnv } from '../support/test-system';
 import { loadConfig } from '@brokerbot/shared';
 
@@ -82,6 +90,25 @@ describe('exactly-once primitives under concurrency', () => {
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(new Set(results.map((r) => r.message._id.toString())).size).toBe(1);
     expect(await db.Message.countDocuments({ conversationId })).toBe(1);
+  });
+
+  it('stores a reply written 10 times at once (a turn run again) exactly once, with its own sequence number', async () => {
+    const c = await ensureConversation(db, { channel: 'app', externalUserId: 'race-5', customerId: null, branchId: 'SH01' });
+    const conversationId = c._id.toString();
+    const first = await recordOutbound({ db, seq }, { conversationId, channel: 'app', author: { kind: 'bot' }, text: '第一条' });
+    const results = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        recordOutbound(
+          { db, seq },
+          { id: 'r-race-5_0', conversationId, channel: 'app', author: { kind: 'bot' }, text: '同一条回复' },
+        ),
+      ),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(new Set(results.map((r) => r.message._id.toString())).size).toBe(1);
+    expect(await db.Message.countDocuments({ conversationId })).toBe(2);
+    // Its number comes after the first reply's and no other message holds it.
+    expect(results[0]!.message.seq).toBeGreaterThan(first.message.seq);
   });
 
   it('creates one conversation when a client’s first messages arrive together', async () => {
