@@ -17,7 +17,7 @@ import {
   type NluResult,
   type PolicyDecision,
 } from '@brokerbot/flows';
-import { recentMessages, type ConversationDoc, type InboundJob, type Services } from '@brokerbot/shared';
+import { recentMessages, type ConversationDoc, type CustomerTier, type InboundJob, type Services } from '@brokerbot/shared';
 import { recordAppointmentRequest } from './appointment-request';
 import type { Brain } from './brain';
 import { clientDraft } from './client-draft';
@@ -39,6 +39,11 @@ type Deps = Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter' | 'logger'>;
  * from the knowledge base (or ask which question was meant); otherwise say what it can do and,
  * after repeated misses, offer a person. Every decision is stored with its reasons.
  */
+export interface TurnInputs {
+  memory: TurnMemory;
+  tier: CustomerTier | null;
+}
+
 export class BrokerBot extends ActivityHandler {
   private readonly tiers: CustomerTiers;
 
@@ -54,12 +59,17 @@ export class BrokerBot extends ActivityHandler {
     });
   }
 
+  /** What the turn reads before deciding; the engine starts this alongside its own reads. */
+  async readInputs(job: InboundJob): Promise<TurnInputs> {
+    const [memory, tier] = await Promise.all([loadMemory(this.services.db, job.conversationId), this.tiers.of(job.customerId)]);
+    return { memory, tier };
+  }
+
   private async turn(context: TurnContext): Promise<void> {
     const text = (context.activity.text ?? '').trim();
     const job = context.turnState.get(TURN.job) as InboundJob;
     const conversation = context.turnState.get(TURN.conversation) as ConversationDoc;
-    // Independent reads, in parallel: each is a database round trip on the reply's critical path.
-    const [memory, tier] = await Promise.all([loadMemory(this.services.db, job.conversationId), this.tiers.of(job.customerId)]);
+    const { memory, tier } = (context.turnState.get(TURN.inputs) as TurnInputs | undefined) ?? (await this.readInputs(job));
     const trend = EmotionTrend.fromJSON(memory.trend);
     const nlu = this.brain.nlu.analyze(text, trend);
     memory.trend = trend.toJSON();

@@ -31,10 +31,12 @@ export function createEngine(services: Services, brain: Brain) {
   return {
     async handle(job: InboundJob): Promise<void> {
       const { db, metrics } = services;
-      // Both reads at once: a handled message (a redelivery) wastes one read, every fresh one saves a round trip.
-      const [stored, conversation] = await Promise.all([
+      // Every read at once: a handled message (a redelivery, rare) wastes them, every fresh one
+      // saves two round trips on the reply's critical path.
+      const [stored, conversation, inputs] = await Promise.all([
         db.Message.findById(job.messageId, { status: 1, meta: 1 }).lean(),
         db.Conversation.findById(job.conversationId).lean() as Promise<ConversationDoc | null>,
+        bot.readInputs(job),
       ]);
       // Already handled: a redelivery after a crash or a recovery sweep. Nothing to do.
       if (!stored || stored.status !== 'received') return;
@@ -45,6 +47,7 @@ export function createEngine(services: Services, brain: Brain) {
         conversation,
         (context) => bot.run(context),
         (stored.meta as Record<string, unknown> | null) ?? null,
+        inputs,
       );
       end();
     },

@@ -26,6 +26,7 @@ export class QueueAdapter extends BotAdapter {
     conversation: ConversationDoc,
     logic: (context: TurnContext) => Promise<void>,
     storedMeta: Record<string, unknown> | null = null,
+    inputs: unknown = undefined,
   ): Promise<void> {
     const activity: Partial<Activity> = {
       type: ActivityTypes.Message,
@@ -42,6 +43,7 @@ export class QueueAdapter extends BotAdapter {
     context.turnState.set(TURN.job, job);
     context.turnState.set(TURN.conversation, conversation);
     context.turnState.set(TURN.storedMeta, storedMeta);
+    if (inputs !== undefined) context.turnState.set(TURN.inputs, inputs);
     await this.runMiddleware(context, logic);
   }
 

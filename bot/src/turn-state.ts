@@ -8,6 +8,8 @@ export const TURN = {
   decision: Symbol('decision'),
   /** What the channel stored with the message (message type, menu click, raw item …). */
   storedMeta: Symbol('storedMeta'),
+  /** TurnInputs (memory, tier), read alongside the message so that they cost no extra round trip. */
+  inputs: Symbol('turnInputs'),
   /** () => string: the id the turn's next reply will be stored under (a streamed draft carries it). */
   nextReplyId: Symbol('nextReplyId'),
 } as const;
