@@ -3,7 +3,7 @@ import {
   ADVISOR_EVENTS,
   UserError,
   emitAppointment,
-  recordOutbound,
+  sendToClient,
   toAppointmentView,
   type AppointmentDoc,
   type AppointmentView,
@@ -118,23 +118,11 @@ async function notifyClient(deps: Deps, a: AppointmentDoc, advisor: AdvisorClaim
   if (!text) return;
   const conversation = (await deps.db.Conversation.findById(a.conversationId).lean()) as ConversationDoc | null;
   if (!conversation) return;
-  const { message } = await recordOutbound(deps, {
+  await sendToClient(deps, conversation, {
     id: `ap${a._id.toString()}v${a.version ?? 0}`,
-    conversationId: a.conversationId,
-    channel: conversation.channel,
     author: { kind: 'system', name: advisor.name },
     text,
   });
-  await deps.queues.outbound.add(
-    'deliver',
-    {
-      messageId: message.channelMessageId,
-      conversationId: a.conversationId,
-      channel: conversation.channel,
-      externalUserId: conversation.externalUserId,
-    },
-    { jobId: message.channelMessageId },
-  );
 }
 
 /**

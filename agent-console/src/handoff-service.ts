@@ -8,7 +8,7 @@ import {
   chatView,
   type ChatView,
   recentMessages,
-  recordOutbound,
+  sendToClient,
   rooms,
   toWire,
   transition,
@@ -28,34 +28,6 @@ async function customersById(deps: Deps, ids: (string | null | undefined)[]): Pr
   const wanted = [...new Set(ids.filter((id): id is string => !!id))];
   const docs = wanted.length ? ((await deps.db.Customer.find({ _id: { $in: wanted } }).lean()) as CustomerDoc[]) : [];
   return new Map(docs.map((c) => [c._id, c]));
-}
-
-/** Sends a message into the client's chat on behalf of an advisor or the system. */
-async function sendToClient(
-  deps: Deps,
-  conversation: ConversationDoc,
-  author: { kind: 'advisor' | 'system'; id?: string; name?: string },
-  text: string,
-  id?: string,
-) {
-  const { message } = await recordOutbound(deps, {
-    id,
-    conversationId: conversation._id.toString(),
-    channel: conversation.channel,
-    author,
-    text,
-  });
-  await deps.queues.outbound.add(
-    'deliver',
-    {
-      messageId: message.channelMessageId,
-      conversationId: conversation._id.toString(),
-      channel: conversation.channel,
-      externalUserId: conversation.externalUserId,
-    },
-    { jobId: message.channelMessageId },
-  );
-  return message;
 }
 
 /** The advisor each handoff is offered to right now (its latest offer, while it lasts). */
@@ -134,7 +106,10 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   const advisors = deps.emitter.of(NAMESPACES.advisor);
   if (handoff.branchId) advisors.to(rooms.branch(handoff.branchId)).emit(ADVISOR_EVENTS.queueRemoved, removed);
   advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueRemoved, removed);
-  await sendToClient(deps, conversation, { kind: 'system', name: advisor.name }, REPLIES.advisorJoined(advisor.name));
+  await sendToClient(deps, conversation, {
+    author: { kind: 'system', name: advisor.name },
+    text: REPLIES.advisorJoined(advisor.name),
+  });
   emitClientState(deps.emitter, handoff.conversationId, 'human', advisor.name);
   const view = await chatView(deps.db, conversation);
   // The advisor's other console tabs open the chat too, and receive its messages from now on.
@@ -159,7 +134,11 @@ export async function sendAsAdvisor(
   if (!conversation) throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
   // WeCom msgid rules (≤32 chars, [0-9a-zA-Z_-]) apply to every id we send with.
   const id = `a${createHash('sha256').update(`${advisor.sub}:${clientMessageId}`).digest('hex').slice(0, 31)}`;
-  const message = await sendToClient(deps, conversation, { kind: 'advisor', id: advisor.sub, name: advisor.name }, text, id);
+  const message = await sendToClient(deps, conversation, {
+    id,
+    author: { kind: 'advisor', id: advisor.sub, name: advisor.name },
+    text,
+  });
   return toWire(message);
 }
 
@@ -182,7 +161,7 @@ export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversation
   });
   if (!after) throw new UserError('not_owner', '会话已结束');
   await deps.db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
-  await sendToClient(deps, after, { kind: 'system' }, REPLIES.humanClosed);
+  await sendToClient(deps, after, { author: { kind: 'system' }, text: REPLIES.humanClosed });
   emitClientState(deps.emitter, conversationId, 'bot');
   deps.emitter
     .of(NAMESPACES.advisor)

@@ -6,7 +6,7 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder-core';
-import type { ConversationDoc, InboundJob, Services } from '@brokerbot/shared';
+import { queueDelivery, type ConversationDoc, type InboundJob, type Services } from '@brokerbot/shared';
 import { TURN } from './turn-state';
 
 /**
@@ -56,16 +56,11 @@ export class QueueAdapter extends BotAdapter {
         responses.push({ id: activity.id ?? '' });
         continue;
       }
-      await this.services.queues.outbound.add(
-        'deliver',
-        {
-          messageId: activity.id,
-          conversationId: job.conversationId,
-          channel: job.channel,
-          externalUserId: job.externalUserId,
-          inReplyToReceivedAt: job.receivedAt,
-        },
-        { jobId: activity.id },
+      await queueDelivery(
+        this.services.queues,
+        { channelMessageId: activity.id, conversationId: job.conversationId, channel: job.channel },
+        job.externalUserId,
+        job.receivedAt,
       );
       responses.push({ id: activity.id });
     }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { recordOutbound, type ConversationDoc, type MessageDoc, type Services } from '@brokerbot/shared';
+import { sendToClient, type ConversationDoc, type MessageDoc, type Services } from '@brokerbot/shared';
 
 /**
  * An id derived from what caused the message (a welcome_code, the client's message id), so that
@@ -14,29 +14,10 @@ export function derivedMessageId(kind: 'w' | 'n' | 'k', cause: string): string {
  * A message the channel itself sends (welcome, "I read text only"): stored like the bot's
  * replies, then delivered by the outbound worker like any other message.
  */
-export async function sendFromChannel(
+export function sendFromChannel(
   services: Pick<Services, 'db' | 'seq' | 'queues'>,
   conversation: ConversationDoc,
   message: { id: string; text: string; meta?: Record<string, unknown> },
 ): Promise<MessageDoc> {
-  const conversationId = conversation._id.toString();
-  const { message: stored } = await recordOutbound(services, {
-    id: message.id,
-    conversationId,
-    channel: conversation.channel,
-    author: { kind: 'bot', name: '智能助手' },
-    text: message.text,
-    meta: message.meta ?? null,
-  });
-  await services.queues.outbound.add(
-    'deliver',
-    {
-      messageId: stored.channelMessageId,
-      conversationId,
-      channel: conversation.channel,
-      externalUserId: conversation.externalUserId,
-    },
-    { jobId: stored.channelMessageId },
-  );
-  return stored;
+  return sendToClient(services, conversation, { ...message, author: { kind: 'bot', name: '智能助手' } });
 }

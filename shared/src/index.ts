@@ -21,3 +21,4 @@ export * from './demo-seed';
 export * from './sequence';
 export * from './keyed-serializer';
 export * from './notify';
+export * from './outbound';
