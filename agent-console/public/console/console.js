@@ -260,18 +260,9 @@
     });
   }
 
-  /** Emits a request and resolves with its ack; a timeout or lost connection resolves as an error reply. */
+  /** A request with an ack on this console's socket (see PageKit.request). */
   function request(event, payload) {
-    return new Promise(function (resolve) {
-      if (!socket || !socket.connected) {
-        resolve({ ok: false, error: 'disconnected', message: '网络连接已断开，请稍后重试' });
-        return;
-      }
-      socket.timeout(ACK_TIMEOUT_MS).emit(event, payload, function (err, res) {
-        if (err) resolve({ ok: false, error: 'timeout', message: '请求超时，请稍后重试' });
-        else resolve(res && typeof res === 'object' ? res : { ok: false, error: 'bad_reply', message: '系统繁忙，请稍后重试' });
-      });
-    });
+    return kit.request(socket, event, payload, ACK_TIMEOUT_MS);
   }
 
   // ---------------------------------------------------------------- login

@@ -33,5 +33,22 @@
     return pad(d.getMonth() + 1) + '-' + pad(d.getDate()) + ' ' + hm;
   }
 
-  window.PageKit = { byId: byId, el: el, pad: pad, formatTime: formatTime };
+  /**
+   * Emits a Socket.IO request and resolves with its ack, { ok, ... }; no connection, a timeout or
+   * a malformed ack resolve as an error reply with a Chinese message, so callers handle one shape.
+   */
+  function request(socket, event, payload, timeoutMs) {
+    return new Promise(function (resolve) {
+      if (!socket || !socket.connected) {
+        resolve({ ok: false, error: 'disconnected', message: '网络连接已断开，请稍后重试' });
+        return;
+      }
+      socket.timeout(timeoutMs).emit(event, payload, function (err, res) {
+        if (err) resolve({ ok: false, error: 'timeout', message: '请求超时，请稍后重试' });
+        else resolve(res && typeof res === 'object' ? res : { ok: false, error: 'bad_reply', message: '系统繁忙，请稍后重试' });
+      });
+    });
+  }
+
+  window.PageKit = { byId: byId, el: el, pad: pad, formatTime: formatTime, request: request };
 })();
