@@ -65,7 +65,7 @@ export function createGateway(services: Services, channels?: ChannelSet, options
   // Files clients send on WeCom / the mini-program: downloaded and kept, served to advisors.
   const media = channels ? startMessageMedia(services, channels, options.verifyAdvisor) : null;
   if (media?.router) app.use(media.router);
-  mountClientNamespace(io, services);
+  const clients = mountClientNamespace(io, services);
 
   return {
     app,
@@ -81,6 +81,7 @@ export function createGateway(services: Services, channels?: ChannelSet, options
       }),
     async close() {
       await media?.stop();
+      clients.stop();
       io.disconnectSockets(true);
       await new Promise<void>((resolve) => io.close(() => resolve()));
       if (http.listening) await new Promise<void>((resolve) => http.close(() => resolve()));

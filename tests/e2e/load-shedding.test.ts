@@ -30,3 +30,42 @@ describe('gateway under overload', () => {
     client.disconnect();
   });
 });
+
+describe('gateway when the bot falls behind', () => {
+  let sys: TestSystem;
+  beforeAll(async () => {
+    // No bot role: nothing drains the inbound queue, as when the bots cannot keep up.
+    sys = await startTestSystem(testEnv({ INBOUND_MAX_BACKLOG: '3', ROLES: 'gateway,router,outbound' }));
+  });
+  afterAll(async () => {
+    await sys.stop();
+    await cleanUp(sys.config);
+  });
+
+  it('refuses new app messages while the backlog is full, and takes them again once it drains', async () => {
+    const client = await connect(sys.url, '/client', { token: clientToken(sys.config, 'C1002', 'SH01') });
+    const send = (id: string) =>
+      emitAck<{ ok: boolean; error?: string }>(client, 'message', { clientMessageId: id, text: '交易时间' });
+    for (const id of ['q1', 'q2', 'q3']) expect(await send(id)).toMatchObject({ ok: true });
+    // The gateway reads the queue's length in the background (every 250 ms).
+    let refused: { ok: boolean; error?: string } | null = null;
+    for (let i = 0; i < 40 && !refused; i++) {
+      const ack = await send(`late${i}`);
+      if (!ack.ok) refused = ack;
+      else await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(refused).toMatchObject({ ok: false, error: 'busy' });
+    const storedWhileFull = await sys.services.db.Message.countDocuments({ direction: 'in' });
+
+    await sys.services.queues.inbound.drain();
+    let accepted = false;
+    for (let i = 0; i < 40 && !accepted; i++) {
+      accepted = (await send('after-drain')).ok;
+      if (!accepted) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(accepted).toBe(true);
+    // A refused message was not stored: the client resends it.
+    expect(await sys.services.db.Message.countDocuments({ direction: 'in' })).toBe(storedWhileFull + 1);
+    client.disconnect();
+  });
+});

@@ -12,6 +12,7 @@ import {
   type Services,
 } from '@brokerbot/shared';
 import { ingest } from '../ingest';
+import { InboundBacklog } from './inbound-backlog';
 import { verifyClientToken, type ClientClaims } from './client-token';
 
 const sendSchema = z.object({
@@ -38,9 +39,10 @@ interface ClientSocketData {
  * client gets `history` (messages after lastSeq), then live `message` events. It sends
  * `message` { clientMessageId, text } and gets an ack once the message is stored and queued.
  */
-export function mountClientNamespace(io: Server, services: Services): void {
+export function mountClientNamespace(io: Server, services: Services): { stop(): void } {
   const nsp = io.of(NAMESPACES.client);
   let inFlight = 0;
+  const backlog = new InboundBacklog(services.queues.inbound, services.config.INBOUND_MAX_BACKLOG, services.logger).start();
 
   nsp.use((socket, next) => {
     try {
@@ -92,7 +94,7 @@ export function mountClientNamespace(io: Server, services: Services): void {
         return;
       }
       // Shed load rather than let every message finish late: the client resends the same id.
-      if (inFlight >= services.config.INGEST_MAX_IN_FLIGHT) {
+      if (inFlight >= services.config.INGEST_MAX_IN_FLIGHT || backlog.full) {
         reply({ ok: false, error: 'busy', message: '系统繁忙，请稍后重试' });
         return;
       }
@@ -116,4 +118,5 @@ export function mountClientNamespace(io: Server, services: Services): void {
       }
     });
   });
+  return { stop: () => backlog.stop() };
 }
