@@ -59,7 +59,7 @@ const schema = z
     INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
     /** Client messages waiting for the bot beyond which the trading app is told `busy` (bounded
      * waiting instead of an ever longer queue); 0 turns it off. WeCom and the mini-program never refuse. */
-    INBOUND_MAX_BACKLOG: z.coerce.number().int().min(0).max(1_000_000).default(200),
+    INBOUND_MAX_BACKLOG: z.coerce.number().int().min(0).max(1_000_000).default(100),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Escalation policy file (JSON); the bundled demo policy when unset. Reloaded on change. */
     ESCALATION_POLICY_PATH: z.string().min(1).optional(),
