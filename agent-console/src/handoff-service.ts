@@ -10,6 +10,7 @@ import {
   recentMessages,
   sendToClient,
   rooms,
+  toAdvisorWire,
   toWire,
   transition,
   type ConversationDoc,
@@ -17,6 +18,7 @@ import {
   type HandoffDoc,
   type Services,
   type WireMessage,
+  type AdvisorWireMessage,
   toHandoffView,
   type HandoffView,
 } from '@brokerbot/shared';
@@ -209,8 +211,12 @@ export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promi
 }
 
 /** A supervisor (or an advisor of the branch) opens a chat read-only: transcript now, live messages after. */
-export async function watchChat(deps: Deps, advisor: AdvisorClaims, conversationId: string): Promise<WireMessage[]> {
+export async function watchChat(
+  deps: Deps,
+  advisor: AdvisorClaims,
+  conversationId: string,
+): Promise<AdvisorWireMessage[]> {
   const conversation = await deps.db.Conversation.findOne({ _id: conversationId, ...visibleBranchFilter(advisor) }).lean();
   if (!conversation) throw new UserError('not_visible', '您无权查看这个会话');
-  return (await recentMessages(deps.db, conversationId, 200)).map(toWire);
+  return (await recentMessages(deps.db, conversationId, 200)).map(toAdvisorWire);
 }

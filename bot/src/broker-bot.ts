@@ -26,6 +26,7 @@ import { escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
 import { MemoryDialogState, loadMemory, saveMemory, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';
+import { understandingOf } from './understanding';
 
 /** Below this intent confidence a flow is not started on the intent alone. */
 const FLOW_MIN_CONFIDENCE = 0.5;
@@ -75,14 +76,7 @@ export class BrokerBot extends ActivityHandler {
     memory.trend = trend.toJSON();
     // The NLU's own verdict is a fresh conversation's; this one knows the tier and the misses.
     const policy = decideForMessage(this.brain.policy.current, text, nlu, { trend, tier, consecutiveMisses: memory.misses });
-    const understanding = {
-      emotion: nlu.emotion,
-      intensity: nlu.intensity,
-      intent: nlu.intent,
-      confidence: nlu.confidence,
-      trend: trend.level,
-      nluReasons: nlu.reasons,
-    };
+    const understanding = understandingOf(nlu, trend);
     const decideAs = (d: Omit<TurnDecision, 'understanding'>) => context.turnState.set(TURN.decision, { ...d, understanding });
     const dialogs = createFlowDialogs(new MemoryDialogState(memory));
     const dc = await dialogs.createContext(context);

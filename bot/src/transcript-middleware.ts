@@ -1,5 +1,5 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder-core';
-import { recordOutbound, type InboundJob, type Services } from '@brokerbot/shared';
+import { emitMessageInsight, recordOutbound, type InboundJob, type Services } from '@brokerbot/shared';
 import { TURN, type TurnDecision } from './turn-state';
 
 /**
@@ -9,7 +9,7 @@ import { TURN, type TurnDecision } from './turn-state';
  * turn that runs again after a crash re-sends nothing.
  */
 export class TranscriptMiddleware implements Middleware {
-  constructor(private readonly services: Pick<Services, 'db' | 'seq'>) {}
+  constructor(private readonly services: Pick<Services, 'db' | 'seq' | 'emitter'>) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const job = context.turnState.get(TURN.job) as InboundJob;
@@ -39,9 +39,14 @@ export class TranscriptMiddleware implements Middleware {
     };
     // The channel's own meta (message type, menu click …) stays; the decision is added to it.
     const storedMeta = (context.turnState.get(TURN.storedMeta) as Record<string, unknown> | null) ?? {};
-    await this.services.db.Message.updateOne(
-      { _id: job.messageId },
-      { $set: { status: 'handled', meta: { ...storedMeta, ...decision } } },
-    );
+    const meta = { ...storedMeta, ...decision };
+    await this.services.db.Message.updateOne({ _id: job.messageId }, { $set: { status: 'handled', meta } });
+    // The advisors on the chat saw the message when it arrived; now they see what the bot made of it.
+    emitMessageInsight(this.services.emitter, {
+      conversationId: job.conversationId,
+      channelMessageId: job.channelMessageId,
+      direction: 'in',
+      meta,
+    });
   }
 }

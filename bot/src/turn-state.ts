@@ -1,4 +1,5 @@
 import type { ConversationDoc, InboundJob } from '@brokerbot/shared';
+import type { Understanding } from './understanding';
 
 /** Keys under which the pipeline shares what it already loaded, so no step fetches twice. */
 export const TURN = {
@@ -21,7 +22,7 @@ export interface TurnDecision {
   confidence?: number;
   priority?: number;
   /** What the NLU made of the message (emotion, intensity, intent, trend), for review. */
-  understanding?: Record<string, unknown>;
+  understanding?: Understanding;
 }
 
 export type { ConversationDoc, InboundJob };

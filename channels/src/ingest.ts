@@ -1,7 +1,6 @@
 import {
   emitConversationMessage,
   ensureConversation,
-  toWire,
   inboundJobId,
   recordInbound,
   type Channel,
@@ -86,6 +85,6 @@ export async function ingest(
     );
   }
   // The client's other tabs and any advisor or supervisor on the chat see it at once.
-  if (!duplicate) emitConversationMessage(services.emitter, toWire(message));
+  if (!duplicate) emitConversationMessage(services.emitter, message);
   return { message, conversationId, conversation, duplicate };
 }

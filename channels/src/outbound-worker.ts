@@ -5,7 +5,6 @@ import {
   KeyedSerializer,
   createRedis,
   outboundJobSchema,
-  toWire,
   type MessageDoc,
   type OutboundJob,
   type RoleHandle,
@@ -35,7 +34,7 @@ export async function deliver(
   switch (job.channel) {
     case 'app':
       // The app's sockets are in the conversation's room; advisors and supervisors on the chat see it too.
-      emitConversationMessage(services.emitter, toWire({ ...message, status: 'sent' }));
+      emitConversationMessage(services.emitter, { ...message, status: 'sent' });
       delivered = [message];
       break;
     default: {
@@ -50,7 +49,7 @@ export async function deliver(
         throw new UnrecoverableError(err.message);
       }
       // The chat's screens (advisor, supervisors) see each message as delivered.
-      for (const m of delivered) emitConversationMessage(services.emitter, toWire({ ...m, status: 'sent' }));
+      for (const m of delivered) emitConversationMessage(services.emitter, { ...m, status: 'sent' });
     }
   }
   for (const m of delivered) {

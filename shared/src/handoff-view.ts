@@ -1,7 +1,7 @@
 import type { Db } from './models/db';
 import { maskPhone } from './pii';
 import type { ConversationDoc, CustomerDoc, HandoffDoc } from './models/schemas';
-import { recentMessages, toWire, type WireMessage } from './transcript';
+import { recentMessages, toAdvisorWire, type AdvisorWireMessage } from './transcript';
 
 /** What an advisor sees of a waiting chat. Phone numbers are masked: the list does not need them. */
 export interface HandoffView {
@@ -42,7 +42,7 @@ export function toHandoffView(h: HandoffDoc, customer: CustomerDoc | null, offer
 export interface ChatView {
   conversationId: string;
   handoff: HandoffView;
-  messages: WireMessage[];
+  messages: AdvisorWireMessage[];
 }
 
 /** The chat view of a conversation a person serves (its handoff must exist). */
@@ -54,5 +54,5 @@ export async function chatView(db: Db, conversation: ConversationDoc): Promise<C
     handoff.customerId ? (db.Customer.findById(handoff.customerId).lean() as Promise<CustomerDoc | null>) : null,
     recentMessages(db, conversationId, 100),
   ]);
-  return { conversationId, handoff: toHandoffView(handoff, customer), messages: messages.map(toWire) };
+  return { conversationId, handoff: toHandoffView(handoff, customer), messages: messages.map(toAdvisorWire) };
 }

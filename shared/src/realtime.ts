@@ -32,6 +32,8 @@ export const ADVISOR_EVENTS = {
   chatMessage: 'chat:message',
   chatClosed: 'chat:closed',
   chatOpened: 'chat:opened',
+  /** { conversationId, messageId, insight }: what the bot made of a client's message (after its turn). */
+  chatInsight: 'chat:insight',
   /** A client's new appointment request (AppointmentView), to its branch and supervisors. */
   appointmentAdded: 'appointment:added',
   /** An appointment confirmed, done or cancelled (AppointmentView). */

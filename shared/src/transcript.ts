@@ -182,3 +182,46 @@ export function toWire(m: MessageDoc): WireMessage {
   if (media) wire.media = { kind: media.kind, name: media.name ?? null, url: mediaUrl(m.channelMessageId) };
   return wire;
 }
+
+/**
+ * What the bot made of a client's message and what it did, for advisors and supervisors only
+ * (never sent to the client): stored in the message's meta by the bot's turn.
+ */
+export interface MessageInsight {
+  emotion: string | null;
+  intensity: number | null;
+  intent: string | null;
+  intentLabel: string | null;
+  /** answered, clarified, fallback, flow, refused_advice, escalated, after_hours, relayed … */
+  action: string | null;
+  reasons: string[];
+}
+
+export function insightOf(meta: unknown): MessageInsight | null {
+  const m = meta as {
+    action?: unknown;
+    reasons?: unknown;
+    understanding?: { emotion?: unknown; intensity?: unknown; intent?: unknown; intentLabel?: unknown };
+  } | null;
+  if (!m || (typeof m.action !== 'string' && !m.understanding)) return null;
+  const u = m.understanding ?? {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : null);
+  return {
+    emotion: str(u.emotion),
+    intensity: typeof u.intensity === 'number' ? u.intensity : null,
+    intent: str(u.intent),
+    intentLabel: str(u.intentLabel),
+    action: str(m.action),
+    reasons: Array.isArray(m.reasons) ? m.reasons.filter((r): r is string => typeof r === 'string') : [],
+  };
+}
+
+/** The advisor's view of a message: the client's view plus, on a client message, the bot's insight. */
+export type AdvisorWireMessage = WireMessage & { insight?: MessageInsight };
+
+export function toAdvisorWire(m: MessageDoc): AdvisorWireMessage {
+  const wire: AdvisorWireMessage = toWire(m);
+  const insight = m.direction === 'in' ? insightOf(m.meta) : null;
+  if (insight) wire.insight = insight;
+  return wire;
+}

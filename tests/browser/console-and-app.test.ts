@@ -191,7 +191,12 @@ describe('browser: trading app chat and advisor console', () => {
         .locator('.handoff-card')
         .filter({ hasText: /客户诉求：.*转人工/ })
         .waitFor();
-      await transcriptMessage(pane, 'client', '交易时间是几点').waitFor();
+      // Under each client message, what the bot made of it (the client never sees this).
+      await transcriptMessage(pane, 'client', '交易时间是几点')
+        .locator('.tinsight')
+        .filter({ hasText: /平静.*已自动答复/ })
+        .waitFor();
+      await transcriptMessage(pane, 'client', '转人工').locator('.tinsight').filter({ hasText: '已转人工' }).waitFor();
       const botInTranscript = transcriptMessage(pane, 'bot', TRADING_HOURS);
       await botInTranscript.waitFor();
       expect(await botInTranscript.locator('.tmsg-author').textContent()).toContain('智能助手');
@@ -216,7 +221,12 @@ describe('browser: trading app chat and advisor console', () => {
 
       // The client's answer reaches the advisor (and the bot stays silent).
       await say(app, '昨天转出的钱还没到账');
-      await transcriptMessage(pane, 'client', '昨天转出的钱还没到账').waitFor();
+      // Read while the advisor serves the client too: the line arrives once the bot has read it.
+      await transcriptMessage(pane, 'client', '昨天转出的钱还没到账')
+        .locator('.tinsight')
+        .filter({ hasText: '转给顾问' })
+        .waitFor();
+      expect(await app.locator('.tinsight').count()).toBe(0);
       await shot(app, '04-app-with-advisor');
       await shot(consolePage, '05-console-chat');
 

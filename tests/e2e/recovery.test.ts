@@ -53,7 +53,8 @@ describe('crash and restart', () => {
     const { token } = await loginAdvisor(sys.url, 'li.qiang');
     const advisor = await connect(sys.url, '/advisor', { token });
     sockets.push(advisor);
-    const offer = nextEvent<{ handoffId: string; customer: { id: string } }>(advisor, 'offer', () => true, 20_000);
+    // Generous: a fresh role process compiles and loads its models first, slow on a busy 2-core CI machine.
+    const offer = nextEvent<{ handoffId: string; customer: { id: string } }>(advisor, 'offer', () => true, 90_000);
 
     // …until a new router process starts and finds it.
     processes.push(await startRoleProcess(env, 'router'));
@@ -88,7 +89,7 @@ describe('crash and restart', () => {
     expect(await queues.inbound.count()).toBe(0);
 
     // The bot starts and recovers the stored message from the database.
-    const reply = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'bot', 20_000);
+    const reply = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'bot', 90_000);
     processes.push(await startRoleProcess(env, 'bot'));
     expect((await reply).text).toContain('开户');
 

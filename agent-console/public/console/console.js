@@ -9,7 +9,7 @@
  * Channel facts and help (agent-console/src, channels/src/channel-events.ts):
  *   requests: chat:channel (channel, send budget), chat:assist (summary / suggested replies),
  *     chat:typing (fire and forget; the client sees "typing" where the channel supports it)
- *   events: channel:budget, delivery:failed, chat:recalled, channel:session
+ *   events: channel:budget, delivery:failed, chat:recalled, channel:session, chat:insight
  * A message's file (WireMessage.media) is fetched with the advisor's token and shown from a blob URL.
  * On every (re)connect the console asks for the waiting list, its own chats (chat:list also
  * re-joins their rooms), the chats in progress, and re-watches the chats it was watching.
@@ -48,6 +48,18 @@
   /** chat:typing true is repeated at most this often while the advisor keeps typing. */
   var TYPING_EVERY_MS = 5000;
   var MEDIA_LABELS = { image: '图片', voice: '语音', video: '视频', file: '文件' };
+  var EMOTION_LABELS = { calm: '平静', anxious: '焦虑', angry: '愤怒', sad: '低落', positive: '积极' };
+  /** What the bot did with a client message (TurnDecision.action); a message the bot skipped shows none. */
+  var ACTION_LABELS = {
+    answered: '已自动答复',
+    clarified: '已追问',
+    fallback: '未能回答',
+    flow: '引导流程中',
+    refused_advice: '合规拒答',
+    escalated: '已转人工',
+    after_hours: '非服务时间留言',
+    relayed: '转给顾问',
+  };
   var MEDIA_UNAVAILABLE = '文件已过期或无法获取';
   var COMPOSER_PLACEHOLDER = '输入回复，Enter 发送，Shift+Enter 换行';
 
@@ -450,6 +462,7 @@
     socket.on('channel:budget', onBudget);
     socket.on('delivery:failed', onDeliveryFailed);
     socket.on('chat:recalled', onRecalled);
+    socket.on('chat:insight', onInsight);
     socket.on('channel:session', onSessionChanged);
     // Side panels in their own scripts (appointments.js …) attach to the same connection.
     document.dispatchEvent(
@@ -863,6 +876,8 @@
       /** delivery:failed reasons and chat:recalled ids that arrived before (or without) the message. */
       failReasons: new Map(),
       recalledIds: new Set(),
+      /** chat:insight updates (what the bot made of a client message) by message id. */
+      insights: new Map(),
       assist: { busy: null, error: null, summary: null, replies: null },
       typing: { on: false, sentAt: 0 },
     };
@@ -934,6 +949,7 @@
     var isNew = !chat.messages.has(m.id);
     var copy = Object.assign({}, m);
     if (chat.recalledIds.has(m.id)) copy.recalled = true;
+    if (!copy.insight && chat.insights.has(m.id)) copy.insight = chat.insights.get(m.id);
     if (copy.status === 'failed' && !copy.error && chat.failReasons.has(m.id)) copy.error = chat.failReasons.get(m.id);
     chat.messages.set(m.id, copy);
     return isNew;
@@ -1274,6 +1290,7 @@
     li.appendChild(el('div', 'tbubble', m.text));
     if (m.media) li.appendChild(renderMedia(m.media));
     if (m.menu && m.menu.length) li.appendChild(renderMenu(m.menu));
+    if (m.from === 'client' && m.insight) li.appendChild(renderInsight(m.insight));
     var meta = el('div', 'tmsg-meta');
     if (!pending) {
       renderStoredMeta(li, meta, m);
@@ -1307,6 +1324,22 @@
       li.classList.add('is-recalled');
       meta.appendChild(el('span', 'tmsg-state recalled', '客户已撤回'));
     }
+  }
+
+  /**
+   * What the bot made of a client's message ("焦虑 0.72 · 账户冻结 · 已转人工"), for advisors and
+   * supervisors only; the reasons behind it are in the tooltip.
+   */
+  function renderInsight(insight) {
+    var parts = [];
+    var emotion = EMOTION_LABELS[insight.emotion];
+    if (emotion) parts.push(emotion + (typeof insight.intensity === 'number' ? ' ' + insight.intensity.toFixed(2) : ''));
+    if (insight.intentLabel) parts.push(insight.intentLabel);
+    if (ACTION_LABELS[insight.action]) parts.push(ACTION_LABELS[insight.action]);
+    var line = el('div', 'tinsight emo-' + (insight.emotion || 'unknown'), parts.join(' · '));
+    line.setAttribute('aria-label', '智能助手判断：' + parts.join('，'));
+    if (insight.reasons && insight.reasons.length) line.title = '依据：' + insight.reasons.join('，');
+    return line;
   }
 
   /** The bot's clarifying menu as the client saw it (read-only here). */
@@ -1567,6 +1600,18 @@
       renderTranscript(chat, false);
     }
     toast('发给 ' + customerName(chat.handoff) + ' 的消息未送达：' + reason, 'error');
+  }
+
+  /** The bot finished reading a client message: its emotion, intent and what it did. */
+  function onInsight(p) {
+    var chat = p && chats.get(p.conversationId);
+    if (!chat || typeof p.messageId !== 'string' || !p.insight) return;
+    chat.insights.set(p.messageId, p.insight);
+    var m = chat.messages.get(p.messageId);
+    if (m) {
+      chat.messages.set(p.messageId, Object.assign({}, m, { insight: p.insight }));
+      renderTranscript(chat, false);
+    }
   }
 
   function onRecalled(p) {

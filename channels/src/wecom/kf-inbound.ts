@@ -1,4 +1,4 @@
-import { emitConversationMessage, ensureConversation, recordOutbound, toWire } from '@brokerbot/shared';
+import { emitConversationMessage, ensureConversation, recordOutbound } from '@brokerbot/shared';
 import { CHANNEL_REPLIES } from '../channel-replies';
 import { lookUpClient } from '../channel-identity';
 import { derivedMessageId, sendFromChannel } from '../channel-outbound';
@@ -84,5 +84,5 @@ async function recordServicerMessage(ctx: WecomContext, item: KfItem, openKfId: 
   });
   if (message.status === 'queued')
     await services.db.Message.updateOne({ _id: message._id, status: 'queued' }, { $set: { status: 'sent' } });
-  if (!duplicate) emitConversationMessage(services.emitter, toWire({ ...message, status: 'sent' }));
+  if (!duplicate) emitConversationMessage(services.emitter, { ...message, status: 'sent' });
 }
