@@ -7,6 +7,7 @@ import { appointmentRequests, listAppointments, updateAppointment } from './appo
 import { acceptHandoff, closeChat, listActiveChats, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
 import { PRESENCE_REFRESH_MS, Presence } from './presence';
 import { promoteWaitingHandoffs } from './router-worker';
+import { openTranscript, reviewTranscript, searchTranscripts, transcriptRequests } from './transcript-review';
 
 type Ack = (response: Record<string, unknown>) => void;
 
@@ -128,6 +129,9 @@ export function mountAdvisorNamespace(io: Server, services: Services, assist: Ad
     on(socket, 'chat:assist', schemas.assist, async ({ conversationId, kind }) => ({
       ...(await assist.assist(advisor, conversationId, kind)),
     }));
+    on(socket, 'transcripts:search', transcriptRequests.search, (q) => searchTranscripts(services, advisor, q));
+    on(socket, 'transcripts:open', transcriptRequests.open, (q) => openTranscript(services, advisor, q.conversationId));
+    on(socket, 'transcripts:review', transcriptRequests.review, (q) => reviewTranscript(services, advisor, q));
 
     // Handlers first (above), so that nothing the console sends right after connecting is missed.
     await socket.join(rooms.advisor(advisor.sub));

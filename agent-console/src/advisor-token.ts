@@ -20,7 +20,7 @@ export function verifyAdvisorToken(token: unknown, secret: string): AdvisorClaim
   return verifyToken<AdvisorClaims>(token, secret, 'advisor');
 }
 
-/** Which branches' chats an advisor may see. */
+/** Which branches' chats an advisor or supervisor may see: all with allBranches (a head-office supervisor), else their own. */
 export function visibleBranchFilter(advisor: AdvisorClaims): Record<string, unknown> {
-  return advisor.allBranches || advisor.role === 'supervisor' ? {} : { branchId: advisor.branchId };
+  return advisor.allBranches ? {} : { branchId: advisor.branchId };
 }

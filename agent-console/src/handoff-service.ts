@@ -211,11 +211,7 @@ export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promi
 }
 
 /** A supervisor (or an advisor of the branch) opens a chat read-only: transcript now, live messages after. */
-export async function watchChat(
-  deps: Deps,
-  advisor: AdvisorClaims,
-  conversationId: string,
-): Promise<AdvisorWireMessage[]> {
+export async function watchChat(deps: Deps, advisor: AdvisorClaims, conversationId: string): Promise<AdvisorWireMessage[]> {
   const conversation = await deps.db.Conversation.findOne({ _id: conversationId, ...visibleBranchFilter(advisor) }).lean();
   if (!conversation) throw new UserError('not_visible', '您无权查看这个会话');
   return (await recentMessages(deps.db, conversationId, 200)).map(toAdvisorWire);

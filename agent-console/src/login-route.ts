@@ -38,7 +38,7 @@ export function loginRoute(services: Pick<Services, 'db' | 'config' | 'redis' | 
       name: advisor.displayName,
       role: advisor.role,
       branchId: advisor.branchId,
-      allBranches: advisor.allBranches || advisor.role === 'supervisor',
+      allBranches: advisor.allBranches,
     };
     const token = mintAdvisorToken(services.config.ADVISOR_TOKEN_SECRET, claims, services.config.ADVISOR_TOKEN_TTL_S);
     res.json({

@@ -42,7 +42,7 @@ export function mountAdvisorChannelStatus(
         return reply({ ok: false, error: 'invalid_request', message: 'conversationId: invalid id' });
       }
       try {
-        const seesAll = advisor.allBranches || advisor.role === 'supervisor';
+        const seesAll = advisor.allBranches === true;
         const conversation = (await services.db.Conversation.findOne({
           _id: parsed.data.conversationId,
           ...(seesAll ? {} : { branchId: advisor.branchId }),

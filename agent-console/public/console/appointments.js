@@ -272,10 +272,9 @@
     if (typeof detail.toast === 'function') toast = detail.toast;
     items = new Map();
     busy = new Set();
-    els.scope.textContent =
-      session.advisor.allBranches || session.advisor.role === 'supervisor'
-        ? '全部营业部的客户预约'
-        : '营业部 ' + session.advisor.branchId + ' 的客户预约';
+    els.scope.textContent = session.advisor.allBranches
+      ? '全部营业部的客户预约'
+      : '营业部 ' + session.advisor.branchId + ' 的客户预约';
     render();
     socket.on('ready', load);
     socket.on('appointment:added', onEvent);

@@ -143,5 +143,5 @@ function authenticate(verify: VerifyAdvisor, header: string | undefined): Adviso
 }
 
 function sees(advisor: AdvisorIdentity, branchId: string | null): boolean {
-  return advisor.allBranches || advisor.role === 'supervisor' || (branchId !== null && branchId === advisor.branchId);
+  return advisor.allBranches || (branchId !== null && branchId === advisor.branchId);
 }

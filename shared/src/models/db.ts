@@ -5,6 +5,7 @@ import {
   appointmentSchema,
   botMemorySchema,
   branchSchema,
+  conversationReviewSchema,
   conversationSchema,
   customerSchema,
   handoffOfferSchema,
@@ -27,6 +28,7 @@ export interface Db {
   BotMemory: ReturnType<typeof models>['BotMemory'];
   Appointment: ReturnType<typeof models>['Appointment'];
   AppointmentChange: ReturnType<typeof models>['AppointmentChange'];
+  ConversationReview: ReturnType<typeof models>['ConversationReview'];
   close(): Promise<void>;
 }
 
@@ -43,6 +45,7 @@ function models(c: Connection) {
     BotMemory: c.model('BotMemory', botMemorySchema),
     Appointment: c.model('Appointment', appointmentSchema),
     AppointmentChange: c.model('AppointmentChange', appointmentChangeSchema),
+    ConversationReview: c.model('ConversationReview', conversationReviewSchema),
   };
 }
 

@@ -126,6 +126,8 @@ export const messageSchema = new Schema(
 messageSchema.index({ channel: 1, channelMessageId: 1 }, { unique: true });
 messageSchema.index({ conversationId: 1, seq: 1 }, { unique: true });
 messageSchema.index({ direction: 1, status: 1, createdAt: 1 });
+// Conversation review walks the messages newest first (transcripts:search).
+messageSchema.index({ createdAt: -1 });
 
 export const HANDOFF_STATUSES = ['queued', 'accepted', 'closed', 'cancelled'] as const;
 
@@ -147,6 +149,8 @@ export const handoffSchema = new Schema(
   { timestamps: true },
 );
 handoffSchema.index({ branchId: 1, status: 1 });
+// Conversation review filters by the advisor who took the chat.
+handoffSchema.index({ advisorId: 1 });
 
 /** Each offer of a handoff to an advisor (insert-only: the router's audit trail and SLA). */
 export const handoffOfferSchema = new Schema(
@@ -228,6 +232,28 @@ export const appointmentChangeSchema = new Schema(
   { versionKey: false },
 );
 appointmentChangeSchema.index({ appointmentId: 1, version: 1 }, { unique: true });
+
+export const REVIEW_VERDICTS = ['ok', 'issue'] as const;
+export type ReviewVerdict = (typeof REVIEW_VERDICTS)[number];
+
+/**
+ * A supervisor's quality/compliance review of a conversation. One per (conversation,
+ * reviewer): the unique index makes a repeated review replace that supervisor's verdict
+ * (each supervisor is the only writer of their own review); several supervisors may review.
+ */
+export const conversationReviewSchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    reviewerId: { type: String, required: true },
+    reviewerName: { type: String, required: true },
+    verdict: { type: String, enum: REVIEW_VERDICTS, required: true },
+    note: { type: String, default: '' },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+conversationReviewSchema.index({ conversationId: 1, reviewerId: 1 }, { unique: true });
+export type ConversationReviewDoc = InferSchemaType<typeof conversationReviewSchema>;
 
 export type AppointmentDoc = InferSchemaType<typeof appointmentSchema> & {
   _id: Types.ObjectId;

@@ -1,0 +1,432 @@
+import { z } from 'zod';
+import {
+  REVIEW_VERDICTS,
+  UserError,
+  isDuplicateKey,
+  toAdvisorWire,
+  type AdvisorWireMessage,
+  type ConversationDoc,
+  type ConversationReviewDoc,
+  type CustomerDoc,
+  type HandoffDoc,
+  type MessageDoc,
+  type Services,
+} from '@brokerbot/shared';
+import type { AdvisorClaims } from './advisor-token';
+
+/**
+ * Supervisors review past and present conversations for quality and compliance: search,
+ * read-only transcript with the bot's insight and the state log, and a verdict per supervisor.
+ *
+ * FerretDB v1 has no $lookup and its $group knows only $sum/$count (no $max/$first), so
+ * "newest activity first" is found by walking messages newest first and keeping each
+ * conversation's first hit; the other facts are fetched per page with `$in`.
+ */
+type Deps = Pick<Services, 'db'>;
+type Db = Deps['db'];
+
+export const PAGE_SIZE = 30;
+const WALK_BATCH = 500;
+/** A page stops after this many message batches even if short; its cursor continues the walk. */
+const WALK_MAX_BATCHES = 8;
+const TRANSCRIPT_BATCH = 500;
+const TRANSCRIPT_MAX_MESSAGES = 10_000;
+export const NEGATIVE_EMOTIONS = ['anxious', 'angry', 'sad'] as const;
+
+const objectId = (what: string) => z.string().regex(/^[0-9a-f]{24}$/, `${what}无效`);
+const isoDate = (what: string) =>
+  z
+    .string()
+    .max(40)
+    .refine((s) => !Number.isNaN(Date.parse(s)), `${what}不是有效的日期时间`)
+    .transform((s) => new Date(s));
+
+/** A page position: the last message walked (time and id), opaque to the console. */
+const CURSOR_RE = /^(\d{1,15})\.([0-9a-f]{24})$/;
+interface Cursor {
+  at: Date;
+  /** A message _id (mongoose casts it in filters). */
+  id: string;
+}
+const encodeCursor = (c: Cursor) => `${c.at.getTime()}.${c.id}`;
+function decodeCursor(s: string): Cursor {
+  const [, ms, id] = CURSOR_RE.exec(s)!;
+  return { at: new Date(Number(ms)), id: id! };
+}
+
+export const transcriptRequests = {
+  search: z
+    .object({
+      from: isoDate('开始时间').optional(),
+      to: isoDate('结束时间').optional(),
+      branchId: z.string().min(1).max(32).optional(),
+      advisorId: objectId('顾问编号').optional(),
+      escalated: z.boolean().optional(),
+      emotion: z.enum(NEGATIVE_EMOTIONS, { errorMap: () => ({ message: '情绪只能是 anxious、angry 或 sad' }) }).optional(),
+      reviewed: z.boolean().optional(),
+      before: z.string().regex(CURSOR_RE, '翻页位置无效').optional(),
+    })
+    .strict()
+    .refine((q) => !q.from || !q.to || q.from <= q.to, { message: '开始时间不能晚于结束时间', path: ['from'] }),
+  open: z.object({ conversationId: objectId('会话编号') }).strict(),
+  review: z
+    .object({
+      conversationId: objectId('会话编号'),
+      verdict: z.enum(REVIEW_VERDICTS, { errorMap: () => ({ message: '评审结论只能是 ok（合规）或 issue（有问题）' }) }),
+      note: z
+        .string()
+        .transform((s) => s.trim())
+        .pipe(z.string().max(500, '备注不能超过 500 字')),
+    })
+    .strict(),
+};
+export type TranscriptQuery = z.infer<typeof transcriptRequests.search>;
+
+export interface ReviewView {
+  reviewerId: string;
+  reviewerName: string;
+  verdict: 'ok' | 'issue';
+  note: string;
+  at: string;
+}
+
+export interface TranscriptSummary {
+  conversationId: string;
+  channel: string;
+  customer: { id: string; name: string; tier: string } | null;
+  branchId: string | null;
+  state: string;
+  lastMessageAt: string | null;
+  messageCount?: number;
+  escalations: { reasons: string[]; priority: number; createdAt: string; advisorName: string | null }[];
+  strongestEmotion: { emotion: string; intensity: number | null } | null;
+  /** The latest review by any supervisor. */
+  review: { verdict: 'ok' | 'issue'; reviewerName: string; at: string } | null;
+}
+
+function requireSupervisor(user: AdvisorClaims): void {
+  if (user.role !== 'supervisor') throw new UserError('not_a_supervisor', '只有督导可以查看和评审会话记录');
+}
+
+/** Branches this supervisor may review (as visibleBranchFilter), optionally narrowed to one they asked for. */
+function branchScope(user: AdvisorClaims, branchId?: string): Record<string, unknown> {
+  if (user.allBranches) return branchId ? { branchId } : {};
+  if (branchId && branchId !== user.branchId) throw new UserError('not_visible', `您只能查看营业部 ${user.branchId} 的会话`);
+  return { branchId: user.branchId };
+}
+
+async function visibleConversation(db: Db, user: AdvisorClaims, conversationId: string): Promise<ConversationDoc> {
+  const c = (await db.Conversation.findOne({ _id: conversationId, ...branchScope(user) }).lean()) as ConversationDoc | null;
+  if (!c) throw new UserError('not_visible', '会话不存在，或不属于您可查看的营业部');
+  return c;
+}
+
+const ids = (values: unknown[]) => values.map((v) => String(v));
+
+/**
+ * Conversation ids the filters restrict the walk to (`only`, null = any) or exclude (`except`).
+ * Each filter is one `distinct`, run together.
+ */
+async function idFilters(
+  db: Db,
+  user: AdvisorClaims,
+  q: TranscriptQuery,
+): Promise<{ only: Set<string> | null; except: Set<string> }> {
+  const scope = branchScope(user, q.branchId);
+  const range = dateRange(q);
+  const [inScope, escalated, reviewed, emotional] = await Promise.all([
+    scope.branchId ? db.Conversation.distinct('_id', scope).then(ids) : null,
+    q.escalated !== undefined || q.advisorId
+      ? db.Handoff.distinct('conversationId', q.advisorId ? { advisorId: q.advisorId } : {}).then(ids)
+      : null,
+    q.reviewed !== undefined ? db.ConversationReview.distinct('conversationId').then(ids) : null,
+    q.emotion
+      ? db.Message.distinct('conversationId', {
+          direction: 'in',
+          'meta.understanding.emotion': q.emotion,
+          ...(range ? { createdAt: range } : {}),
+        }).then(ids)
+      : null,
+  ]);
+  let only: Set<string> | null = null;
+  const except = new Set<string>();
+  const restrict = (list: string[], current: Set<string> | null) =>
+    current ? new Set(list.filter((id) => current.has(id))) : new Set(list);
+  if (inScope) only = restrict(inScope, only);
+  if (escalated && q.escalated === false) {
+    // Served by an advisor yet never escalated cannot be: nothing matches.
+    if (q.advisorId) only = new Set();
+    else escalated.forEach((id) => except.add(id));
+  } else if (escalated) only = restrict(escalated, only);
+  if (reviewed && q.reviewed) only = restrict(reviewed, only);
+  if (reviewed && q.reviewed === false) reviewed.forEach((id) => except.add(id));
+  if (emotional) only = restrict(emotional, only);
+  return { only, except };
+}
+
+function dateRange(q: TranscriptQuery): Record<string, Date> | null {
+  if (!q.from && !q.to) return null;
+  return { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) };
+}
+
+/** Messages strictly after the cursor in the walk order (createdAt desc, _id desc). */
+const afterCursor = (c: Cursor) => ({ $or: [{ createdAt: { $lt: c.at } }, { createdAt: c.at, _id: { $lt: c.id } }] });
+/** Messages at or before the cursor: their conversations were on an earlier page. */
+const atOrBeforeCursor = (c: Cursor) => ({ $or: [{ createdAt: { $gt: c.at } }, { createdAt: c.at, _id: { $gte: c.id } }] });
+
+interface Hit {
+  conversationId: string;
+  lastMessageAt: Date;
+  messageId: string;
+}
+
+/**
+ * The next page of conversations by latest activity: walks messages newest first from the
+ * cursor; a conversation counts at its first (= latest) message, unless it has a message
+ * before the cursor, which put it on an earlier page.
+ */
+async function walk(db: Db, q: TranscriptQuery, only: Set<string> | null, except: Set<string>) {
+  const range = dateRange(q);
+  const base: Record<string, unknown> = { ...(range ? { createdAt: range } : {}) };
+  if (only) base.conversationId = { $in: [...only].filter((id) => !except.has(id)) };
+  else if (except.size) base.conversationId = { $nin: [...except] };
+  const start = q.before ? decodeCursor(q.before) : null;
+  const seen = new Set<string>();
+  const hits: Hit[] = [];
+  let position = start;
+  for (let batch = 0; batch < WALK_MAX_BATCHES; batch++) {
+    const messages = (await db.Message.find(
+      { ...base, ...(position ? afterCursor(position) : {}) },
+      { conversationId: 1, createdAt: 1 },
+    )
+      .sort({ createdAt: -1, _id: -1 })
+      .limit(WALK_BATCH)
+      .lean()) as { _id: unknown; conversationId: string; createdAt: Date }[];
+    const fresh: Hit[] = [];
+    for (const m of messages) {
+      if (seen.has(m.conversationId)) continue;
+      seen.add(m.conversationId);
+      fresh.push({ conversationId: m.conversationId, lastMessageAt: m.createdAt, messageId: String(m._id) });
+    }
+    const shownBefore =
+      start && fresh.length
+        ? new Set(
+            ids(
+              await db.Message.distinct('conversationId', {
+                ...base,
+                conversationId: { $in: fresh.map((h) => h.conversationId) },
+                ...atOrBeforeCursor(start),
+              }),
+            ),
+          )
+        : new Set<string>();
+    for (const h of fresh) {
+      if (shownBefore.has(h.conversationId)) continue;
+      hits.push(h);
+      if (hits.length > PAGE_SIZE) return { hits: hits.slice(0, PAGE_SIZE), more: true };
+    }
+    const last = messages.at(-1);
+    if (messages.length < WALK_BATCH || !last) return { hits, more: false };
+    position = { at: last.createdAt, id: String(last._id) };
+  }
+  // Long conversations filled the batches: what was walked is complete, the cursor goes on from there.
+  return { hits, more: true, resumeAt: position! };
+}
+
+/** Conversations matching the filters, newest activity first, PAGE_SIZE at a time. */
+export async function searchTranscripts(
+  deps: Deps,
+  user: AdvisorClaims,
+  q: TranscriptQuery,
+): Promise<{ items: TranscriptSummary[]; next: string | null }> {
+  requireSupervisor(user);
+  const { only, except } = await idFilters(deps.db, user, q);
+  if (only && only.size === 0) return { items: [], next: null };
+  const { hits, more, resumeAt } = await walk(deps.db, q, only, except);
+  const lastHit = hits.at(-1);
+  const next = !more ? null : encodeCursor(resumeAt ?? { at: lastHit!.lastMessageAt, id: lastHit!.messageId });
+  return { items: await summaries(deps.db, hits), next };
+}
+
+/** The page's facts, each fetched once for all its conversations. */
+async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessageAt'>[]): Promise<TranscriptSummary[]> {
+  if (hits.length === 0) return [];
+  const conversationIds = hits.map((h) => h.conversationId);
+  const [conversations, handoffs, reviews, emotions, counts] = await Promise.all([
+    db.Conversation.find({ _id: { $in: conversationIds } }).lean() as Promise<ConversationDoc[]>,
+    db.Handoff.find({ conversationId: { $in: conversationIds } })
+      .sort({ createdAt: 1 })
+      .lean() as Promise<HandoffDoc[]>,
+    db.ConversationReview.find({ conversationId: { $in: conversationIds } })
+      .sort({ at: -1 })
+      .lean() as Promise<ConversationReviewDoc[]>,
+    db.Message.find(
+      { conversationId: { $in: conversationIds }, direction: 'in', 'meta.understanding.emotion': { $in: NEGATIVE_EMOTIONS } },
+      { conversationId: 1, 'meta.understanding': 1 },
+    ).lean() as Promise<{ conversationId: string; meta: { understanding: { emotion: string; intensity?: unknown } } }[]>,
+    db.Message.aggregate<{ _id: string; n: number }>([
+      { $match: { conversationId: { $in: conversationIds } } },
+      { $group: { _id: '$conversationId', n: { $sum: 1 } } },
+    ]),
+  ]);
+  const [customers, advisorNames] = await Promise.all([
+    customersById(
+      db,
+      conversations.map((c) => c.customerId),
+    ),
+    namesById(
+      db,
+      handoffs.map((h) => h.advisorId),
+    ),
+  ]);
+  const byId = new Map(conversations.map((c) => [c._id.toString(), c]));
+  const countOf = new Map(counts.map((c) => [String(c._id), c.n]));
+  const strongest = new Map<string, { emotion: string; intensity: number | null }>();
+  for (const m of emotions) {
+    const u = m.meta.understanding;
+    const intensity = typeof u.intensity === 'number' ? u.intensity : null;
+    const known = strongest.get(m.conversationId);
+    if (!known || (intensity ?? 0) > (known.intensity ?? 0)) strongest.set(m.conversationId, { emotion: u.emotion, intensity });
+  }
+  return hits.flatMap((h) => {
+    const c = byId.get(h.conversationId);
+    if (!c) return [];
+    const customer = c.customerId ? customers.get(c.customerId) : undefined;
+    const latest = reviews.find((r) => r.conversationId === h.conversationId);
+    return [
+      {
+        conversationId: h.conversationId,
+        channel: c.channel,
+        customer: customer ? { id: customer._id, name: customer.name, tier: customer.tier } : null,
+        branchId: c.branchId ?? null,
+        state: c.state,
+        lastMessageAt: h.lastMessageAt ? new Date(h.lastMessageAt).toISOString() : null,
+        messageCount: countOf.get(h.conversationId) ?? 0,
+        escalations: handoffs
+          .filter((x) => x.conversationId === h.conversationId)
+          .map((x) => ({
+            reasons: x.reasons,
+            priority: x.priority,
+            createdAt: new Date(x.createdAt).toISOString(),
+            advisorName: (x.advisorId && advisorNames.get(x.advisorId)) || null,
+          })),
+        strongestEmotion: strongest.get(h.conversationId) ?? null,
+        review: latest
+          ? { verdict: latest.verdict, reviewerName: latest.reviewerName, at: new Date(latest.at).toISOString() }
+          : null,
+      },
+    ];
+  });
+}
+
+async function customersById(db: Db, list: (string | null | undefined)[]): Promise<Map<string, CustomerDoc>> {
+  const wanted = [...new Set(list.filter((id): id is string => !!id))];
+  const docs = wanted.length ? ((await db.Customer.find({ _id: { $in: wanted } }).lean()) as CustomerDoc[]) : [];
+  return new Map(docs.map((c) => [c._id, c]));
+}
+
+async function namesById(db: Db, list: (string | null | undefined)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(list.filter((id): id is string => !!id && /^[0-9a-f]{24}$/.test(id)))];
+  if (wanted.length === 0) return new Map();
+  const docs = await db.Advisor.find({ _id: { $in: wanted } }, { displayName: 1 }).lean();
+  return new Map(docs.map((a) => [a._id.toString(), a.displayName]));
+}
+
+const toReviewView = (r: ConversationReviewDoc): ReviewView => ({
+  reviewerId: r.reviewerId,
+  reviewerName: r.reviewerName,
+  verdict: r.verdict,
+  note: r.note ?? '',
+  at: new Date(r.at).toISOString(),
+});
+
+async function reviewsOf(db: Db, conversationId: string): Promise<ReviewView[]> {
+  const docs = (await db.ConversationReview.find({ conversationId }).sort({ at: -1 }).lean()) as ConversationReviewDoc[];
+  return docs.map(toReviewView);
+}
+
+/** Every message of a conversation, oldest first, read in batches. */
+async function allMessages(db: Db, conversationId: string): Promise<{ messages: MessageDoc[]; truncated: boolean }> {
+  const messages: MessageDoc[] = [];
+  let afterSeq = -1;
+  while (messages.length < TRANSCRIPT_MAX_MESSAGES) {
+    const batch = (await db.Message.find({ conversationId, seq: { $gt: afterSeq } })
+      .sort({ seq: 1 })
+      .limit(TRANSCRIPT_BATCH)
+      .lean()) as MessageDoc[];
+    messages.push(...batch);
+    if (batch.length < TRANSCRIPT_BATCH) return { messages, truncated: false };
+    afterSeq = batch.at(-1)!.seq;
+  }
+  return { messages, truncated: true };
+}
+
+/** The read-only record of one conversation: transcript with insights, state log, handoffs, reviews. */
+export async function openTranscript(deps: Deps, user: AdvisorClaims, conversationId: string) {
+  requireSupervisor(user);
+  const { db } = deps;
+  const conversation = await visibleConversation(db, user, conversationId);
+  const [{ messages, truncated }, transitions, handoffs, reviews] = await Promise.all([
+    allMessages(db, conversationId),
+    db.Transition.find({ conversationId }).sort({ version: 1 }).lean(),
+    db.Handoff.find({ conversationId }).sort({ createdAt: 1 }).lean() as Promise<HandoffDoc[]>,
+    reviewsOf(db, conversationId),
+  ]);
+  const actorIds = transitions.map((t) => (t.by.startsWith('advisor:') ? t.by.slice('advisor:'.length) : null));
+  const names = await namesById(db, [...actorIds, ...handoffs.map((h) => h.advisorId)]);
+  const last = messages.at(-1);
+  const [summary] = await summaries(db, [{ conversationId, lastMessageAt: last ? last.createdAt : conversation.createdAt }]);
+  const wire: AdvisorWireMessage[] = messages.map(toAdvisorWire);
+  return {
+    transcript: {
+      summary,
+      messages: wire,
+      truncated,
+      transitions: transitions.map((t, i) => ({
+        from: t.from,
+        to: t.to,
+        by: t.by,
+        byName: (actorIds[i] && names.get(actorIds[i]!)) || null,
+        reason: t.reason,
+        at: new Date(t.at).toISOString(),
+      })),
+      handoffs: handoffs.map((h) => ({
+        handoffId: h._id.toString(),
+        status: h.status,
+        priority: h.priority,
+        reasons: h.reasons,
+        summary: h.summary,
+        afterHours: h.afterHours,
+        advisorName: (h.advisorId && names.get(h.advisorId)) || null,
+        createdAt: new Date(h.createdAt).toISOString(),
+        acceptedAt: h.acceptedAt ? new Date(h.acceptedAt).toISOString() : null,
+        closedAt: h.closedAt ? new Date(h.closedAt).toISOString() : null,
+      })),
+      reviews,
+    },
+  };
+}
+
+/**
+ * Stores this supervisor's verdict; a second review replaces their first (the unique index
+ * keeps one per supervisor; an upsert racing itself gets a duplicate key and updates instead).
+ */
+export async function reviewTranscript(
+  deps: Deps,
+  user: AdvisorClaims,
+  input: z.infer<typeof transcriptRequests.review>,
+): Promise<{ review: ReviewView; reviews: ReviewView[] }> {
+  requireSupervisor(user);
+  const { db } = deps;
+  await visibleConversation(db, user, input.conversationId);
+  const key = { conversationId: input.conversationId, reviewerId: user.sub };
+  const set = { reviewerName: user.name, verdict: input.verdict, note: input.note, at: new Date() };
+  try {
+    await db.ConversationReview.updateOne(key, { $set: set }, { upsert: true });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+    await db.ConversationReview.updateOne(key, { $set: set });
+  }
+  const reviews = await reviewsOf(db, input.conversationId);
+  return { review: reviews.find((r) => r.reviewerId === user.sub)!, reviews };
+}
