@@ -100,7 +100,7 @@ describe('browser: supervisors review past conversations', () => {
     const messages = page.getByRole('list', { name: '聊天记录' });
     const clientMessage = messages.getByRole('listitem').filter({ hasText: '我的账户被冻结了，急死了！！！' });
     await clientMessage.waitFor();
-    expect(await clientMessage.locator('.tinsight').textContent()).toMatch(/智能助手判断：焦虑 [\d.]+ · .+ · 已转人工/);
+    expect(await clientMessage.locator('.tinsight').textContent()).toMatch(/^焦虑 [\d.]+ · .+ · 已转人工$/);
     await messages.getByText('您好，我来帮您查看冻结原因。').waitFor();
     const log = await page.getByRole('list', { name: '状态记录' }).textContent();
     expect(log).toMatch(/转人工（.*高风险业务（账户冻结）.*）[\s\S]*顾问接入（王芳）[\s\S]*顾问结束人工服务（王芳）/);

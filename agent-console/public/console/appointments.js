@@ -27,7 +27,7 @@
 
   var ACK_TIMEOUT_MS = 15000;
   var STATUS_LABELS = { requested: '待确认', confirmed: '已确认', done: '已完成', cancelled: '已取消' };
-  var TIER_LABELS = { vip: 'VIP', gold: '金卡' };
+  var TIER_LABELS = window.ConsoleLabels.TIER_LABELS;
   /** Errors after which what this console shows is out of date. */
   var STALE_ERRORS = {
     already_confirmed: true,

@@ -38,28 +38,17 @@
   var ACK_TIMEOUT_MS = 15000;
   var RETRY_AFTER_MS = 3000;
   var TITLE = '顾问工作台';
-  var TIER_LABELS = { vip: 'VIP', gold: '金卡' };
+  var labels = window.ConsoleLabels;
+  var TIER_LABELS = labels.TIER_LABELS;
   var PRIORITY_LABELS = { 1: '紧急', 2: 'VIP 优先', 3: '投诉', 4: '情绪', 5: '普通' };
   /** High-risk business named by the escalation policy (high_risk_intent:<id>). */
-  var RISK_LABELS = { account_frozen: '账户冻结', inheritance_transfer: '继承过户', margin_call: '两融追保/强平' };
+  var RISK_LABELS = labels.RISK_LABELS;
   var AUTH_ERRORS = { token_invalid: true, token_expired: true };
   var ACTIVE_REFRESH_MS = 15000;
   var CHANNEL_LABELS = { app: 'App', wecom: '企业微信客服', miniprogram: '小程序' };
   /** chat:typing true is repeated at most this often while the advisor keeps typing. */
   var TYPING_EVERY_MS = 5000;
   var MEDIA_LABELS = { image: '图片', voice: '语音', video: '视频', file: '文件' };
-  var EMOTION_LABELS = { calm: '平静', anxious: '焦虑', angry: '愤怒', sad: '低落', positive: '积极' };
-  /** What the bot did with a client message (TurnDecision.action); a message the bot skipped shows none. */
-  var ACTION_LABELS = {
-    answered: '已自动答复',
-    clarified: '已追问',
-    fallback: '未能回答',
-    flow: '引导流程中',
-    refused_advice: '合规拒答',
-    escalated: '已转人工',
-    after_hours: '非服务时间留言',
-    relayed: '转给顾问',
-  };
   var MEDIA_UNAVAILABLE = '文件已过期或无法获取';
   var COMPOSER_PLACEHOLDER = '输入回复，Enter 发送，Shift+Enter 换行';
 
@@ -1290,7 +1279,7 @@
     li.appendChild(el('div', 'tbubble', m.text));
     if (m.media) li.appendChild(renderMedia(m.media));
     if (m.menu && m.menu.length) li.appendChild(renderMenu(m.menu));
-    if (m.from === 'client' && m.insight) li.appendChild(renderInsight(m.insight));
+    if (m.from === 'client' && m.insight) li.appendChild(labels.renderInsight(m.insight));
     var meta = el('div', 'tmsg-meta');
     if (!pending) {
       renderStoredMeta(li, meta, m);
@@ -1324,22 +1313,6 @@
       li.classList.add('is-recalled');
       meta.appendChild(el('span', 'tmsg-state recalled', '客户已撤回'));
     }
-  }
-
-  /**
-   * What the bot made of a client's message ("焦虑 0.72 · 账户冻结 · 已转人工"), for advisors and
-   * supervisors only; the reasons behind it are in the tooltip.
-   */
-  function renderInsight(insight) {
-    var parts = [];
-    var emotion = EMOTION_LABELS[insight.emotion];
-    if (emotion) parts.push(emotion + (typeof insight.intensity === 'number' ? ' ' + insight.intensity.toFixed(2) : ''));
-    if (insight.intentLabel) parts.push(insight.intentLabel);
-    if (ACTION_LABELS[insight.action]) parts.push(ACTION_LABELS[insight.action]);
-    var line = el('div', 'tinsight emo-' + (insight.emotion || 'unknown'), parts.join(' · '));
-    line.setAttribute('aria-label', '智能助手判断：' + parts.join('，'));
-    if (insight.reasons && insight.reasons.length) line.title = '依据：' + insight.reasons.join('，');
-    return line;
   }
 
   /** The bot's clarifying menu as the client saw it (read-only here). */

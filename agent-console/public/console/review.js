@@ -22,7 +22,8 @@
 
   var ACK_TIMEOUT_MS = 15000;
   var NOTE_MAX = 500;
-  var TIER_LABELS = { vip: 'VIP', gold: '金卡' };
+  var labels = window.ConsoleLabels;
+  var TIER_LABELS = labels.TIER_LABELS;
   var CHANNEL_LABELS = { app: 'App', wecom: '企业微信客服', miniprogram: '小程序' };
   var STATE_LABELS = {
     bot: '机器人服务',
@@ -31,29 +32,7 @@
     after_hours: '非服务时间留言',
     closed: '已关闭',
   };
-  var EMOTION_LABELS = { calm: '平静', anxious: '焦虑', angry: '愤怒', sad: '低落', positive: '积极' };
-  var ACTION_LABELS = {
-    answered: '已自动答复',
-    clarified: '已追问',
-    fallback: '未能回答',
-    flow: '引导流程中',
-    refused_advice: '合规拒答',
-    escalated: '已转人工',
-    after_hours: '非服务时间留言',
-    relayed: '转给顾问',
-  };
   var VERDICT_LABELS = { ok: '合规', issue: '有问题' };
-  var RISK_LABELS = { account_frozen: '账户冻结', inheritance_transfer: '继承过户', margin_call: '两融追保/强平' };
-  var REASON_LABELS = {
-    explicit_request: '客户要求人工',
-    distress: '情绪危机',
-    anger: '客户不满',
-    anxiety: '客户焦虑',
-    sadness: '客户情绪低落',
-    rising_distress: '负面情绪持续上升',
-    complaint: '客户投诉',
-    tier: 'VIP 客户',
-  };
   /** Transition reasons (agent-console, router, WeCom mirror) in words. */
   var TRANSITION_LABELS = {
     accepted: '顾问接入',
@@ -105,22 +84,8 @@
     return { label: label, input: input };
   }
 
-  function reasonLabel(reason) {
-    var i = String(reason).indexOf(':');
-    var kind = i >= 0 ? reason.slice(0, i) : reason;
-    var detail = i >= 0 ? reason.slice(i + 1) : '';
-    if (kind === 'high_risk_intent') return '高风险业务（' + (RISK_LABELS[detail] || detail) + '）';
-    if (kind === 'tier' && detail !== 'vip') return '客户等级 ' + detail;
-    return REASON_LABELS[kind] || String(reason);
-  }
-
   function customerName(summary) {
     return (summary && summary.customer && summary.customer.name) || '访客';
-  }
-
-  function emotionText(e) {
-    if (!e || !EMOTION_LABELS[e.emotion]) return '';
-    return EMOTION_LABELS[e.emotion] + (typeof e.intensity === 'number' ? ' ' + e.intensity.toFixed(2) : '');
   }
 
   // ---------------------------------------------------------------- layout (built once)
@@ -251,10 +216,10 @@
     (s.escalations || []).forEach(function (x) {
       chips.appendChild(el('span', 'chip reason-distress', '转人工' + (x.advisorName ? ' · ' + x.advisorName : '')));
       (x.reasons || []).forEach(function (r) {
-        chips.appendChild(el('span', 'chip', reasonLabel(r)));
+        chips.appendChild(el('span', 'chip', labels.reasonLabel(r)));
       });
     });
-    var emotion = emotionText(s.strongestEmotion);
+    var emotion = labels.emotionText(s.strongestEmotion);
     if (emotion) chips.appendChild(el('span', 'chip review-emotion emo-' + s.strongestEmotion.emotion, '最强情绪 ' + emotion));
     if (chips.childNodes.length) b.appendChild(chips);
     li.appendChild(b);
@@ -323,7 +288,7 @@
       var reasons = String(x.reason || '')
         .split('; ')
         .filter(Boolean)
-        .map(reasonLabel);
+        .map(labels.reasonLabel);
       return (x.to === 'queued' ? '转人工' : '非服务时间留言') + (reasons.length ? '（' + reasons.join('、') + '）' : '');
     }
     var label = TRANSITION_LABELS[x.reason] || (STATE_LABELS[x.from] || x.from) + ' → ' + (STATE_LABELS[x.to] || x.to);
@@ -336,16 +301,7 @@
       { client: '客户', bot: '智能助手', advisor: '顾问 ' + (m.authorName || ''), system: '系统消息' }[m.from] || m.from;
     li.appendChild(el('div', 'review-msg-author', author + ' · ' + formatTime(m.createdAt)));
     li.appendChild(el('div', 'review-msg-text', m.media && !m.text ? '[文件]' : m.text));
-    if (m.from === 'client' && m.insight) {
-      var parts = [];
-      var emotion = emotionText(m.insight);
-      if (emotion) parts.push(emotion);
-      if (m.insight.intentLabel) parts.push(m.insight.intentLabel);
-      if (ACTION_LABELS[m.insight.action]) parts.push(ACTION_LABELS[m.insight.action]);
-      var line = el('div', 'tinsight emo-' + (m.insight.emotion || 'unknown'), '智能助手判断：' + parts.join(' · '));
-      if (m.insight.reasons && m.insight.reasons.length) line.title = '依据：' + m.insight.reasons.map(reasonLabel).join('，');
-      li.appendChild(line);
-    }
+    if (m.from === 'client' && m.insight) li.appendChild(labels.renderInsight(m.insight));
     var marks = [];
     if (m.status === 'failed') marks.push('发送失败：' + (m.error || '消息未送达客户'));
     if (m.recalled) marks.push('客户已撤回');
