@@ -6,6 +6,8 @@ import {
   emitClientState,
   UserError,
   chatView,
+  raisesOf,
+  withRaises,
   type ChatView,
   recentMessages,
   sendToClient,
@@ -48,17 +50,19 @@ export async function listWaiting(deps: Deps, advisor: AdvisorClaims): Promise<H
     .sort({ priority: 1, createdAt: 1 })
     .limit(200)
     .lean()) as HandoffDoc[];
-  const [customers, offers] = await Promise.all([
+  const ids = handoffs.map((h) => h._id.toString());
+  const [customers, offers, raises] = await Promise.all([
     customersById(
       deps,
       handoffs.map((h) => h.customerId),
     ),
-    currentOffers(
-      deps,
-      handoffs.map((h) => h._id.toString()),
-    ),
+    currentOffers(deps, ids),
+    raisesOf(deps.db, ids),
   ]);
-  return handoffs.map((h) => toHandoffView(h, customers.get(h.customerId ?? '') ?? null, offers.get(h._id.toString()) ?? null));
+  return handoffs
+    .map((h) => withRaises(h, raises.get(h._id.toString())))
+    .sort((a, b) => a.priority - b.priority || new Date(a.createdAt).getTime() - new Date(b.createdAt).getTime())
+    .map((h) => toHandoffView(h, customers.get(h.customerId ?? '') ?? null, offers.get(h._id.toString()) ?? null));
 }
 
 /** The chats an advisor owns now (for a console that reconnects). */

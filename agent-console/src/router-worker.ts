@@ -15,6 +15,8 @@ import {
   type HandoffJob,
   type RoleHandle,
   toHandoffView,
+  raisesOf,
+  withRaises,
   type Services,
 } from '@brokerbot/shared';
 
@@ -109,8 +111,11 @@ export async function routeHandoff(
     offeredTo =
       (await deps.db.HandoffOffer.findOne({ handoffId: data.handoffId, attempt: data.attempt }).lean())?.advisorId ?? advisorId;
   }
-  const offered = handoff;
-  const customer = offered.customerId ? await deps.db.Customer.findById(offered.customerId).lean() : null;
+  const [customer, raises] = await Promise.all([
+    handoff.customerId ? deps.db.Customer.findById(handoff.customerId).lean() : null,
+    raisesOf(deps.db, [data.handoffId]),
+  ]);
+  const offered = withRaises(handoff, raises.get(data.handoffId));
   const view = toHandoffView(offered, customer, offeredTo);
   const advisors = deps.emitter.of(NAMESPACES.advisor);
   advisors.to(rooms.advisor(offeredTo)).emit(ADVISOR_EVENTS.offer, view);

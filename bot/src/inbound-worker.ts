@@ -26,7 +26,7 @@ export function createEngine(services: Services, brain: Brain) {
   const adapter = new QueueAdapter(services);
   adapter.use(new ComplianceMiddleware());
   adapter.use(new TranscriptMiddleware(services));
-  adapter.use(new HandoffGateMiddleware(brain.nlu));
+  adapter.use(new HandoffGateMiddleware(brain, services));
   const bot = new BrokerBot(services, brain);
   return {
     async handle(job: InboundJob): Promise<void> {

@@ -1,6 +1,6 @@
 import type { Db } from './models/db';
 import { maskPhone } from './pii';
-import type { ConversationDoc, CustomerDoc, HandoffDoc } from './models/schemas';
+import type { ConversationDoc, CustomerDoc, HandoffDoc, HandoffRaiseDoc } from './models/schemas';
 import { recentMessages, toAdvisorWire, type AdvisorWireMessage } from './transcript';
 
 /** What an advisor sees of a waiting chat. Phone numbers are masked: the list does not need them. */
@@ -50,9 +50,31 @@ export async function chatView(db: Db, conversation: ConversationDoc): Promise<C
   const conversationId = conversation._id.toString();
   const handoff = (await db.Handoff.findById(conversation.handoffId).lean()) as HandoffDoc | null;
   if (!handoff) throw new Error(`conversation ${conversationId} has no handoff`);
-  const [customer, messages] = await Promise.all([
+  const [customer, messages, raises] = await Promise.all([
     handoff.customerId ? (db.Customer.findById(handoff.customerId).lean() as Promise<CustomerDoc | null>) : null,
     recentMessages(db, conversationId, 100),
+    raisesOf(db, [handoff._id.toString()]),
   ]);
-  return { conversationId, handoff: toHandoffView(handoff, customer), messages: messages.map(toAdvisorWire) };
+  return {
+    conversationId,
+    handoff: toHandoffView(withRaises(handoff, raises.get(handoff._id.toString())), customer),
+    messages: messages.map(toAdvisorWire),
+  };
+}
+
+/** The raises of these handoffs (see handoffRaiseSchema), by handoff id. */
+export async function raisesOf(db: Db, handoffIds: string[]): Promise<Map<string, HandoffRaiseDoc[]>> {
+  const byHandoff = new Map<string, HandoffRaiseDoc[]>();
+  if (handoffIds.length === 0) return byHandoff;
+  const raises = (await db.HandoffRaise.find({ handoffId: { $in: handoffIds } }).lean()) as HandoffRaiseDoc[];
+  for (const r of raises) byHandoff.set(r.handoffId, [...(byHandoff.get(r.handoffId) ?? []), r]);
+  return byHandoff;
+}
+
+/** A handoff as urgent as its most urgent raise, with the raises' reasons added to its own. */
+export function withRaises<T extends Pick<HandoffDoc, 'priority' | 'reasons'>>(handoff: T, raises: HandoffRaiseDoc[] = []): T {
+  if (raises.length === 0) return handoff;
+  const priority = Math.min(handoff.priority, ...raises.map((r) => r.priority));
+  const reasons = [...new Set([...handoff.reasons, ...raises.flatMap((r) => r.reasons)])];
+  return { ...handoff, priority, reasons };
 }

@@ -585,6 +585,14 @@
     // A chat this console already owns or has closed is not waiting any more.
     if (chats.has(view.conversationId) && chats.get(view.conversationId).mode === 'own' && !chats.get(view.conversationId).closed)
       return;
+    // The client wrote something more urgent while waiting: the item moves up, and people are told.
+    var known = queue.get(view.handoffId);
+    if (known && view.priority < known.priority) {
+      toast(
+        '等待中的客户 ' + customerName(view) + ' 情况更紧急（' + (PRIORITY_LABELS[view.priority] || view.priority) + '）',
+        'error',
+      );
+    }
     queue.set(view.handoffId, view);
     renderQueue();
   }

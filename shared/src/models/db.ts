@@ -9,6 +9,7 @@ import {
   conversationSchema,
   customerSchema,
   handoffOfferSchema,
+  handoffRaiseSchema,
   handoffSchema,
   messageSchema,
   transitionSchema,
@@ -24,6 +25,7 @@ export interface Db {
   Message: ReturnType<typeof models>['Message'];
   Handoff: ReturnType<typeof models>['Handoff'];
   HandoffOffer: ReturnType<typeof models>['HandoffOffer'];
+  HandoffRaise: ReturnType<typeof models>['HandoffRaise'];
   Transition: ReturnType<typeof models>['Transition'];
   BotMemory: ReturnType<typeof models>['BotMemory'];
   Appointment: ReturnType<typeof models>['Appointment'];
@@ -41,6 +43,7 @@ function models(c: Connection) {
     Message: c.model('Message', messageSchema),
     Handoff: c.model('Handoff', handoffSchema),
     HandoffOffer: c.model('HandoffOffer', handoffOfferSchema),
+    HandoffRaise: c.model('HandoffRaise', handoffRaiseSchema),
     Transition: c.model('ConversationTransition', transitionSchema),
     BotMemory: c.model('BotMemory', botMemorySchema),
     Appointment: c.model('Appointment', appointmentSchema),

@@ -152,6 +152,23 @@ handoffSchema.index({ branchId: 1, status: 1 });
 // Conversation review filters by the advisor who took the chat.
 handoffSchema.index({ advisorId: 1 });
 
+/**
+ * A waiting handoff made more urgent by what the client wrote while waiting (爆仓, 活不下去 …).
+ * Insert-only, so the handoff document keeps one writer per change (FerretDB can lose one of two
+ * concurrent updates of a document); the unique index raises each level once. Readers take the
+ * most urgent of the handoff's own priority and its raises.
+ */
+export const handoffRaiseSchema = new Schema(
+  {
+    handoffId: { type: String, required: true },
+    priority: { type: Number, required: true },
+    reasons: { type: [String], default: [] },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+handoffRaiseSchema.index({ handoffId: 1, priority: 1 }, { unique: true });
+
 /** Each offer of a handoff to an advisor (insert-only: the router's audit trail and SLA). */
 export const handoffOfferSchema = new Schema(
   {
@@ -262,6 +279,7 @@ export type AppointmentDoc = InferSchemaType<typeof appointmentSchema> & {
 };
 export type AppointmentChangeDoc = InferSchemaType<typeof appointmentChangeSchema>;
 
+export type HandoffRaiseDoc = InferSchemaType<typeof handoffRaiseSchema>;
 export type BranchDoc = InferSchemaType<typeof branchSchema>;
 export type AdvisorDoc = InferSchemaType<typeof advisorSchema> & { _id: Types.ObjectId };
 export type CustomerDoc = InferSchemaType<typeof customerSchema>;
