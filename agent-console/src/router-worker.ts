@@ -29,10 +29,15 @@ const RECOVERY_EVERY_MS = 30_000;
 
 type Deps = Pick<Services, 'db' | 'redis' | 'queues' | 'emitter' | 'metrics' | 'config' | 'logger'>;
 
-/** Online advisors of the branch who have room for another chat, least loaded first. */
+/**
+ * Online advisors who may take the branch's chat and have room for another, least loaded first.
+ * A chat without a branch (a WeCom / mini-program client not yet bound to a brokerage client,
+ * with no CHANNEL_DEFAULT_BRANCH) goes only to advisors who see every branch: nobody else could
+ * accept it.
+ */
 export async function pickAdvisor(deps: Deps, branchId: string | null, exclude: string[]): Promise<string | null> {
   const advisors = await deps.db.Advisor.find(
-    { role: 'advisor', active: true, ...(branchId ? { branchId } : {}) },
+    { role: 'advisor', active: true, ...(branchId ? { branchId } : { allBranches: true }) },
     { maxChats: 1 },
   ).lean();
   const presence = new Presence(deps.redis, deps.config.QUEUE_PREFIX);

@@ -1,3 +1,4 @@
+import { pickAdvisor } from '@brokerbot/agent-console';
 import { clientToken, connect, emitAck, loginAdvisor, nextEvent, testEnv, useTestSystem } from '../support/test-system';
 
 /** How the router chooses an advisor: presence, branch, capacity, priority and the offer SLA. */
@@ -92,5 +93,14 @@ describe('handoff routing', () => {
         handoffId: (await emitAck<{ items: { handoffId: string }[] }>(sup.socket, 'queue:list')).items[0]!.handoffId,
       }),
     ).toMatchObject({ ok: false, error: 'not_an_advisor' });
+  });
+
+  it('offers a chat without a branch only to advisors who may take it (those who see every branch)', async () => {
+    const li = await advisor('li.qiang');
+    // An unbound WeCom client's chat has no branch: a branch advisor could not accept it.
+    expect(await pickAdvisor(ctx.sys.services, null, [])).toBeNull();
+    await ctx.sys.services.db.Advisor.updateOne({ _id: li.id }, { $set: { allBranches: true } });
+    expect(await pickAdvisor(ctx.sys.services, null, [])).toBe(li.id);
+    await ctx.sys.services.db.Advisor.updateOne({ _id: li.id }, { $set: { allBranches: false } });
   });
 });
