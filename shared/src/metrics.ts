@@ -16,6 +16,12 @@ export function createMetrics() {
       labelNames: ['channel', 'duplicate'] as const,
       registers: [registry],
     }),
+    messagesRefused: new Counter({
+      name: 'bb_messages_refused_total',
+      help: 'Trading-app messages refused with busy (the client resends): too many in flight, or the bot is behind',
+      labelNames: ['reason'] as const,
+      registers: [registry],
+    }),
     messagesOut: new Counter({
       name: 'bb_messages_out_total',
       help: 'Messages delivered to clients',

@@ -1,5 +1,12 @@
 import { cleanUp, clientToken, connect, emitAck, startTestSystem, testEnv, type TestSystem } from '../support/test-system';
 
+/** bb_messages_refused_total{reason} as /metrics shows it. */
+async function refusedCount(url: string, reason: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`bb_messages_refused_total{reason="${reason}"}`));
+  return line ? Number(line.split(' ').pop()) : 0;
+}
+
 describe('gateway under overload', () => {
   let sys: TestSystem;
   beforeAll(async () => {
@@ -27,6 +34,8 @@ describe('gateway under overload', () => {
         expect(await emitAck(client, 'message', { clientMessageId: ids[i], text: '交易时间' })).toMatchObject({ ok: true });
     }
     expect(await sys.services.db.Message.countDocuments({ direction: 'in' })).toBe(12);
+    // Operators see the refusals.
+    expect(await refusedCount(sys.url, 'in_flight')).toBe(busy.length);
     client.disconnect();
   });
 });
@@ -55,6 +64,7 @@ describe('gateway when the bot falls behind', () => {
       else await new Promise((r) => setTimeout(r, 50));
     }
     expect(refused).toMatchObject({ ok: false, error: 'busy' });
+    expect(await refusedCount(sys.url, 'backlog')).toBeGreaterThanOrEqual(1);
     const storedWhileFull = await sys.services.db.Message.countDocuments({ direction: 'in' });
 
     await sys.services.queues.inbound.drain();

@@ -95,6 +95,7 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
       }
       // Shed load rather than let every message finish late: the client resends the same id.
       if (inFlight >= services.config.INGEST_MAX_IN_FLIGHT || backlog.full) {
+        services.metrics.messagesRefused.inc({ reason: backlog.full ? 'backlog' : 'in_flight' });
         reply({ ok: false, error: 'busy', message: '系统繁忙，请稍后重试' });
         return;
       }
