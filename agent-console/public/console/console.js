@@ -27,6 +27,8 @@
   var kit = window.PageKit;
   var byId = kit.byId;
   var el = kit.el;
+  var readJson = kit.readSession;
+  var writeJson = kit.writeSession;
   var pad = kit.pad;
   function formatTime(iso) {
     return kit.formatTime(iso, { seconds: true });
@@ -114,35 +116,6 @@
     b.type = 'button';
     if (onClick) b.addEventListener('click', onClick);
     return b;
-  }
-
-  function readJson(key) {
-    try {
-      var raw = window.sessionStorage.getItem(key);
-      return raw ? JSON.parse(raw) : null;
-    } catch {
-      return null;
-    }
-  }
-
-  function writeJson(key, value) {
-    try {
-      if (value === null || value === undefined) window.sessionStorage.removeItem(key);
-      else window.sessionStorage.setItem(key, JSON.stringify(value));
-    } catch {
-      /* storage unavailable: only reload recovery is lost */
-    }
-  }
-
-  function newClientMessageId() {
-    var bytes = new Uint8Array(9);
-    window.crypto.getRandomValues(bytes);
-    var hex = Array.prototype.map
-      .call(bytes, function (b) {
-        return (b < 16 ? '0' : '') + b.toString(16);
-      })
-      .join('');
-    return 'c' + Date.now().toString(36) + '-' + hex;
   }
 
   function formatWaiting(iso) {
@@ -1352,7 +1325,7 @@
     if (!text) return;
     stopTyping(chat);
     var entry = {
-      cmid: newClientMessageId(),
+      cmid: kit.newMessageId('c'),
       text: text,
       createdAt: new Date().toISOString(),
       state: 'pending',

@@ -98,36 +98,6 @@
     });
   }
 
-  function readJson(storage, key) {
-    try {
-      var raw = storage.getItem(key);
-      return raw ? JSON.parse(raw) : null;
-    } catch {
-      return null;
-    }
-  }
-
-  function writeJson(storage, key, value) {
-    try {
-      if (value === null) storage.removeItem(key);
-      else storage.setItem(key, JSON.stringify(value));
-    } catch {
-      /* storage full or disabled: the chat still works, only without reload recovery */
-    }
-  }
-
-  /** A clientMessageId: [A-Za-z0-9_-], ≤ 64 characters, unique per message. */
-  function newClientMessageId() {
-    var bytes = new Uint8Array(9);
-    window.crypto.getRandomValues(bytes);
-    var hex = Array.prototype.map
-      .call(bytes, function (b) {
-        return (b < 16 ? '0' : '') + b.toString(16);
-      })
-      .join('');
-    return 'w' + Date.now().toString(36) + '-' + hex;
-  }
-
   /** Reads the claims of a session token (display only; the server verifies it). */
   function tokenClaims(token) {
     try {
@@ -244,12 +214,12 @@
     outbox.forEach(function (e) {
       list.push({ cmid: e.cmid, text: e.text, createdAt: e.createdAt, state: e.state, error: e.error, autoRetry: e.autoRetry });
     });
-    writeJson(window.sessionStorage, outboxKey(), list.length ? list : null);
+    kit.writeSession(outboxKey(), list.length ? list : null);
   }
 
   function loadOutbox() {
     outbox = new Map();
-    var list = readJson(window.sessionStorage, outboxKey());
+    var list = kit.readSession(outboxKey());
     if (!Array.isArray(list)) return;
     list.forEach(function (e) {
       if (!e || typeof e.cmid !== 'string' || typeof e.text !== 'string') return;
@@ -718,7 +688,7 @@
   function sessionEnded(code) {
     var demo = session && session.demo;
     disconnect();
-    writeJson(window.sessionStorage, SESSION_KEY, null);
+    kit.writeSession(SESSION_KEY, null);
     els.status.hidden = true;
     var expired = code === 'token_expired';
     if (demo) {
@@ -735,7 +705,7 @@
 
   function startSession(s) {
     session = s;
-    writeJson(window.sessionStorage, SESSION_KEY, s);
+    kit.writeSession(SESSION_KEY, s);
     messages = new Map();
     clearDrafts();
     setTyping(false);
@@ -868,7 +838,7 @@
   /** Writes a client message: shown at once, kept in the outbox until the server acknowledges it. */
   function sendText(text) {
     var entry = {
-      cmid: newClientMessageId(),
+      cmid: kit.newMessageId('w'),
       text: text,
       createdAt: new Date().toISOString(),
       state: 'pending',
@@ -905,7 +875,7 @@
   els.input.addEventListener('input', autosize);
 
   els.switchCustomer.addEventListener('click', function () {
-    writeJson(window.sessionStorage, SESSION_KEY, null);
+    kit.writeSession(SESSION_KEY, null);
     showPicker(null);
   });
 
@@ -936,7 +906,7 @@
       startSession({ token: hashToken, demo: false, customer: claims.sub ? { id: claims.sub, name: claims.name || '' } : null });
       return;
     }
-    var saved = readJson(window.sessionStorage, SESSION_KEY);
+    var saved = kit.readSession(SESSION_KEY);
     if (saved && typeof saved.token === 'string') {
       startSession(saved);
       return;

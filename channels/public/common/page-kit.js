@@ -50,5 +50,46 @@
     });
   }
 
-  window.PageKit = { byId: byId, el: el, pad: pad, formatTime: formatTime, request: request };
+  /** A value kept in sessionStorage (a reload stays where it was); null when absent or unreadable. */
+  function readSession(key) {
+    try {
+      var raw = window.sessionStorage.getItem(key);
+      return raw ? JSON.parse(raw) : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Keeps a value in sessionStorage; null removes it. Storage full or disabled only loses reload recovery. */
+  function writeSession(key, value) {
+    try {
+      if (value === null || value === undefined) window.sessionStorage.removeItem(key);
+      else window.sessionStorage.setItem(key, JSON.stringify(value));
+    } catch {
+      /* the page still works, only without reload recovery */
+    }
+  }
+
+  /** A clientMessageId ([A-Za-z0-9_-], ≤ 64 characters), unique per message; `prefix` names the page. */
+  function newMessageId(prefix) {
+    var bytes = new Uint8Array(9);
+    window.crypto.getRandomValues(bytes);
+    var hex = Array.prototype.map
+      .call(bytes, function (b) {
+        return (b < 16 ? '0' : '') + b.toString(16);
+      })
+      .join('');
+    return prefix + Date.now().toString(36) + '-' + hex;
+  }
+
+  window.PageKit = {
+    byId: byId,
+    el: el,
+    pad: pad,
+    formatTime: formatTime,
+    request: request,
+    readSession: readSession,
+    writeSession: writeSession,
+    newMessageId: newMessageId,
+  };
 })();

@@ -1,15 +1,15 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { Logger } from '@brokerbot/shared';
 import type { MiniProgramSettings } from '../channel-config';
 import {
+  answerFailure,
   bodyBytes,
   bodyReaderErrors,
   CallbackRejection,
   checkContentType,
+  freshTimestampAndNonce,
   queryParam,
   rawCallbackBody,
-  refuse,
-  toRejection,
 } from '../tencent/callback-http';
 import type { ReplayGuard } from '../tencent/replay-guard';
 import { detectBodyFormat, parseBody, parseEncryptedEnvelope, type BodyObject } from '../wecom/body';
@@ -36,20 +36,8 @@ export function miniProgramCallbackRouter(deps: MpCallbackDeps): Router {
   const { settings, guard, logger } = deps;
   const router = Router();
 
-  const fail = (req: Request, res: Response, err: unknown) => {
-    const rejection = toRejection(err);
-    if (rejection) return refuse(res, logger, 'miniprogram', req, rejection);
-    logger.error({ err }, 'mini-program push failed');
-    res.status(500).type('text/plain').send('internal error');
-  };
-
-  const timed = (req: Request) => {
-    const timestamp = queryParam(req, 'timestamp', true);
-    const nonce = queryParam(req, 'nonce', true);
-    const stale = guard.staleness(timestamp);
-    if (stale) throw new CallbackRejection(403, stale);
-    return { timestamp, nonce };
-  };
+  const fail = answerFailure(logger, 'miniprogram');
+  const timed = (req: Request) => freshTimestampAndNonce(req, guard);
 
   router.get(MINIPROGRAM_CALLBACK_PATH, (req, res) => {
     try {

@@ -2,6 +2,7 @@ import express, { type ErrorRequestHandler, type Request, type Response } from '
 import type { Logger } from '@brokerbot/shared';
 import { CallbackBodyError, DEFAULT_BODY_LIMITS } from '../wecom/body';
 import { WecomCryptoError } from '../wecom/crypto';
+import type { ReplayGuard } from './replay-guard';
 
 /** A callback we refuse: the HTTP status and a reason the operator can act on. */
 export class CallbackRejection extends Error {
@@ -60,6 +61,28 @@ export function refuse(res: Response, logger: Logger, channel: string, req: Requ
     'callback refused',
   );
   res.status(rejection.status).type('text/plain').send(rejection.reason);
+}
+
+/** The handler's catch: a refusal gets its 4xx and reason, anything else is ours (500, logged as an error). */
+export function answerFailure(logger: Logger, channel: string): (req: Request, res: Response, err: unknown) => void {
+  return (req, res, err) => {
+    const rejection = toRejection(err);
+    if (rejection) return refuse(res, logger, channel, req, rejection);
+    logger.error({ err, channel }, 'callback failed');
+    res.status(500).type('text/plain').send('internal error');
+  };
+}
+
+/** timestamp and nonce of a signed callback URL, refused when outside the freshness window. */
+export function freshTimestampAndNonce(
+  req: Request,
+  guard: Pick<ReplayGuard, 'staleness'>,
+): { timestamp: string; nonce: string } {
+  const timestamp = queryParam(req, 'timestamp', true);
+  const nonce = queryParam(req, 'nonce', true);
+  const stale = guard.staleness(timestamp);
+  if (stale) throw new CallbackRejection(403, stale);
+  return { timestamp, nonce };
 }
 
 /** Errors of the body reader itself (over the size limit, broken stream) answered like our own rejections. */

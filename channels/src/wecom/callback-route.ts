@@ -1,15 +1,15 @@
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request } from 'express';
 import type { Logger } from '@brokerbot/shared';
 import type { WecomSettings } from '../channel-config';
 import {
+  answerFailure,
   bodyBytes,
   bodyReaderErrors,
   CallbackRejection,
   checkContentType,
+  freshTimestampAndNonce,
   queryParam,
   rawCallbackBody,
-  refuse,
-  toRejection,
 } from '../tencent/callback-http';
 import type { ReplayGuard } from '../tencent/replay-guard';
 import { detectBodyFormat, parseBody, parseEncryptedEnvelope, stringField, type BodyObject } from './body';
@@ -35,23 +35,12 @@ export function wecomCallbackRouter(deps: WecomCallbackDeps): Router {
   const credentials: CallbackCredentials = { token: settings.token, encodingAESKey: settings.aesKey, receiveId: settings.corpId };
   const router = Router();
 
-  const fail = (req: Request, res: Response, err: unknown) => {
-    const rejection = toRejection(err);
-    if (rejection) return refuse(res, logger, 'wecom', req, rejection);
-    logger.error({ err }, 'wecom callback failed');
-    res.status(500).type('text/plain').send('internal error');
-  };
-
-  const signed = (req: Request) => {
-    const signedQuery = {
-      msgSignature: queryParam(req, 'msg_signature', true),
-      timestamp: queryParam(req, 'timestamp', true),
-      nonce: queryParam(req, 'nonce', true),
-    };
-    const stale = guard.staleness(signedQuery.timestamp);
-    if (stale) throw new CallbackRejection(403, stale);
-    return signedQuery;
-  };
+  const fail = answerFailure(logger, 'wecom');
+  // The signature covers timestamp, nonce and the ciphertext: all three come from the URL.
+  const signed = (req: Request) => ({
+    msgSignature: queryParam(req, 'msg_signature', true),
+    ...freshTimestampAndNonce(req, guard),
+  });
 
   router.get(WECOM_CALLBACK_PATH, (req, res) => {
     try {
