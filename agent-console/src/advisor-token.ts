@@ -20,7 +20,5 @@ export function verifyAdvisorToken(token: unknown, secret: string): AdvisorClaim
   return verifyToken<AdvisorClaims>(token, secret, 'advisor');
 }
 
-/** Which branches' chats an advisor or supervisor may see: all with allBranches (a head-office supervisor), else their own. */
-export function visibleBranchFilter(advisor: AdvisorClaims): Record<string, unknown> {
-  return advisor.allBranches ? {} : { branchId: advisor.branchId };
-}
+/** Branch scope lives in shared (the channels' routes apply it too). */
+export { visibleBranchFilter } from '@brokerbot/shared';

@@ -3,7 +3,9 @@ import {
   REVIEW_VERDICTS,
   UserError,
   isDuplicateKey,
+  seesBranch,
   toAdvisorWire,
+  visibleBranchFilter,
   type AdvisorWireMessage,
   type ConversationDoc,
   type ConversationReviewDoc,
@@ -110,9 +112,9 @@ function requireSupervisor(user: AdvisorClaims): void {
 
 /** Branches this supervisor may review (as visibleBranchFilter), optionally narrowed to one they asked for. */
 function branchScope(user: AdvisorClaims, branchId?: string): Record<string, unknown> {
-  if (user.allBranches) return branchId ? { branchId } : {};
-  if (branchId && branchId !== user.branchId) throw new UserError('not_visible', `您只能查看营业部 ${user.branchId} 的会话`);
-  return { branchId: user.branchId };
+  if (!branchId) return visibleBranchFilter(user);
+  if (!seesBranch(user, branchId)) throw new UserError('not_visible', `您只能查看营业部 ${user.branchId} 的会话`);
+  return { branchId };
 }
 
 async function visibleConversation(db: Db, user: AdvisorClaims, conversationId: string): Promise<ConversationDoc> {

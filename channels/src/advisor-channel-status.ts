@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 import { z } from 'zod';
-import { NAMESPACES, type Channel, type ConversationDoc, type Services } from '@brokerbot/shared';
+import { NAMESPACES, visibleBranchFilter, type Channel, type ConversationDoc, type Services } from '@brokerbot/shared';
 import type { BudgetView } from './tencent/send-budget';
 
 const payloadSchema = z.object({ conversationId: z.string().regex(/^[0-9a-f]{24}$/, 'invalid id') });
@@ -42,10 +42,9 @@ export function mountAdvisorChannelStatus(
         return reply({ ok: false, error: 'invalid_request', message: 'conversationId: invalid id' });
       }
       try {
-        const seesAll = advisor.allBranches === true;
         const conversation = (await services.db.Conversation.findOne({
           _id: parsed.data.conversationId,
-          ...(seesAll ? {} : { branchId: advisor.branchId }),
+          ...visibleBranchFilter({ branchId: advisor.branchId ?? '', allBranches: advisor.allBranches === true }),
         }).lean()) as ConversationDoc | null;
         if (!conversation) return reply({ ok: false, error: 'not_visible', message: '会话不存在或不在您的营业部' });
         const channel = conversation.channel as Channel;

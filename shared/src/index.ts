@@ -22,3 +22,4 @@ export * from './sequence';
 export * from './keyed-serializer';
 export * from './notify';
 export * from './outbound';
+export * from './branch-scope';

@@ -1,6 +1,14 @@
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
-import { UserError, type Channel, type ConversationDoc, type Db, type Logger, type MessageDoc } from '@brokerbot/shared';
+import {
+  UserError,
+  seesBranch,
+  type Channel,
+  type ConversationDoc,
+  type Db,
+  type Logger,
+  type MessageDoc,
+} from '@brokerbot/shared';
 import { contentDisposition } from './content-disposition';
 import { MEDIA_CHANNELS, MEDIA_LABELS, mediaRefOf } from './media-kinds';
 import type { MediaKeeper } from './media-keeper';
@@ -81,7 +89,7 @@ async function serve(deps: MediaRouteDeps, req: Request, res: Response): Promise
   ).lean()) as Pick<ConversationDoc, '_id' | 'branchId'>[];
   const message = withMedia.find((m) => {
     const conversation = conversations.find((c) => c._id.toString() === m.conversationId);
-    return conversation !== undefined && sees(advisor, conversation.branchId ?? null);
+    return conversation !== undefined && seesBranch(advisor, conversation.branchId);
   });
   if (!message) {
     res.status(403).json({ error: 'forbidden', message: '您无权查看这条消息（会话不在您的营业部）' });
@@ -140,8 +148,4 @@ function authenticate(verify: VerifyAdvisor, header: string | undefined): Adviso
     if (err instanceof UserError) return { error: err.code, message: err.message };
     return { error: 'token_invalid', message: '令牌无效' };
   }
-}
-
-function sees(advisor: AdvisorIdentity, branchId: string | null): boolean {
-  return advisor.allBranches || (branchId !== null && branchId === advisor.branchId);
 }
