@@ -18,9 +18,13 @@ export interface CryptoVector {
 
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
-/** The vectors live outside the repo; WECOM_VECTORS overrides the location. */
+/**
+ * Tencent's published known-answer vectors, copied into the repo's fixtures with their origin
+ * (`source_note` in the file: the official WeCom callback sample programs). WECOM_VECTORS points
+ * at another copy, e.g. the team's reference set in ../shared/vectors/.
+ */
 export const VECTORS_PATH =
-  process.env.WECOM_VECTORS ?? path.resolve(REPO_ROOT, '..', 'shared', 'vectors', 'wecom-callback.json');
+  process.env.WECOM_VECTORS ?? path.resolve(REPO_ROOT, 'channels', 'test', 'fixtures', 'wecom-callback.json');
 
 const FIELDS = [
   'name',
@@ -41,7 +45,7 @@ export function loadVectors(): { vectors: CryptoVector[]; error?: undefined } | 
   if (!existsSync(VECTORS_PATH)) {
     return {
       vectors: [],
-      error: `WeCom crypto vectors not found at ${VECTORS_PATH}: put ../shared/vectors/wecom-callback.json next to the repo or set WECOM_VECTORS`,
+      error: `WeCom crypto vectors not found at ${VECTORS_PATH} (the repo's fixture, or the file WECOM_VECTORS names)`,
     };
   }
   try {
