@@ -36,6 +36,8 @@ async function main() {
     console.log(`› MONGODB_URI not set: starting FerretDB on 127.0.0.1:${port}, data in ${where}`);
     started.push(await startFerret({ port, dataDir: path.join(ROOT, '.data', 'ferretdb'), backend }));
     env.MONGODB_URI = `mongodb://127.0.0.1:${port}/brokerbot`;
+    // The app creates the lookup indexes FerretDB cannot make itself (GIN, on PostgreSQL).
+    if (backend.handler === 'postgresql') env.FERRETDB_POSTGRESQL_URL = backend.url;
   }
   if (env.DEMO_MODE === '1' || env.DEMO_MODE === 'true') {
     const secrets = demoSecrets();

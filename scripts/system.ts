@@ -1,6 +1,6 @@
 import { loadBrain, startBotRole } from '@brokerbot/bot';
 import { createChannels, createGateway, startOutboundRole, type ChannelSet } from '@brokerbot/channels';
-import { mountConsole, startRouterRole, verifyAdvisorToken } from '@brokerbot/agent-console';
+import { AdvisorSessions, mountConsole, startRouterRole } from '@brokerbot/agent-console';
 import {
   connectDb,
   createEmitter,
@@ -40,7 +40,7 @@ export async function startSystem(
   } = {},
 ): Promise<System> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const db = await connectDb(config.MONGODB_URI);
+  const db = await connectDb(config.MONGODB_URI, { ferretPostgresUrl: config.FERRETDB_POSTGRESQL_URL, logger });
   const redis = createRedis(config.REDIS_URL, 'main');
   const services: Services = {
     config,
@@ -58,12 +58,16 @@ export async function startSystem(
   const roles: RoleHandle[] = [];
   let url: string | null = null;
   let port: number | null = null;
+  // Advisor tokens are revocable: the console's namespace and the advisor HTTP routes check the account.
+  let sessions: AdvisorSessions | null = null;
   try {
     if (config.ROLES.includes('gateway')) {
+      const advisorSessions = new AdvisorSessions(services);
+      sessions = advisorSessions;
       const gateway = createGateway(services, channels, {
-        verifyAdvisor: (token) => verifyAdvisorToken(token, config.ADVISOR_TOKEN_SECRET),
+        verifyAdvisor: (token) => advisorSessions.verify(token),
       });
-      const consoleHandle = mountConsole(gateway.app, gateway.io, services);
+      const consoleHandle = mountConsole(gateway.app, gateway.io, services, advisorSessions);
       port = await gateway.listen(config.PORT);
       url = `http://127.0.0.1:${port}`;
       await channels.startGateway(url);
@@ -71,7 +75,11 @@ export async function startSystem(
         name: 'gateway',
         async stop() {
           consoleHandle.stop();
-          await gateway.close();
+          try {
+            await gateway.close();
+          } finally {
+            await advisorSessions.stop();
+          }
         },
       });
     }
@@ -80,6 +88,7 @@ export async function startSystem(
     if (config.ROLES.includes('outbound')) roles.push(startOutboundRole(services, channels.senders));
   } catch (err) {
     await Promise.allSettled(roles.map((r) => r.stop()));
+    await sessions?.stop();
     await channels.stop().catch(() => undefined);
     throw err;
   }

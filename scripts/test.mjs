@@ -5,7 +5,16 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ROOT, ensureDependencies, ensureRedis, freePort, startFerret, stopChild } from './lib/infra.mjs';
+import {
+  ROOT,
+  dropPgDatabase,
+  ensureDependencies,
+  ensureRedis,
+  freePort,
+  pickFerretBackend,
+  startFerret,
+  stopChild,
+} from './lib/infra.mjs';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
@@ -24,6 +33,7 @@ function ensureChromium() {
 
 const started = [];
 let tmp = null;
+let pgDatabase = null;
 
 async function main() {
   ensureDependencies();
@@ -34,7 +44,18 @@ async function main() {
   if (!env.MONGODB_URI) {
     tmp = mkdtempSync(path.join(os.tmpdir(), 'brokerbot-test-'));
     const port = await freePort();
-    started.push(await startFerret({ port, dataDir: path.join(tmp, 'ferretdb') }));
+    // The backend production-like stacks use: PostgreSQL when it answers locally, else SQLite.
+    const database = `brokerbot_test_${path
+      .basename(tmp)
+      .replace(/[^a-zA-Z0-9]/g, '')
+      .toLowerCase()}`;
+    const backend = await pickFerretBackend(database);
+    if (backend.handler === 'postgresql') {
+      pgDatabase = database;
+      env.FERRETDB_POSTGRESQL_URL = backend.url;
+    }
+    console.log(`› FerretDB for the tests: ${backend.handler === 'postgresql' ? `PostgreSQL database ${database}` : 'SQLite'}`);
+    started.push(await startFerret({ port, dataDir: path.join(tmp, 'ferretdb'), backend }));
     env.MONGODB_URI = `mongodb://127.0.0.1:${port}/`;
   }
   const results = path.join(tmp ?? mkdtempSync(path.join(os.tmpdir(), 'brokerbot-test-')), 'jest.json');
@@ -61,6 +82,7 @@ async function main() {
 
 const { code, summary } = await main().catch((err) => ({ code: 1, summary: `tests: 0 passed, 1 failed (${err.message})` }));
 for (const child of started.reverse()) await stopChild(child);
+if (pgDatabase) dropPgDatabase(pgDatabase);
 if (tmp) rmSync(tmp, { recursive: true, force: true });
 console.log(`\n${summary}`);
 process.exit(code);

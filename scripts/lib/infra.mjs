@@ -162,13 +162,26 @@ export function dropPgDatabase(database) {
   });
 }
 
+/**
+ * FerretDB's PostgreSQL URL: a bounded connection pool (FerretDB's default of 50 per process lets
+ * two stacks exhaust PostgreSQL's default max_connections of 100) and custom plans for its
+ * prepared statements, so that the lookup indexes the app creates can serve them (see
+ * shared/src/models/ferretdb-postgres.ts). FERRETDB_PG_POOL_MAX overrides the pool size.
+ */
+export function ferretPostgresUrl(url, poolMax = Number(process.env.FERRETDB_PG_POOL_MAX ?? 20)) {
+  const u = new URL(url);
+  if (!u.searchParams.has('pool_max_conns')) u.searchParams.set('pool_max_conns', String(poolMax));
+  u.searchParams.set('plan_cache_mode', 'force_custom_plan');
+  return u.toString();
+}
+
 /** Starts FerretDB on 127.0.0.1:port (SQLite files in dataDir, or the given PostgreSQL backend). */
 export async function startFerret({ port, dataDir, backend = { handler: 'sqlite' } }) {
   const bin = ensureFerretBinary();
   mkdirSync(dataDir, { recursive: true });
   const storage =
     backend.handler === 'postgresql'
-      ? ['--handler=postgresql', `--postgresql-url=${backend.url}`]
+      ? ['--handler=postgresql', `--postgresql-url=${ferretPostgresUrl(backend.url)}`]
       : ['--handler=sqlite', `--sqlite-url=file:${dataDir}/`];
   const child = spawn(
     bin,

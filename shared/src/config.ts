@@ -17,6 +17,12 @@ const schema = z
     MONGODB_URI: z
       .string({ required_error: 'MONGODB_URI is required' })
       .regex(/^mongodb(\+srv)?:\/\//, 'MONGODB_URI must start with mongodb:// or mongodb+srv://'),
+    /** Set when MONGODB_URI is FerretDB on PostgreSQL: the PostgreSQL URL FerretDB runs on, so
+     * that start-up can create the lookup indexes FerretDB cannot (see ensureFerretPgIndexes). */
+    FERRETDB_POSTGRESQL_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'FERRETDB_POSTGRESQL_URL must start with postgres:// or postgresql://')
+      .optional(),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')

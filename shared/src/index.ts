@@ -23,3 +23,5 @@ export * from './keyed-serializer';
 export * from './notify';
 export * from './outbound';
 export * from './branch-scope';
+export * from './models/lookup-keys';
+export * from './models/ferretdb-postgres';

@@ -50,6 +50,7 @@ export function testEnv(overrides: Record<string, string> = {}): Record<string, 
     DEMO_MODE: '1',
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ESCALATION_POLICY_PATH: policyFile('always'),
+    ...(process.env.FERRETDB_POSTGRESQL_URL ? { FERRETDB_POSTGRESQL_URL: process.env.FERRETDB_POSTGRESQL_URL } : {}),
     ...overrides,
   };
 }

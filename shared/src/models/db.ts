@@ -1,4 +1,6 @@
 import mongoose, { type Connection } from 'mongoose';
+import type { Logger } from '../logger';
+import { ensureFerretPgIndexes } from './ferretdb-postgres';
 import {
   advisorSchema,
   appointmentChangeSchema,
@@ -52,7 +54,16 @@ function models(c: Connection) {
   };
 }
 
-export async function connectDb(uri: string): Promise<Db> {
+export interface ConnectOptions {
+  /**
+   * The PostgreSQL database FerretDB runs on, when it does: lookup indexes FerretDB cannot make
+   * itself are created there (see ensureFerretPgIndexes). Unset for MongoDB.
+   */
+  ferretPostgresUrl?: string;
+  logger?: Logger;
+}
+
+export async function connectDb(uri: string, options: ConnectOptions = {}): Promise<Db> {
   const connection = mongoose.createConnection(uri, {
     serverSelectionTimeoutMS: 10_000,
     // Indexes are built explicitly below so that start-up fails loudly if one cannot be.
@@ -61,5 +72,6 @@ export async function connectDb(uri: string): Promise<Db> {
   await connection.asPromise();
   const m = models(connection);
   await Promise.all(Object.values(m).map((model) => model.createIndexes()));
+  if (options.ferretPostgresUrl) await ensureFerretPgIndexes(connection, options.ferretPostgresUrl, options.logger);
   return { connection, ...m, close: () => connection.close() };
 }

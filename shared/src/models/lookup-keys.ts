@@ -1,0 +1,28 @@
+/**
+ * The fields our queries look documents up by with an equality filter, per collection, for the
+ * collections that grow with traffic. MongoDB serves these from the indexes declared on the
+ * schemas; FerretDB v1 on PostgreSQL cannot (it filters with `_jsonb->'field' @> value`, which
+ * its btree indexes do not serve), so `ensureFerretPgIndexes` gives each of these fields a GIN
+ * expression index. Only selective fields are listed: a field with a handful of values (channel,
+ * direction) would cost every insert and help no lookup. Top-level fields only: FerretDB does
+ * not push dotted paths down as `->`.
+ *
+ * When a new query filters a growing collection by a field not listed here, add the field.
+ */
+export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
+  messages: ['_id', 'conversationId', 'channelMessageId', 'status'],
+  conversations: ['_id', 'externalUserId', 'advisorId', 'state'],
+  conversationtransitions: ['conversationId'],
+  botmemories: ['_id'],
+  customers: ['_id'],
+  handoffs: ['_id', 'conversationId', 'status', 'advisorId'],
+  handoffoffers: ['handoffId'],
+  handoffraises: ['handoffId'],
+  appointments: ['_id', 'requestMessageId', 'status'],
+  appointmentchanges: ['appointmentId'],
+  conversationreviews: ['conversationId'],
+  // Client files (channels' MediaStore: records keyed by channel + message id, bytes in GridFS).
+  media: ['_id'],
+  'media.files': ['_id'],
+  'media.chunks': ['files_id'],
+};
