@@ -1,5 +1,6 @@
-import { createLogger, type Config } from '@brokerbot/shared';
-import { WecomKfSimulator, type KfMessage } from '../src/simulators';
+import { createLogger, type Config, type Logger } from '@brokerbot/shared';
+import { MINUTE, WecomKfSimulator, type KfMessage } from '../src/simulators';
+import { TENCENT_RATE_LIMITS } from '../src/simulators/api-guard';
 import { newEncodingAESKey } from '../src/simulators/demo';
 import { FencedLock } from '../src/tencent/fenced-lock';
 import { createKfApi, type KfApi, type KfItem } from '../src/wecom/kf-api';
@@ -46,8 +47,12 @@ describe('kf sync_msg puller', () => {
   });
 
   /** A puller as one gateway process has it, on a key space of its own per test. */
-  function puller(keyPrefix: string, handle: (item: KfItem) => Promise<void>): KfPuller {
-    const p = new KfPuller({ redis: r.redis, logger, kf, keyPrefix, handle }, [KF]);
+  function puller(
+    keyPrefix: string,
+    handle: (item: KfItem) => Promise<void>,
+    deps: { kf?: KfApi; logger?: Logger } = {},
+  ): KfPuller {
+    const p = new KfPuller({ redis: r.redis, logger, kf, keyPrefix, handle, ...deps }, [KF]);
     pullers.push(p);
     return p;
   }
@@ -58,6 +63,12 @@ describe('kf sync_msg puller', () => {
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  }
+
+  /** The puller's log lines at warn and above, as an operator reads them. */
+  function capturedLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
+    const lines: Record<string, unknown>[] = [];
+    return { lines, logger: createLogger('warn', 'test', { write: (line: string) => void lines.push(JSON.parse(line)) }) };
   }
 
   const write = async (user: string, text: string) =>
@@ -147,5 +158,125 @@ describe('kf sync_msg puller', () => {
     await lock.release(stale); // not its lock any more: nothing happens
     expect(await lock.renew(current)).toBe(true);
     expect(await r.redis.get(`${r.prefix}:t4:cursor`)).toBe('new');
+  });
+
+  describe('a stored cursor the platform rejects (40058)', () => {
+    const REJECTED = 'kf sync_msg rejected the stored cursor; dropping it and syncing again without a cursor';
+    const syncCalls = (simulator: WecomKfSimulator) =>
+      // Calls refused for the access_token (a restarted platform does not know ours) are not syncs.
+      simulator.calls.filter((c) => c.path === '/cgi-bin/kf/sync_msg' && ![40014, 42001].includes(c.response.errcode));
+
+    it('after the platform restarted: drops the cursor, syncs again without one with the callback Token, answers once', async () => {
+      const prefix = `${r.prefix}:t5`;
+      const cursorKey = `${prefix}:kf:${KF}:cursor`;
+      const corp = { corpId: 'wwpullerrestart01', corpSecret: 'secret' };
+      const settings = { ...corp, secret: corp.corpSecret, token: 'token', aesKey: newEncodingAESKey() };
+      const startPlatform = () =>
+        WecomKfSimulator.start({
+          ...corp,
+          openKfIds: [KF],
+          callback: { token: settings.token, encodingAESKey: settings.aesKey },
+        });
+      const kfOf = (platform: WecomKfSimulator) =>
+        createKfApi(
+          { redis: r.redis, logger, config: { QUEUE_PREFIX: r.prefix } as Config },
+          { ...settings, openKfIds: [KF], apiBase: platform.url, handoffMode: 'proxy' as const },
+        );
+      const handled: string[] = [];
+      const handle = async (item: KfItem) => void handled.push(item.msgid);
+
+      // Before the restart: one message pulled and handled; the cursor after it is stored.
+      const before = await startPlatform();
+      const first = await before.simulateClientMessage({ externalUserId: 'wmP5', text: '一' });
+      const p1 = puller(prefix, handle, { kf: kfOf(before) });
+      await p1.notify(KF, first.syncToken);
+      await waitFor(() => handled.includes(first.message.msgid), 'the first message handled');
+      await p1.stop();
+      await before.stop();
+      const stale = await r.redis.get(cursorKey);
+      expect(stale).toBeTruthy();
+
+      // A new platform instance (empty log) that never issued that cursor; a client writes.
+      const after = await startPlatform();
+      try {
+        const log = capturedLogger();
+        const p2 = puller(prefix, handle, { kf: kfOf(after), logger: log.logger });
+        const second = await after.simulateClientMessage({ externalUserId: 'wmP5', text: '二' });
+        await p2.notify(KF, second.syncToken);
+        await waitFor(() => handled.includes(second.message.msgid), 'the message written after the restart handled');
+        await p2.idle();
+
+        const [refused, restarted, ...rest] = syncCalls(after);
+        expect(rest).toEqual([]);
+        // Tencent's answer to a cursor it never issued…
+        expect(refused!.body).toMatchObject({ cursor: stale, token: second.syncToken });
+        expect(refused!.response.errcode).toBe(40058);
+        expect(refused!.response.errmsg).toMatch(
+          /^invalid cursor\. invalid Request Parameter, hint: \[\d{25}\], from ip: 127\.0\.0\.1, more info at https:\/\/open\.work\.weixin\.qq\.com\/devtool\/query\?e=40058$/,
+        );
+        // …then the same sync without a cursor, with the callback's Token.
+        expect(restarted!.body).not.toHaveProperty('cursor');
+        expect(restarted!.body).toMatchObject({ token: second.syncToken, open_kfid: KF });
+        expect(restarted!.response.errcode).toBe(0);
+        // One warning naming the kf account; no error.
+        expect(log.lines.map((l) => [l.level, l.msg, l.openKfId])).toEqual([[40, REJECTED, KF]]);
+
+        // The new cursor is the new platform's: the next message is read from it, nothing twice.
+        const current = await r.redis.get(cursorKey);
+        expect(current).toBeTruthy();
+        expect(current).not.toBe(stale);
+        const third = await after.simulateClientMessage({ externalUserId: 'wmP5', text: '三' });
+        await p2.notify(KF, third.syncToken);
+        await waitFor(() => handled.includes(third.message.msgid), 'the next message handled');
+        await p2.idle();
+        expect(handled).toEqual([first.message.msgid, second.message.msgid, third.message.msgid]);
+        const last = syncCalls(after).at(-1)!;
+        expect(last.body.cursor).toBe(current);
+        expect(last.response.errcode).toBe(0);
+        expect(log.lines).toHaveLength(1);
+      } finally {
+        await after.stop();
+      }
+    });
+
+    it('backs off, without looping, when the sync without a cursor fails as well', async () => {
+      const prefix = `${r.prefix}:t6`;
+      const cursorKey = `${prefix}:kf:${KF}:cursor`;
+      await r.redis.set(cursorKey, 'a-cursor-from-another-platform');
+      const log = capturedLogger();
+      const handled: string[] = [];
+      const p = puller(prefix, async (item) => void handled.push(item.msgid), { logger: log.logger });
+      const since = sim.calls.length;
+      // One sync_msg a minute: the refused cursor uses it up, the sync without a cursor gets 45009.
+      sim.setRateLimits([{ limit: 1, windowMs: MINUTE }]);
+      try {
+        const event = await sim.simulateClientMessage({ externalUserId: 'wmP6', text: '四' });
+        await p.notify(KF, event.syncToken);
+        await waitFor(() => log.lines.some((l) => l.level === 50), 'the failed round to be logged');
+        expect(await r.redis.get(cursorKey)).toBeNull();
+        sim.setRateLimits(TENCENT_RATE_LIMITS);
+
+        await waitFor(() => handled.includes(event.message.msgid), 'the message handled after the back-off');
+        await p.idle();
+        // Without a cursor, the sync starts over at the oldest readable message (earlier tests'
+        // ones too, which ingest de-duplicates by msgid): each once, the new one last.
+        expect(handled).toEqual(sim.log.all().map((m) => m.msgid));
+        expect(handled.at(-1)).toBe(event.message.msgid);
+        const syncs = sim.calls.slice(since).filter((c) => c.path === '/cgi-bin/kf/sync_msg');
+        expect(syncs.map((c) => [c.body.cursor ?? null, c.response.errcode])).toEqual([
+          ['a-cursor-from-another-platform', 40058],
+          [null, 45009],
+          [null, 0],
+        ]);
+        // The retry waited for the back-off the error announced.
+        const failure = log.lines.find((l) => l.level === 50)!;
+        expect(failure).toMatchObject({ msg: 'kf pull failed; will retry', openKfId: KF, retryInMs: 1000 });
+        expect(syncs[2]!.at - syncs[1]!.at).toBeGreaterThanOrEqual(900);
+        // The cursor was rejected once, so it was reported once.
+        expect(log.lines.filter((l) => l.level === 40).map((l) => [l.msg, l.openKfId])).toEqual([[REJECTED, KF]]);
+      } finally {
+        sim.setRateLimits(TENCENT_RATE_LIMITS);
+      }
+    });
   });
 });

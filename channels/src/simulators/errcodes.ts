@@ -1,3 +1,6 @@
+import { randomInt } from 'node:crypto';
+import type { Clock } from './clock';
+
 /**
  * Errcodes the simulators answer. WECOM.md names -1, 40001, 40014, 42001, 45009, 45015,
  * 45047, 45080 and 95018; 40007 and 830002 come from the media/get pages; the others from
@@ -16,6 +19,7 @@ export const Errcode = {
   InvalidCorpIdOrAppId: 40013,
   /** WeCom: access_token invalid. */
   InvalidAccessToken: 40014,
+  /** Invalid request parameter; kf/sync_msg answers it for a cursor it never issued. */
   InvalidParameter: 40058,
   InvalidExternalUserId: 40096,
   InvalidAppSecret: 40125,
@@ -47,3 +51,15 @@ export const Errcode = {
   /** WeCom media/get: the file is over 20 MB and must be fetched in Range parts. */
   MediaTooLargeUseRange: 830002,
 } as const;
+
+/**
+ * A WeCom (qyapi) errmsg: the detail, a request id ("hint": Unix seconds and 15 digits), the
+ * caller's IP and the link to the error-code tool. As captured from the real API: "name exceed
+ * min utf8 words 1. invalid Request Parameter, hint: [1671098526431493138190819], from ip:
+ * 120.245.114.24, more info at https://open.work.weixin.qq.com/devtool/query?e=40058". Clients
+ * must branch on errcode, never on this text.
+ */
+export function wecomErrmsg(errcode: number, detail: string, clock: Clock, fromIp = '127.0.0.1'): string {
+  const hint = `${Math.floor(clock.now() / 1000)}${Array.from({ length: 15 }, () => randomInt(10)).join('')}`;
+  return `${detail}, hint: [${hint}], from ip: ${fromIp}, more info at https://open.work.weixin.qq.com/devtool/query?e=${errcode}`;
+}

@@ -2,7 +2,7 @@ import type { AccessTokenStore } from './access-tokens';
 import type { ClientMediaStore } from './client-media';
 import { fail, ok, type ApiRequest, type ApiResult, type Route } from './api-server';
 import { DAY, type Clock } from './clock';
-import { Errcode } from './errcodes';
+import { Errcode, wecomErrmsg } from './errcodes';
 import { randomId } from './ids';
 import type { KfMessageLog } from './kf-message-log';
 import { isServiceState, type KfSessions } from './kf-sessions';
@@ -67,9 +67,10 @@ export function clientKey(openKfId: string, externalUserId: string): string {
 }
 
 export function kfRoutes(state: KfState): Record<string, Route> {
+  const cursors = new WireCursors();
   return {
     '/cgi-bin/gettoken': { method: 'GET', auth: false, handler: (req) => getToken(state, req) },
-    '/cgi-bin/kf/sync_msg': { method: 'POST', auth: true, handler: (req) => syncMsg(state, req.body) },
+    '/cgi-bin/kf/sync_msg': { method: 'POST', auth: true, handler: (req) => syncMsg(state, cursors, req.body) },
     '/cgi-bin/kf/send_msg': { method: 'POST', auth: true, handler: (req) => sendMsg(state, req.body) },
     '/cgi-bin/kf/send_msg_on_event': { method: 'POST', auth: true, handler: (req) => sendMsgOnEvent(state, req.body) },
     '/cgi-bin/kf/service_state/get': { method: 'POST', auth: true, handler: (req) => serviceStateGet(state, req.body) },
@@ -89,9 +90,34 @@ function getToken(state: KfState, req: ApiRequest): ApiResult {
   return ok({ access_token: issued.accessToken, expires_in: issued.expiresIn });
 }
 
-function syncMsg(state: KfState, body: Record<string, unknown>): ApiResult {
+/**
+ * The cursors this simulator instance hands out: a position in its message log behind a tag of
+ * the instance. A cursor another instance issued (one stored before a restart) is therefore
+ * unknown here even where the position would exist, and is refused as Tencent refuses a cursor
+ * it never issued: errcode 40058.
+ */
+class WireCursors {
+  private readonly tag = randomId(8);
+
+  wrap(logCursor: string): string {
+    return `${this.tag}${logCursor}`;
+  }
+
+  /** The log's cursor, '' for none, or null for a cursor this instance never issued. */
+  unwrap(wire: string): string | null {
+    if (wire === '') return '';
+    return wire.startsWith(this.tag) && wire.length > this.tag.length ? wire.slice(this.tag.length) : null;
+  }
+}
+
+function syncMsg(state: KfState, cursors: WireCursors, body: Record<string, unknown>): ApiResult {
   const { cursor, token, limit = KF_MAX_SYNC_LIMIT, voice_format: voiceFormat, open_kfid: openKfId } = body;
-  if (cursor !== undefined && typeof cursor !== 'string') return fail(Errcode.InvalidParameter, 'cursor must be a string');
+  const invalidCursor = () =>
+    fail(
+      Errcode.InvalidParameter,
+      wecomErrmsg(Errcode.InvalidParameter, 'invalid cursor. invalid Request Parameter', state.clock),
+    );
+  if (cursor !== undefined && typeof cursor !== 'string') return invalidCursor();
   if (token !== undefined) {
     if (typeof token !== 'string' || state.log.tokenState(token) !== 'valid')
       return fail(Errcode.KfInvalidMsgToken, 'invalid or expired msg token');
@@ -104,8 +130,10 @@ function syncMsg(state: KfState, body: Record<string, unknown>): ApiResult {
   if (openKfId !== undefined && (typeof openKfId !== 'string' || !state.config.openKfIds.includes(openKfId))) {
     return fail(Errcode.KfInvalidOpenKfId, 'invalid open_kfid');
   }
-  const page = state.log.page(cursor || undefined, limit, openKfId);
-  return page ? ok({ ...page }) : fail(Errcode.InvalidParameter, 'invalid cursor');
+  const logCursor = cursor === undefined ? '' : cursors.unwrap(cursor);
+  if (logCursor === null) return invalidCursor();
+  const page = state.log.page(logCursor || undefined, limit, openKfId);
+  return page ? ok({ ...page, next_cursor: cursors.wrap(page.next_cursor) }) : invalidCursor();
 }
 
 function sendMsg(state: KfState, body: Record<string, unknown>): ApiResult {

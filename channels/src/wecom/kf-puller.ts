@@ -11,6 +11,10 @@ const PENDING_S = 24 * 3600;
 const SWEEP_MS = 30_000;
 const MAX_PAGES_PER_DRAIN = 500;
 const INVALID_SYNC_TOKEN = 95007;
+/** "Invalid parameter": for a cursor, one the platform does not know (never issued, or its log is gone). */
+const INVALID_PARAMETER = 40058;
+/** Deletes the stored cursor only while it still holds the value that was rejected. */
+const DROP_CURSOR = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 export interface KfPullerDeps {
   redis: Redis;
@@ -34,6 +38,10 @@ class LostLockError extends Error {}
  * - The flag is set before the callback is answered and cleared only when a round starts, so a
  *   crash loses nothing: the next start (or the 30 s sweep) drains what is flagged, and a lock
  *   left by a dead process expires after 10 s.
+ * - A stored cursor the platform rejects (40058: its message log no longer knows it) is dropped
+ *   and the sync starts over without a cursor, with the callback's Token. That re-reads what is
+ *   still readable (3 days); `handle` is idempotent on the msgid, so nothing is answered twice.
+ *   If the cursor-less sync fails too, the round fails and is retried with back-off.
  */
 export class KfPuller {
   private readonly timers = new Map<string, NodeJS.Timeout>();
@@ -171,6 +179,19 @@ export class KfPuller {
         // An expired callback token: pull without one (allowed, at a stricter rate).
         if (err instanceof TencentApiError && err.errcode === INVALID_SYNC_TOKEN && token) {
           await redis.del(keys.token);
+          continue;
+        }
+        // A cursor the platform does not know (e.g. issued before its message log was reset):
+        // start over without one. Only once per round: cursor is undefined from here on, so a
+        // cursor-less sync that fails as well is thrown and backed off.
+        if (err instanceof TencentApiError && err.errcode === INVALID_PARAMETER && cursor) {
+          this.deps.logger.warn(
+            { openKfId, errcode: err.errcode, errmsg: err.errmsg },
+            'kf sync_msg rejected the stored cursor; dropping it and syncing again without a cursor',
+          );
+          if (lost()) throw new LostLockError(`lost the pull lock of ${openKfId}`);
+          await redis.eval(DROP_CURSOR, 1, keys.cursor, cursor);
+          cursor = undefined;
           continue;
         }
         throw err;
