@@ -2,7 +2,15 @@ import type { Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import { NAMESPACES, UserError, rooms, type Services } from '@brokerbot/shared';
 import type { AdvisorAssist } from './advisor-assist';
-import { verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
+import {
+  ACCOUNT_SWEEP_MS,
+  SESSION_REVOKED_EVENT,
+  TOKEN_REVOKED,
+  TOKEN_REVOKED_MESSAGE,
+  tokenStands,
+  type AdvisorSessions,
+} from './advisor-session';
+import type { AdvisorClaims } from './advisor-token';
 import { appointmentRequests, listAppointments, updateAppointment } from './appointments';
 import { acceptHandoff, closeChat, listActiveChats, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
 import { PRESENCE_REFRESH_MS, Presence } from './presence';
@@ -10,6 +18,16 @@ import { promoteWaitingHandoffs } from './router-worker';
 import { openTranscript, reviewTranscript, searchTranscripts, transcriptRequests } from './transcript-review';
 
 type Ack = (response: Record<string, unknown>) => void;
+
+/**
+ * An event's payload and ack. Socket.IO passes the ack as the last argument, so an event sent
+ * with only a callback (`emit('queue:list', cb)`) has it first: it is the ack, not the payload.
+ */
+export function payloadAndAck(args: unknown[]): { payload: unknown; ack: Ack } {
+  const last = args.at(-1);
+  if (typeof last === 'function') return { payload: args.length > 1 ? args[0] : undefined, ack: last as Ack };
+  return { payload: args[0], ack: () => undefined };
+}
 
 const objectId = z.string().regex(/^[0-9a-f]{24}$/, 'invalid id');
 const schemas = {
@@ -32,9 +50,17 @@ const schemas = {
 
 /**
  * Namespace /advisor for the agent console. Auth: { token } from POST /api/advisor/login.
- * Every request is an event with an ack: { ok: true, ... } or { ok: false, error, message }.
+ * Every request is an event with an ack: { ok: true, ... } or { ok: false, error, message };
+ * the payload may be left out (`emit(event, ack)`) when the event needs none.
+ * A token revoked (account disabled, deleted or signed out) is refused on connect and on every
+ * request, and its sockets are disconnected within moments (see advisor-session.ts).
  */
-export function mountAdvisorNamespace(io: Server, services: Services, assist: AdvisorAssist): { stop(): void } {
+export function mountAdvisorNamespace(
+  io: Server,
+  services: Services,
+  assist: AdvisorAssist,
+  sessions: AdvisorSessions,
+): { stop(): void } {
   const nsp = io.of(NAMESPACES.advisor);
   const presence = new Presence(services.redis, services.config.QUEUE_PREFIX);
   const socketsPerAdvisor = new Map<string, number>();
@@ -44,24 +70,77 @@ export function mountAdvisorNamespace(io: Server, services: Services, assist: Ad
   }, PRESENCE_REFRESH_MS);
   refresh.unref();
 
-  nsp.use((socket, next) => {
-    try {
-      socket.data.advisor = verifyAdvisorToken(socket.handshake.auth?.token, services.config.ADVISOR_TOKEN_SECRET);
-      next();
-    } catch (err) {
-      next(new Error(err instanceof UserError ? err.code : 'token_invalid'));
+  /** Tells the socket why, then disconnects it: its token was revoked. */
+  function endRevoked(socket: Socket): void {
+    if (!socket.connected) return;
+    socket.emit(SESSION_REVOKED_EVENT, { error: TOKEN_REVOKED, message: TOKEN_REVOKED_MESSAGE });
+    socket.disconnect(true);
+  }
+
+  /** Disconnects the sockets (of one advisor, or all here) whose token no longer stands. */
+  async function sweep(advisorId?: string): Promise<void> {
+    const local = [...nsp.sockets.values()].filter((s) => {
+      const claims = s.data.advisor as AdvisorClaims | undefined;
+      return claims && (advisorId === undefined || claims.sub === advisorId);
+    });
+    if (local.length === 0) return;
+    const accounts = await sessions.load([...new Set(local.map((s) => (s.data.advisor as AdvisorClaims).sub))]);
+    for (const socket of local) {
+      const claims = socket.data.advisor as AdvisorClaims;
+      if (!tokenStands(claims, accounts.get(claims.sub) ?? null)) endRevoked(socket);
     }
+  }
+  const stopListening = sessions.onRevoked((advisorId) => {
+    sweep(advisorId).catch((err) => services.logger.error({ err, advisorId }, 'revoked advisor sweep failed'));
+  });
+  // Catches accounts disabled or deleted without a notice (straight in the database).
+  const recheck = setInterval(() => {
+    sessions.prune();
+    sweep().catch((err) => services.logger.error({ err }, 'advisor account recheck failed'));
+  }, ACCOUNT_SWEEP_MS);
+  recheck.unref();
+
+  nsp.use((socket, next) => {
+    sessions.verify(socket.handshake.auth?.token, { fresh: true }).then(
+      (claims) => {
+        socket.data.advisor = claims;
+        next();
+      },
+      (err: unknown) => {
+        if (err instanceof UserError) {
+          next(Object.assign(new Error(err.code), { data: { message: err.message } }));
+          return;
+        }
+        services.logger.error({ err }, 'advisor session check failed');
+        next(Object.assign(new Error('unavailable'), { data: { message: '系统繁忙，请稍后重试' } }));
+      },
+    );
   });
 
-  /** Wraps a handler: validates the payload, answers the ack, turns UserErrors into clear replies. */
+  /**
+   * Wraps a handler: checks that the advisor's token still stands, validates the payload,
+   * answers the ack, turns UserErrors into clear replies.
+   */
   function on<S extends z.ZodTypeAny>(
     socket: Socket,
     event: string,
     schema: S | null,
     handler: (input: z.infer<S>) => Promise<Record<string, unknown>>,
   ) {
-    socket.on(event, async (payload: unknown, ack?: Ack) => {
-      const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
+    socket.on(event, async (...args: unknown[]) => {
+      const { payload, ack: reply } = payloadAndAck(args);
+      try {
+        await sessions.check(socket.data.advisor as AdvisorClaims);
+      } catch (err) {
+        if (err instanceof UserError) {
+          reply({ ok: false, error: err.code, message: err.message });
+          endRevoked(socket);
+        } else {
+          services.logger.error({ err, event }, 'advisor session check failed');
+          reply({ ok: false, error: 'internal', message: '系统繁忙，请稍后重试' });
+        }
+        return;
+      }
       const parsed = schema ? schema.safeParse(payload ?? {}) : { success: true as const, data: undefined };
       if (!parsed.success) {
         reply({
@@ -156,5 +235,11 @@ export function mountAdvisorNamespace(io: Server, services: Services, assist: Ad
     socket.emit('ready', { advisor: { id: advisor.sub, name: advisor.name, role: advisor.role, branchId: advisor.branchId } });
   });
 
-  return { stop: () => clearInterval(refresh) };
+  return {
+    stop: () => {
+      clearInterval(refresh);
+      clearInterval(recheck);
+      stopListening();
+    },
+  };
 }

@@ -9,6 +9,11 @@ export interface AdvisorClaims extends TokenClaims {
   role: 'advisor' | 'supervisor';
   branchId: string;
   allBranches: boolean;
+  /**
+   * Advisor.tokenVersion when the token was issued; the token stands only while the account is
+   * active and still has this version (see advisor-session.ts). Absent means 0.
+   */
+  tokenVersion?: number;
 }
 
 export function mintAdvisorToken(secret: string, claims: Omit<AdvisorClaims, 'kind' | 'exp'>, ttlSeconds: number): string {
@@ -16,6 +21,7 @@ export function mintAdvisorToken(secret: string, claims: Omit<AdvisorClaims, 'ki
   return signToken(full, secret);
 }
 
+/** Checks the signature and expiry only; whether the account still honours it is AdvisorSessions.verify. */
 export function verifyAdvisorToken(token: unknown, secret: string): AdvisorClaims {
   return verifyToken<AdvisorClaims>(token, secret, 'advisor');
 }

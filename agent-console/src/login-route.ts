@@ -9,6 +9,8 @@ const LOCK_SECONDS = 15 * 60;
 /**
  * POST /api/advisor/login { username, password } → { token, advisor }.
  * Five wrong passwords lock the username for 15 minutes (counted in Redis, so across processes).
+ * A disabled account is refused (403 account_disabled) once its password is right. The token
+ * carries the account's tokenVersion: raising it or disabling the account revokes the token.
  */
 export function loginRoute(services: Pick<Services, 'db' | 'config' | 'redis' | 'logger'>): Router {
   const router = Router();
@@ -24,7 +26,7 @@ export function loginRoute(services: Pick<Services, 'db' | 'config' | 'redis' | 
       res.status(429).json({ error: 'locked', message: '密码错误次数过多，请 15 分钟后再试' });
       return;
     }
-    const advisor = await services.db.Advisor.findOne({ username, active: true }).lean();
+    const advisor = await services.db.Advisor.findOne({ username }).lean();
     const ok = advisor ? await bcrypt.compare(password, advisor.passwordHash) : false;
     if (!advisor || !ok) {
       await services.redis.multi().incr(failKey).expire(failKey, LOCK_SECONDS).exec();
@@ -33,12 +35,18 @@ export function loginRoute(services: Pick<Services, 'db' | 'config' | 'redis' | 
       return;
     }
     await services.redis.del(failKey);
+    if (advisor.active !== true) {
+      services.logger.warn({ username }, 'disabled advisor tried to log in');
+      res.status(403).json({ error: 'account_disabled', message: '账号已停用，请联系管理员' });
+      return;
+    }
     const claims = {
       sub: advisor._id.toString(),
       name: advisor.displayName,
       role: advisor.role,
       branchId: advisor.branchId,
       allBranches: advisor.allBranches,
+      tokenVersion: advisor.tokenVersion ?? 0,
     };
     const token = mintAdvisorToken(services.config.ADVISOR_TOKEN_SECRET, claims, services.config.ADVISOR_TOKEN_TTL_S);
     res.json({

@@ -45,7 +45,7 @@
   var PRIORITY_LABELS = { 1: '紧急', 2: 'VIP 优先', 3: '投诉', 4: '情绪', 5: '普通' };
   /** High-risk business named by the escalation policy (high_risk_intent:<id>). */
   var RISK_LABELS = labels.RISK_LABELS;
-  var AUTH_ERRORS = { token_invalid: true, token_expired: true };
+  var AUTH_ERRORS = { token_invalid: true, token_expired: true, token_revoked: true };
   var ACTIVE_REFRESH_MS = 15000;
   var CHANNEL_LABELS = { app: 'App', wecom: '企业微信客服', miniprogram: '小程序' };
   /** chat:typing true is repeated at most this often while the advisor keeps typing. */
@@ -387,11 +387,21 @@
     socket.on('connect_error', function (err) {
       var code = err && err.message;
       if (AUTH_ERRORS[code]) {
-        logout(code === 'token_expired' ? '登录已过期，请重新登录' : '登录状态无效，请重新登录');
+        logout(
+          code === 'token_expired'
+            ? '登录已过期，请重新登录'
+            : code === 'token_revoked'
+              ? '账号已停用或登录已失效，请重新登录'
+              : '登录状态无效，请重新登录',
+        );
         return;
       }
       setStatus('disconnected');
       if (!socket.active) scheduleRetry();
+    });
+    // The account was disabled or signed out elsewhere: back to the login form, with the reason.
+    socket.on('session:revoked', function (payload) {
+      logout((payload && payload.message) || '账号已停用或登录已失效，请重新登录');
     });
     socket.io.on('reconnect_attempt', function () {
       setStatus('connecting');

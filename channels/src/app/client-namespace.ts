@@ -86,8 +86,11 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
       socket.disconnect(true);
     });
 
-    socket.on(CLIENT_EVENTS.message, async (payload: unknown, ack?: Ack) => {
-      const reply: Ack = typeof ack === 'function' ? ack : () => undefined;
+    socket.on(CLIENT_EVENTS.message, async (...args: unknown[]) => {
+      // The ack is the last argument: with no payload (`emit('message', cb)`) it is the first one.
+      const last = args.at(-1);
+      const reply: Ack = typeof last === 'function' ? (last as Ack) : () => undefined;
+      const payload = typeof last === 'function' && args.length === 1 ? undefined : args[0];
       const parsed = sendSchema.safeParse(payload);
       if (!parsed.success) {
         reply({ ok: false, error: 'invalid_message', message: parsed.error.issues.map((i) => i.message).join('; ') });

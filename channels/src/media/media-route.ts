@@ -23,8 +23,11 @@ export interface AdvisorIdentity {
   allBranches: boolean;
 }
 
-/** Checks an advisor token and returns its claims; throws (UserError) when it is invalid or expired. */
-export type VerifyAdvisor = (token: string) => AdvisorIdentity;
+/**
+ * Checks an advisor token and returns its claims; throws (UserError) when it is invalid, expired
+ * or revoked (account disabled or deleted). Any other error is a failure of ours (500).
+ */
+export type VerifyAdvisor = (token: string) => AdvisorIdentity | Promise<AdvisorIdentity>;
 
 export interface MediaRouteDeps {
   db: Pick<Db, 'Message' | 'Conversation'>;
@@ -60,7 +63,7 @@ export function mediaRoute(deps: MediaRouteDeps): Router {
 }
 
 async function serve(deps: MediaRouteDeps, req: Request, res: Response): Promise<void> {
-  const advisor = authenticate(deps.verifyAdvisor, req.get('authorization'));
+  const advisor = await authenticate(deps.verifyAdvisor, req.get('authorization'));
   if ('error' in advisor) {
     res.set('WWW-Authenticate', 'Bearer').status(401).json(advisor);
     return;
@@ -139,13 +142,16 @@ async function sendFile(store: MediaStore, record: MessageMediaDoc, res: Respons
   await pipeline(store.open(record.fileId!), res);
 }
 
-function authenticate(verify: VerifyAdvisor, header: string | undefined): AdvisorIdentity | { error: string; message: string } {
+async function authenticate(
+  verify: VerifyAdvisor,
+  header: string | undefined,
+): Promise<AdvisorIdentity | { error: string; message: string }> {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
   if (!match) return { error: 'unauthorized', message: '请先登录坐席工作台' };
   try {
-    return verify(match[1]!);
+    return await verify(match[1]!);
   } catch (err) {
     if (err instanceof UserError) return { error: err.code, message: err.message };
-    return { error: 'token_invalid', message: '令牌无效' };
+    throw err;
   }
 }

@@ -31,6 +31,8 @@ export const advisorSchema = new Schema(
     maxChats: { type: Number, default: null },
     wecomUserId: { type: String, default: null }, // WeCom servicer userid (WECOM_HANDOFF_MODE=native)
     active: { type: Boolean, default: true },
+    /** Put into the console token at login; raising it (or disabling the account) revokes every token issued before. */
+    tokenVersion: { type: Number, default: 0 },
   },
   { timestamps: true },
 );
