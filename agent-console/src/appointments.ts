@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import {
-  ADVISOR_EVENTS,
   UserError,
-  emitAppointment,
+  notifyAppointmentUpdated,
   sendToClient,
   toAppointmentView,
   type AppointmentDoc,
@@ -159,7 +158,7 @@ export async function updateAppointment(
   });
   if (!changed) return (await viewsOf(deps, [await afterLostRace(deps, advisor, current, to)]))[0]!;
   const [view] = await viewsOf(deps, [changed]);
-  emitAppointment(deps.emitter, ADVISOR_EVENTS.appointmentUpdated, view!);
+  notifyAppointmentUpdated(deps.emitter, view!);
   await notifyClient(deps, changed, advisor);
   return view!;
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { REPLIES } from '@brokerbot/flows';
 import {
-  ADVISOR_EVENTS,
-  NAMESPACES,
   emitClientState,
+  notifyChatClosed,
+  notifyChatOpened,
+  notifyWaitingListRemoved,
   UserError,
   chatView,
   raisesOf,
@@ -11,7 +12,6 @@ import {
   type ChatView,
   recentMessages,
   sendToClient,
-  rooms,
   toAdvisorWire,
   toWire,
   transition,
@@ -108,10 +108,7 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
     { _id: handoffId },
     { $set: { status: 'accepted', advisorId: advisor.sub, acceptedAt: new Date() } },
   );
-  const removed = { handoffId, by: advisor.sub };
-  const advisors = deps.emitter.of(NAMESPACES.advisor);
-  if (handoff.branchId) advisors.to(rooms.branch(handoff.branchId)).emit(ADVISOR_EVENTS.queueRemoved, removed);
-  advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueRemoved, removed);
+  notifyWaitingListRemoved(deps.emitter, handoff.branchId, { handoffId, by: advisor.sub });
   await sendToClient(deps, conversation, {
     author: { kind: 'system', name: advisor.name },
     text: REPLIES.advisorJoined(advisor.name),
@@ -119,8 +116,7 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   emitClientState(deps.emitter, handoff.conversationId, 'human', advisor.name);
   const view = await chatView(deps.db, conversation);
   // The advisor's other console tabs open the chat too, and receive its messages from now on.
-  advisors.in(rooms.advisor(advisor.sub)).socketsJoin(rooms.advisorConversation(handoff.conversationId));
-  advisors.to(rooms.advisor(advisor.sub)).emit(ADVISOR_EVENTS.chatOpened, view);
+  notifyChatOpened(deps.emitter, advisor.sub, view);
   return view;
 }
 
@@ -169,10 +165,7 @@ export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversation
   await deps.db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
   await sendToClient(deps, after, { author: { kind: 'system' }, text: REPLIES.humanClosed });
   emitClientState(deps.emitter, conversationId, 'bot');
-  deps.emitter
-    .of(NAMESPACES.advisor)
-    .to(rooms.advisorConversation(conversationId))
-    .emit(ADVISOR_EVENTS.chatClosed, { conversationId, by: advisor.sub });
+  notifyChatClosed(deps.emitter, conversationId, advisor.sub);
 }
 
 export interface ActiveChat {

@@ -1,15 +1,14 @@
 import { DelayedError, Worker, type Job } from 'bullmq';
 import {
-  ADVISOR_EVENTS,
-  NAMESPACES,
   QUEUE_NAMES,
   createRedis,
   handoffJobSchema,
   emitClientState,
   isDuplicateKey,
+  notifyOffer,
+  notifyWaitingListAdded,
   transition,
   repairTransitions,
-  rooms,
   type ConversationDoc,
   type HandoffDoc,
   type HandoffJob,
@@ -122,10 +121,8 @@ export async function routeHandoff(
   ]);
   const offered = withRaises(handoff, raises.get(data.handoffId));
   const view = toHandoffView(offered, customer, offeredTo);
-  const advisors = deps.emitter.of(NAMESPACES.advisor);
-  advisors.to(rooms.advisor(offeredTo)).emit(ADVISOR_EVENTS.offer, view);
-  if (offered.branchId) advisors.to(rooms.branch(offered.branchId)).emit(ADVISOR_EVENTS.queueAdded, view);
-  advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueAdded, view);
+  notifyOffer(deps.emitter, offeredTo, view);
+  notifyWaitingListAdded(deps.emitter, view);
   if (data.attempt === 0) deps.metrics.offerLatency.observe((Date.now() - data.queuedAt) / 1000);
 
   await deps.queues.handoff.add(

@@ -1,6 +1,5 @@
 import {
-  ADVISOR_EVENTS,
-  emitAppointment,
+  notifyAppointmentRequested,
   isDuplicateKey,
   toAppointmentView,
   type AppointmentDoc,
@@ -39,6 +38,6 @@ export async function recordAppointmentRequest(
   const customer = request.customerId
     ? ((await deps.db.Customer.findById(request.customerId).lean()) as CustomerDoc | null)
     : null;
-  emitAppointment(deps.emitter, ADVISOR_EVENTS.appointmentAdded, toAppointmentView(appointment, customer));
+  notifyAppointmentRequested(deps.emitter, toAppointmentView(appointment, customer));
   return appointment;
 }

@@ -1,8 +1,6 @@
 import {
-  ADVISOR_EVENTS,
   emitClientState,
-  NAMESPACES,
-  rooms,
+  notifyWaitingListAdded,
   toHandoffView,
   transition,
   type HandoffDoc,
@@ -72,10 +70,7 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
   );
   emitClientState(emitter, req.job.conversationId, req.afterHours ? 'after_hours' : 'queued');
   // The waiting list of every advisor of the branch shows the chat at once, router or not.
-  const view = toHandoffView(handoff.toObject() as HandoffDoc, customer);
-  const advisors = emitter.of(NAMESPACES.advisor);
-  if (branchId) advisors.to(rooms.branch(branchId)).emit(ADVISOR_EVENTS.queueAdded, view);
-  advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueAdded, view);
+  notifyWaitingListAdded(emitter, toHandoffView(handoff.toObject() as HandoffDoc, customer));
   for (const r of reasons) metrics.escalations.inc({ reason: r.split(':')[0] ?? r });
   return { handoffId, priority, reasons };
 }

@@ -1,10 +1,9 @@
 import type { PolicyDecision } from '@brokerbot/flows';
 import {
-  ADVISOR_EVENTS,
-  NAMESPACES,
   isDuplicateKey,
+  notifyOffer,
+  notifyWaitingListAdded,
   raisesOf,
-  rooms,
   toHandoffView,
   withRaises,
   type ConversationDoc,
@@ -45,9 +44,7 @@ export async function raiseIfMoreUrgent(deps: Deps, conversation: ConversationDo
       .lean(),
   ]);
   const view = toHandoffView(withRaises(before, [raise]), customer, offer?.advisorId ?? null);
-  const advisors = deps.emitter.of(NAMESPACES.advisor);
-  if (handoff.branchId) advisors.to(rooms.branch(handoff.branchId)).emit(ADVISOR_EVENTS.queueAdded, view);
-  advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueAdded, view);
-  if (offer) advisors.to(rooms.advisor(offer.advisorId)).emit(ADVISOR_EVENTS.offer, view);
+  notifyWaitingListAdded(deps.emitter, view);
+  if (offer) notifyOffer(deps.emitter, offer.advisorId, view);
   return true;
 }

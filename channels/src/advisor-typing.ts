@@ -1,6 +1,6 @@
 import type { Server } from 'socket.io';
 import { z } from 'zod';
-import { CLIENT_EVENTS, NAMESPACES, rooms, type Services } from '@brokerbot/shared';
+import { NAMESPACES, notifyAdvisorTyping, type Services } from '@brokerbot/shared';
 import type { MiniProgramChannel } from './miniprogram';
 
 const conversationId = z.string().regex(/^[0-9a-f]{24}$/);
@@ -29,21 +29,15 @@ export function mountAdvisorTyping(io: Server, services: TypingServices, mp: Min
   const prefix = services.config.QUEUE_PREFIX;
   const appKeys = (id: string) => [`${prefix}:app:advisor-typing:${id}`, `${prefix}:app:advisor-typing-shown:${id}`] as const;
 
-  const toApp = (id: string, typing: boolean) =>
-    services.emitter
-      .of(NAMESPACES.client)
-      .to(rooms.clientConversation(id))
-      .emit(CLIENT_EVENTS.typing, { conversationId: id, from: 'advisor', typing });
-
   async function appTyping(id: string, typing: boolean): Promise<void> {
     const [throttle, shown] = appKeys(id);
     if (typing) {
       if (!(await services.redis.set(throttle, '1', 'PX', TYPING_EVERY_MS, 'NX'))) return;
       await services.redis.set(shown, '1', 'PX', APP_SHOWN_MS);
-      toApp(id, true);
+      notifyAdvisorTyping(services.emitter, id, true);
     } else if (await services.redis.del(throttle, shown)) {
       // Only when the client may still show it: a console sending "stopped" on every idle tick costs nothing.
-      toApp(id, false);
+      notifyAdvisorTyping(services.emitter, id, false);
     }
   }
 

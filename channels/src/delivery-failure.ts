@@ -1,5 +1,4 @@
-import { ADVISOR_EVENTS, NAMESPACES, rooms, toWire, type MessageDoc, type Services } from '@brokerbot/shared';
-import { CHANNEL_EVENTS, type BudgetEvent, type DeliveryFailedEvent } from './channel-events';
+import { notifyChannelBudget, notifyDeliveryFailed, type BudgetEvent, type MessageDoc, type Services } from '@brokerbot/shared';
 import type { BudgetView } from './tencent/send-budget';
 
 /**
@@ -24,20 +23,10 @@ type Deps = Pick<Services, 'db' | 'emitter'>;
 
 /** Marks messages failed with the reason and shows it on the chat: the message's new status and a delivery:failed event. */
 export async function markDeliveryFailed(deps: Deps, messages: MessageDoc[], reason: string, code: number | null): Promise<void> {
-  const advisors = deps.emitter.of(NAMESPACES.advisor);
   for (const m of messages) {
     const error = code === null ? reason : `${reason}（${code}）`;
     await deps.db.Message.updateOne({ _id: m._id }, { $set: { status: 'failed', error } });
-    const room = advisors.to(rooms.advisorConversation(m.conversationId));
-    room.emit(ADVISOR_EVENTS.chatMessage, toWire({ ...m, status: 'failed', error }));
-    const event: DeliveryFailedEvent = {
-      conversationId: m.conversationId,
-      messageId: m.channelMessageId,
-      channel: m.channel,
-      reason,
-      code,
-    };
-    room.emit(CHANNEL_EVENTS.deliveryFailed, event);
+    notifyDeliveryFailed(deps.emitter, { ...m, status: 'failed', error }, reason, code);
   }
 }
 
@@ -48,6 +37,5 @@ export function emitBudget(
   channel: BudgetEvent['channel'],
   view: BudgetView,
 ): void {
-  const event: BudgetEvent = { conversationId, channel, ...view };
-  deps.emitter.of(NAMESPACES.advisor).to(rooms.advisorConversation(conversationId)).emit(CHANNEL_EVENTS.budget, event);
+  notifyChannelBudget(deps.emitter, { conversationId, channel, ...view });
 }

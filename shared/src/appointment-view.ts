@@ -1,6 +1,4 @@
-import type { Emitter } from './emitter';
 import type { AppointmentDoc, AppointmentStatus, CustomerDoc } from './models/schemas';
-import { ADVISOR_EVENTS, NAMESPACES, rooms } from './realtime';
 
 /** What an advisor sees of a client's appointment request. No phone number: the console does not need it. */
 export interface AppointmentView {
@@ -31,16 +29,4 @@ export function toAppointmentView(a: AppointmentDoc, customer: CustomerDoc | nul
     createdAt: new Date(a.createdAt).toISOString(),
     updatedAt: new Date(a.updatedAt ?? a.createdAt).toISOString(),
   };
-}
-
-type AppointmentEvent = typeof ADVISOR_EVENTS.appointmentAdded | typeof ADVISOR_EVENTS.appointmentUpdated;
-
-/**
- * Tells the appointment's branch and the supervisors, from any process (Redis emitter). A
- * request without a branch reaches supervisors only, like the list does.
- */
-export function emitAppointment(emitter: Emitter, event: AppointmentEvent, view: AppointmentView): void {
-  const advisors = emitter.of(NAMESPACES.advisor);
-  const target = view.branchId ? advisors.to(rooms.branch(view.branchId)).to(rooms.allBranches) : advisors.to(rooms.allBranches);
-  target.emit(event, view);
 }

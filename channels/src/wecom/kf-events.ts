@@ -1,5 +1,4 @@
-import { ensureConversation, NAMESPACES, rooms, type MessageDoc } from '@brokerbot/shared';
-import { CHANNEL_EVENTS } from '../channel-events';
+import { ensureConversation, notifyMessageRecalled, notifyWecomSessionChanged, type MessageDoc } from '@brokerbot/shared';
 import { lookUpClient } from '../channel-identity';
 import { CHANNEL_REPLIES, FAILURE_REASONS } from '../channel-replies';
 import { derivedMessageId, sendFromChannel } from '../channel-outbound';
@@ -98,10 +97,7 @@ async function recalled(ctx: WecomContext, recallMsgid: string): Promise<void> {
     { _id: message._id },
     { $set: { meta: { ...meta, recalled: { at: new Date().toISOString() } } } },
   );
-  services.emitter
-    .of(NAMESPACES.advisor)
-    .to(rooms.advisorConversation(message.conversationId))
-    .emit(CHANNEL_EVENTS.recalled, { conversationId: message.conversationId, messageId: message.channelMessageId });
+  notifyMessageRecalled(services.emitter, message.conversationId, message.channelMessageId);
 }
 
 /**
@@ -119,10 +115,7 @@ async function sessionChanged(ctx: WecomContext, openKfId: string, user: string,
   services.logger.info({ openKfId, changeType, servicer }, 'kf session status changed in WeCom');
   if (!conversation) return;
   const conversationId = conversation._id.toString();
-  services.emitter
-    .of(NAMESPACES.advisor)
-    .to(rooms.advisorConversation(conversationId))
-    .emit(CHANNEL_EVENTS.session, { conversationId, changeType, servicerUserId: servicer });
+  notifyWecomSessionChanged(services.emitter, { conversationId, changeType, servicerUserId: servicer });
   if (ctx.settings.handoffMode !== 'native') return;
   if (changeType === SESSION_ENDED) await endChatEndedInWecom(ctx, conversationId);
   else if (changeType === TAKEN_FROM_POOL) await takeChatTakenInWecom(ctx, conversationId, servicer);

@@ -1,8 +1,8 @@
 import {
-  ADVISOR_EVENTS,
-  NAMESPACES,
   chatView,
-  rooms,
+  notifyChatClosed,
+  notifyChatOpened,
+  notifyWaitingListRemoved,
   transition,
   type AdvisorDoc,
   type ConversationDoc,
@@ -38,10 +38,7 @@ export async function endChatEndedInWecom(ctx: WecomContext, conversationId: str
   if (before.handoffId) {
     await db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
   }
-  emitter
-    .of(NAMESPACES.advisor)
-    .to(rooms.advisorConversation(conversationId))
-    .emit(ADVISOR_EVENTS.chatClosed, { conversationId, by: 'wecom' });
+  notifyChatClosed(emitter, conversationId, 'wecom');
   return true;
 }
 
@@ -72,13 +69,10 @@ export async function takeChatTakenInWecom(ctx: WecomContext, conversationId: st
   });
   if (!after) return false;
   await db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'accepted', advisorId, acceptedAt: new Date() } });
-  const advisors = emitter.of(NAMESPACES.advisor);
-  const removed = { handoffId: before.handoffId, by: advisorId ?? `wecom:${servicer ?? 'unknown'}` };
-  if (before.branchId) advisors.to(rooms.branch(before.branchId)).emit(ADVISOR_EVENTS.queueRemoved, removed);
-  advisors.to(rooms.allBranches).emit(ADVISOR_EVENTS.queueRemoved, removed);
-  if (advisorId) {
-    advisors.in(rooms.advisor(advisorId)).socketsJoin(rooms.advisorConversation(conversationId));
-    advisors.to(rooms.advisor(advisorId)).emit(ADVISOR_EVENTS.chatOpened, await chatView(db, after));
-  }
+  notifyWaitingListRemoved(emitter, before.branchId, {
+    handoffId: before.handoffId,
+    by: advisorId ?? `wecom:${servicer ?? 'unknown'}`,
+  });
+  if (advisorId) notifyChatOpened(emitter, advisorId, await chatView(db, after));
   return true;
 }
