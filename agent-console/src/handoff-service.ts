@@ -16,8 +16,10 @@ import {
   toWire,
   transition,
   type ConversationDoc,
-  type CustomerDoc,
+  customersById,
+  findIn,
   type HandoffDoc,
+  type HandoffOfferDoc,
   type Services,
   type WireMessage,
   type AdvisorWireMessage,
@@ -28,19 +30,12 @@ import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
 
 type Deps = Pick<Services, 'db' | 'seq' | 'queues' | 'emitter' | 'config'>;
 
-async function customersById(deps: Deps, ids: (string | null | undefined)[]): Promise<Map<string, CustomerDoc>> {
-  const wanted = [...new Set(ids.filter((id): id is string => !!id))];
-  const docs = wanted.length ? ((await deps.db.Customer.find({ _id: { $in: wanted } }).lean()) as CustomerDoc[]) : [];
-  return new Map(docs.map((c) => [c._id, c]));
-}
-
 /** The advisor each handoff is offered to right now (its latest offer, while it lasts). */
 async function currentOffers(deps: Deps, handoffIds: string[]): Promise<Map<string, string>> {
   if (handoffIds.length === 0) return new Map();
   const since = new Date(Date.now() - deps.config.OFFER_TIMEOUT_S * 1000);
-  const offers = await deps.db.HandoffOffer.find({ handoffId: { $in: handoffIds }, at: { $gte: since } })
-    .sort({ attempt: 1 })
-    .lean();
+  const offers = await findIn<HandoffOfferDoc>(deps.db.HandoffOffer, 'handoffId', handoffIds, { where: { at: { $gte: since } } });
+  offers.sort((a, b) => a.attempt - b.attempt);
   return new Map(offers.map((o) => [o.handoffId, o.advisorId]));
 }
 
@@ -53,7 +48,7 @@ export async function listWaiting(deps: Deps, advisor: AdvisorClaims): Promise<H
   const ids = handoffs.map((h) => h._id.toString());
   const [customers, offers, raises] = await Promise.all([
     customersById(
-      deps,
+      deps.db,
       handoffs.map((h) => h.customerId),
     ),
     currentOffers(deps, ids),
@@ -185,13 +180,14 @@ export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promi
     .lean()) as ConversationDoc[];
   const advisorIds = [...new Set(conversations.map((c) => c.advisorId).filter((id): id is string => !!id))];
   const advisors = new Map(
-    (await deps.db.Advisor.find({ _id: { $in: advisorIds } }, { displayName: 1 }).lean()).map((a) => [
-      a._id.toString(),
-      a.displayName,
-    ]),
+    (
+      await findIn<{ _id: { toString(): string }; displayName: string }>(deps.db.Advisor, '_id', advisorIds, {
+        projection: { displayName: 1 },
+      })
+    ).map((a) => [a._id.toString(), a.displayName]),
   );
   const customers = await customersById(
-    deps,
+    deps.db,
     conversations.map((c) => c.customerId),
   );
   return conversations.map((c) => {

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import {
   REVIEW_VERDICTS,
+  customersById,
+  findIn,
   UserError,
   isDuplicateKey,
   seesBranch,
@@ -9,7 +11,6 @@ import {
   type AdvisorWireMessage,
   type ConversationDoc,
   type ConversationReviewDoc,
-  type CustomerDoc,
   type HandoffDoc,
   type MessageDoc,
   type Services,
@@ -255,21 +256,23 @@ async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessage
   if (hits.length === 0) return [];
   const conversationIds = hits.map((h) => h.conversationId);
   const [conversations, handoffs, reviews, emotions, counts] = await Promise.all([
-    db.Conversation.find({ _id: { $in: conversationIds } }).lean() as Promise<ConversationDoc[]>,
-    db.Handoff.find({ conversationId: { $in: conversationIds } })
-      .sort({ createdAt: 1 })
-      .lean() as Promise<HandoffDoc[]>,
-    db.ConversationReview.find({ conversationId: { $in: conversationIds } })
-      .sort({ at: -1 })
-      .lean() as Promise<ConversationReviewDoc[]>,
-    db.Message.find(
-      { conversationId: { $in: conversationIds }, direction: 'in', 'meta.understanding.emotion': { $in: NEGATIVE_EMOTIONS } },
-      { conversationId: 1, 'meta.understanding': 1 },
-    ).lean() as Promise<{ conversationId: string; meta: { understanding: { emotion: string; intensity?: unknown } } }[]>,
-    db.Message.aggregate<{ _id: string; n: number }>([
-      { $match: { conversationId: { $in: conversationIds } } },
-      { $group: { _id: '$conversationId', n: { $sum: 1 } } },
-    ]),
+    findIn<ConversationDoc>(db.Conversation, '_id', conversationIds),
+    findIn<HandoffDoc>(db.Handoff, 'conversationId', conversationIds).then((list) =>
+      list.sort((a, b) => +new Date(a.createdAt) - +new Date(b.createdAt)),
+    ),
+    findIn<ConversationReviewDoc>(db.ConversationReview, 'conversationId', conversationIds).then((list) =>
+      list.sort((a, b) => +new Date(b.at) - +new Date(a.at)),
+    ),
+    findIn<{ conversationId: string; meta: { understanding: { emotion: string; intensity?: unknown } } }>(
+      db.Message,
+      'conversationId',
+      conversationIds,
+      {
+        where: { direction: 'in', 'meta.understanding.emotion': { $in: NEGATIVE_EMOTIONS } },
+        projection: { conversationId: 1, 'meta.understanding': 1 },
+      },
+    ),
+    Promise.all(conversationIds.map(async (id) => ({ _id: id, n: await db.Message.countDocuments({ conversationId: id }) }))),
   ]);
   const [customers, advisorNames] = await Promise.all([
     customersById(
@@ -321,16 +324,12 @@ async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessage
   });
 }
 
-async function customersById(db: Db, list: (string | null | undefined)[]): Promise<Map<string, CustomerDoc>> {
-  const wanted = [...new Set(list.filter((id): id is string => !!id))];
-  const docs = wanted.length ? ((await db.Customer.find({ _id: { $in: wanted } }).lean()) as CustomerDoc[]) : [];
-  return new Map(docs.map((c) => [c._id, c]));
-}
-
 async function namesById(db: Db, list: (string | null | undefined)[]): Promise<Map<string, string>> {
   const wanted = [...new Set(list.filter((id): id is string => !!id && /^[0-9a-f]{24}$/.test(id)))];
   if (wanted.length === 0) return new Map();
-  const docs = await db.Advisor.find({ _id: { $in: wanted } }, { displayName: 1 }).lean();
+  const docs = await findIn<{ _id: { toString(): string }; displayName: string }>(db.Advisor, '_id', wanted, {
+    projection: { displayName: 1 },
+  });
   return new Map(docs.map((a) => [a._id.toString(), a.displayName]));
 }
 

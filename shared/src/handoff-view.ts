@@ -1,3 +1,4 @@
+import { findIn } from './models/find-in';
 import type { Db } from './models/db';
 import { maskPhone } from './pii';
 import type { ConversationDoc, CustomerDoc, HandoffDoc, HandoffRaiseDoc } from './models/schemas';
@@ -66,7 +67,7 @@ export async function chatView(db: Db, conversation: ConversationDoc): Promise<C
 export async function raisesOf(db: Db, handoffIds: string[]): Promise<Map<string, HandoffRaiseDoc[]>> {
   const byHandoff = new Map<string, HandoffRaiseDoc[]>();
   if (handoffIds.length === 0) return byHandoff;
-  const raises = (await db.HandoffRaise.find({ handoffId: { $in: handoffIds } }).lean()) as HandoffRaiseDoc[];
+  const raises = await findIn<HandoffRaiseDoc>(db.HandoffRaise, 'handoffId', handoffIds);
   for (const r of raises) byHandoff.set(r.handoffId, [...(byHandoff.get(r.handoffId) ?? []), r]);
   return byHandoff;
 }
