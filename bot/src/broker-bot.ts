@@ -24,14 +24,14 @@ import { clientDraft } from './client-draft';
 import { CustomerTiers } from './customer-tiers';
 import { escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
-import { MemoryDialogState, loadMemory, saveMemory, type TurnMemory } from './turn-memory';
+import { MemoryDialogState, MemoryStore, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';
 import { understandingOf } from './understanding';
 
 /** Below this intent confidence a flow is not started on the intent alone. */
 const FLOW_MIN_CONFIDENCE = 0.5;
 
-type Deps = Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter' | 'logger'>;
+type Deps = Pick<Services, 'db' | 'redis' | 'config' | 'queues' | 'metrics' | 'emitter' | 'logger'>;
 
 /**
  * The bot's judgement for one client message. In order: understand it (emotion, intent, trend);
@@ -47,6 +47,7 @@ export interface TurnInputs {
 
 export class BrokerBot extends ActivityHandler {
   private readonly tiers: CustomerTiers;
+  private readonly memories: MemoryStore;
 
   constructor(
     private readonly services: Deps,
@@ -54,6 +55,7 @@ export class BrokerBot extends ActivityHandler {
   ) {
     super();
     this.tiers = new CustomerTiers(services.db);
+    this.memories = new MemoryStore(services.redis, services.config.QUEUE_PREFIX);
     this.onMessage(async (context, next) => {
       await this.turn(context);
       await next();
@@ -62,7 +64,7 @@ export class BrokerBot extends ActivityHandler {
 
   /** What the turn reads before deciding; the engine starts this alongside its own reads. */
   async readInputs(job: InboundJob): Promise<TurnInputs> {
-    const [memory, tier] = await Promise.all([loadMemory(this.services.db, job.conversationId), this.tiers.of(job.customerId)]);
+    const [memory, tier] = await Promise.all([this.memories.load(job.conversationId), this.tiers.of(job.customerId)]);
     return { memory, tier };
   }
 
@@ -129,7 +131,7 @@ export class BrokerBot extends ActivityHandler {
     } else {
       await this.answerFromKnowledge(context, text, memory, nlu, policy, decideAs);
     }
-    await saveMemory(this.services.db, job.conversationId, memory);
+    await this.memories.save(job.conversationId, memory);
   }
 
   /** Only the trading app can show a message growing as it is written; other channels get the finished one. */

@@ -1,4 +1,4 @@
-import { inboundJobId, type Services } from '@brokerbot/shared';
+import { inboundJobId, TurnOrder, type Services } from '@brokerbot/shared';
 
 const SWEEP_EVERY_MS = 15_000;
 const STALE_AFTER_MS = 10_000;
@@ -7,7 +7,9 @@ const STALE_AFTER_MS = 10_000;
  * Nothing is lost: a message is stored before it is queued, so if the queue lost its job
  * (Redis restarted without persistence, or the process died between store and enqueue) the
  * stored message is still "received". This sweep queues those again; the job id makes it a
- * no-op when the job still exists, and the bot skips messages already handled.
+ * no-op when the job still exists, and the bot skips messages already handled. A message queued
+ * again is also put back in its conversation's turn order (TurnOrder), so that several stale
+ * messages of one conversation are still answered in seq order.
  */
 export async function requeueStaleInbound(services: Pick<Services, 'db' | 'queues'>, olderThanMs = STALE_AFTER_MS) {
   const stale = await services.db.Message.find({
@@ -25,6 +27,8 @@ export async function requeueStaleInbound(services: Pick<Services, 'db' | 'queue
     const existing = await services.queues.inbound.getJob(jobId);
     if (existing && (await existing.isCompleted())) await existing.remove();
     else if (existing) continue;
+    // Back in its conversation's line too (Redis may have lost it with the job), in seq order.
+    await TurnOrder.of(services.queues).add(m.conversationId, m._id.toString(), m.seq);
     await services.queues.inbound.add(
       'turn',
       {
@@ -36,6 +40,7 @@ export async function requeueStaleInbound(services: Pick<Services, 'db' | 'queue
         customerId: conversation?.customerId ?? null,
         text: m.text,
         receivedAt: new Date(m.createdAt).getTime(),
+        seq: m.seq,
       },
       { jobId },
     );

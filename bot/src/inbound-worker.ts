@@ -1,10 +1,12 @@
-import { Worker } from 'bullmq';
+import { DelayedError, Worker, type Job } from 'bullmq';
 import {
   QUEUE_NAMES,
   createRedis,
   inboundJobSchema,
   KeyedSerializer,
+  TurnOrder,
   type ConversationDoc,
+  type Db,
   type InboundJob,
   type RoleHandle,
   type Services,
@@ -54,16 +56,80 @@ export function createEngine(services: Services, brain: Brain) {
   };
 }
 
+/**
+ * How a message waits for the earlier messages of its conversation (TurnOrder). Next in line it
+ * waits in its worker slot for up to TURN_HOLD_MS (the predecessor is most likely being answered
+ * right now); further back, or longer, it goes back to the queue as a delayed job, so waiting
+ * holds no slot. Past TURN_MAX_WAIT_MS after its job was queued it is answered anyway.
+ */
+const TURN_MAX_WAIT_MS = 20_000;
+const TURN_HOLD_MS = 1_000;
+const TURN_NEXT_IN_LINE_RETRY_MS = 500;
+const TURN_PER_MESSAGE_AHEAD_MS = 100;
+const TURN_FAR_BACK_RETRY_MAX_MS = 1_000;
+
+/** Of these message ids, the ones no longer waiting for the bot (answered, or not stored at all). */
+async function settledMessages(db: Db, messageIds: string[]): Promise<string[]> {
+  try {
+    const pending = await db.Message.find({ _id: { $in: messageIds }, status: 'received' }, { _id: 1 }).lean();
+    const still = new Set(pending.map((m) => m._id.toString()));
+    return messageIds.filter((id) => !still.has(id));
+  } catch {
+    return [];
+  }
+}
+
 /** The bot role: consumes the inbound queue. */
 export function startBotRole(services: Services, brain: Brain): RoleHandle {
   const engine = createEngine(services, brain);
+  // Across processes, TurnOrder keeps a conversation's messages in seq order; within this one,
+  // the serialiser also orders what the line does not (jobs without a seq, overdue messages).
+  const order = TurnOrder.of(services.queues);
   const serializer = new KeyedSerializer();
   const connection = createRedis(services.config.REDIS_URL, 'bot-worker');
+
+  /** true: the message's turn has come; false: the job went back to the queue (delayed) to come back later. */
+  async function awaitTurn(job: Job<InboundJob>, data: InboundJob, token: string | undefined): Promise<boolean> {
+    if (data.seq === undefined) return true; // a job queued before jobs carried their seq
+    const turn = await order.waitForTurn(data.conversationId, data.seq, {
+      since: job.timestamp,
+      maxWaitMs: TURN_MAX_WAIT_MS,
+      holdMs: TURN_HOLD_MS,
+      settled: (ids) => settledMessages(services.db, ids),
+    });
+    if (turn.status === 'waiting') {
+      const delay =
+        turn.ahead.length > 1
+          ? Math.min(TURN_FAR_BACK_RETRY_MAX_MS, TURN_PER_MESSAGE_AHEAD_MS * turn.ahead.length)
+          : TURN_NEXT_IN_LINE_RETRY_MS;
+      await job.moveToDelayed(Date.now() + delay, token);
+      return false;
+    }
+    if (turn.status === 'overdue') {
+      services.logger.warn(
+        { conversationId: data.conversationId, messageId: data.messageId, skipped: turn.skipped, waitedMs: TURN_MAX_WAIT_MS },
+        'answering a message before earlier ones of its conversation: they were not answered in time',
+      );
+    }
+    return true;
+  }
+
   const worker = new Worker<InboundJob>(
     QUEUE_NAMES.inbound,
-    async (job) => {
+    async (job, token) => {
       const data = inboundJobSchema.parse(job.data);
-      await serializer.run(data.conversationId, () => engine.handle(data));
+      if (!(await awaitTurn(job, data, token))) throw new DelayedError();
+      try {
+        await serializer.run(data.conversationId, () => engine.handle(data));
+      } catch (err) {
+        // Failed for good: the later messages of the conversation stop waiting for this one.
+        if (job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+          await order.done(data.conversationId, data.messageId).catch(() => undefined);
+        }
+        throw err;
+      }
+      // Answered, or found answered already (a redelivery): the next message's turn.
+      await order.done(data.conversationId, data.messageId);
     },
     { connection, prefix: services.config.QUEUE_PREFIX, concurrency: services.config.INBOUND_CONCURRENCY },
   );

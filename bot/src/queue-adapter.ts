@@ -6,7 +6,7 @@ import {
   type ConversationReference,
   type ResourceResponse,
 } from 'botbuilder-core';
-import { queueDelivery, type ConversationDoc, type InboundJob, type Services } from '@brokerbot/shared';
+import { queueDelivery, type ConversationDoc, type InboundJob, type MessageDoc, type Services } from '@brokerbot/shared';
 import { TURN } from './turn-state';
 
 /**
@@ -50,6 +50,7 @@ export class QueueAdapter extends BotAdapter {
   /** Activities arrive here already stored by the transcript middleware (their id is the stored id). */
   async sendActivities(context: TurnContext, activities: Partial<Activity>[]): Promise<ResourceResponse[]> {
     const job = context.turnState.get(TURN.job) as InboundJob;
+    const stored = context.turnState.get(TURN.storedReplies) as Map<string, MessageDoc> | undefined;
     const responses: ResourceResponse[] = [];
     for (const activity of activities) {
       if (activity.type !== ActivityTypes.Message || !activity.id) {
@@ -58,7 +59,7 @@ export class QueueAdapter extends BotAdapter {
       }
       await queueDelivery(
         this.services.queues,
-        { channelMessageId: activity.id, conversationId: job.conversationId, channel: job.channel },
+        stored?.get(activity.id) ?? { channelMessageId: activity.id, conversationId: job.conversationId, channel: job.channel },
         job.externalUserId,
         job.receivedAt,
       );

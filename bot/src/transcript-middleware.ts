@@ -1,5 +1,5 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder-core';
-import { emitMessageInsight, recordOutbound, type InboundJob, type Services } from '@brokerbot/shared';
+import { emitMessageInsight, recordOutbound, type InboundJob, type MessageDoc, type Services } from '@brokerbot/shared';
 import { TURN, type TurnDecision } from './turn-state';
 
 /**
@@ -15,6 +15,8 @@ export class TranscriptMiddleware implements Middleware {
     const job = context.turnState.get(TURN.job) as InboundJob;
     let replyIndex = 0;
     context.turnState.set(TURN.nextReplyId, () => `r${job.messageId}_${replyIndex}`);
+    const storedReplies = new Map<string, MessageDoc>();
+    context.turnState.set(TURN.storedReplies, storedReplies);
     context.onSendActivities(async (_ctx, activities, sendNext) => {
       for (const activity of activities) {
         if (activity.type !== ActivityTypes.Message || !activity.text) continue;
@@ -27,6 +29,7 @@ export class TranscriptMiddleware implements Middleware {
           meta: (activity.channelData as Record<string, unknown> | undefined) ?? null,
         });
         activity.id = message.channelMessageId;
+        storedReplies.set(message.channelMessageId, message);
       }
       return sendNext();
     });

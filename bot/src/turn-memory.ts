@@ -1,8 +1,8 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder-core';
 import type { DialogState } from 'botbuilder-dialogs';
-import type { Db } from '@brokerbot/shared';
+import type { Services } from '@brokerbot/shared';
 
-/** What the bot remembers about a conversation between turns (see BotMemory in shared models). */
+/** What the bot remembers about a conversation between turns (kept in Redis by MemoryStore). */
 export interface TurnMemory {
   trend: unknown;
   /** Fallback answers in a row. */
@@ -12,19 +12,39 @@ export interface TurnMemory {
   dialog: DialogState | null;
 }
 
-export async function loadMemory(db: Db, conversationId: string): Promise<TurnMemory> {
-  const doc = await db.BotMemory.findById(conversationId).lean();
-  return {
-    trend: doc?.trend ?? null,
-    misses: doc?.misses ?? 0,
-    menu: (doc?.menu ?? []).map((m) => ({ id: String(m.id), label: String(m.label) })),
-    dialog: (doc?.dialog as DialogState | null) ?? null,
-  };
-}
+/** A conversation's memory is forgotten after this long without a turn. */
+const MEMORY_TTL_S = 7 * 24 * 3600;
 
-/** One writer per conversation (the bot's turn), so a plain upsert is safe here. */
-export async function saveMemory(db: Db, conversationId: string, memory: TurnMemory): Promise<void> {
-  await db.BotMemory.replaceOne({ _id: conversationId }, { _id: conversationId, ...memory }, { upsert: true });
+/**
+ * The bot's working memory lives in Redis: it is read and written on every turn, and only the
+ * bot's turn uses it (one writer per conversation, as turns are serialised). It is not a record:
+ * if Redis loses it, the next turn starts with a fresh trend, no pending menu and no open flow
+ * (the client is asked again), and nothing stored is lost.
+ */
+export class MemoryStore {
+  constructor(
+    private readonly redis: Services['redis'],
+    private readonly prefix: string,
+  ) {}
+
+  private key(conversationId: string): string {
+    return `${this.prefix}:memory:${conversationId}`;
+  }
+
+  async load(conversationId: string): Promise<TurnMemory> {
+    const raw = await this.redis.get(this.key(conversationId));
+    const doc = raw ? (JSON.parse(raw) as Partial<TurnMemory>) : {};
+    return {
+      trend: doc.trend ?? null,
+      misses: doc.misses ?? 0,
+      menu: (doc.menu ?? []).map((m) => ({ id: String(m.id), label: String(m.label) })),
+      dialog: doc.dialog ?? null,
+    };
+  }
+
+  async save(conversationId: string, memory: TurnMemory): Promise<void> {
+    await this.redis.set(this.key(conversationId), JSON.stringify(memory), 'EX', MEMORY_TTL_S);
+  }
 }
 
 /** botbuilder-dialogs keeps its stack through this accessor; we keep it in TurnMemory. */

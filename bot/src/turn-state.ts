@@ -13,6 +13,8 @@ export const TURN = {
   inputs: Symbol('turnInputs'),
   /** () => string: the id the turn's next reply will be stored under (a streamed draft carries it). */
   nextReplyId: Symbol('nextReplyId'),
+  /** Map<reply id, MessageDoc>: the turn's replies as stored, handed to their delivery jobs. */
+  storedReplies: Symbol('storedReplies'),
 } as const;
 
 export interface TurnDecision {

@@ -3,6 +3,7 @@ import {
   ensureConversation,
   inboundJobId,
   recordInbound,
+  TurnOrder,
   type Channel,
   type ConversationDoc,
   type MessageDoc,
@@ -16,6 +17,13 @@ export interface IncomingMessage {
   customerId: string | null;
   branchId: string | null;
   text: string;
+  /**
+   * The client's conversation when the channel holds it already (the app's socket loads it on
+   * connect): saves the lookup on every message. Its state may be older than the message.
+   */
+  conversation?: ConversationDoc;
+  /** The channel rarely delivers this message twice (see recordInbound). */
+  usuallyNew?: boolean;
   /** What the channel knows about the message (WeCom: msgtype, open_kfid, menu_id, the raw item). */
   meta?: Record<string, unknown> | null;
   /**
@@ -43,12 +51,14 @@ export async function ingest(
   services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics' | 'emitter'>,
   msg: IncomingMessage,
 ): Promise<IngestResult> {
-  const conversation = await ensureConversation(services.db, {
-    channel: msg.channel,
-    externalUserId: msg.externalUserId,
-    customerId: msg.customerId,
-    branchId: msg.branchId,
-  });
+  const conversation =
+    msg.conversation ??
+    (await ensureConversation(services.db, {
+      channel: msg.channel,
+      externalUserId: msg.externalUserId,
+      customerId: msg.customerId,
+      branchId: msg.branchId,
+    }));
   const conversationId = conversation._id.toString();
   const recorded = await recordInbound(services, {
     conversationId,
@@ -56,6 +66,7 @@ export async function ingest(
     channelMessageId: msg.channelMessageId,
     externalUserId: msg.externalUserId,
     text: msg.text,
+    usuallyNew: msg.usuallyNew,
   });
   const { duplicate } = recorded;
   const toBot = msg.toBot ?? true;
@@ -69,6 +80,8 @@ export async function ingest(
   }
   services.metrics.messagesIn.inc({ channel: msg.channel, duplicate: String(duplicate) });
   if (toBot && (!duplicate || message.status === 'received')) {
+    // In its conversation's line before its job exists: bots answer a client's messages in seq order.
+    await TurnOrder.of(services.queues).add(conversationId, message._id.toString(), message.seq);
     await services.queues.inbound.add(
       'turn',
       {
@@ -80,6 +93,7 @@ export async function ingest(
         customerId: msg.customerId,
         text: message.text,
         receivedAt: new Date(message.createdAt).getTime(),
+        seq: message.seq,
       },
       { jobId: inboundJobId(msg.channel, msg.channelMessageId) },
     );

@@ -3,6 +3,7 @@ import {
   QUEUE_NAMES,
   emitConversationMessage,
   KeyedSerializer,
+  messageFromSnapshot,
   createRedis,
   outboundJobSchema,
   type MessageDoc,
@@ -99,10 +100,13 @@ export async function deliver(
   senders: ChannelSenders = {},
   options: DeliverOptions = {},
 ): Promise<void> {
-  const message = (await services.db.Message.findOne({
-    channel: job.channel,
-    channelMessageId: job.messageId,
-  }).lean()) as MessageDoc | null;
+  // An app job carries its message: the emit claim below, not a read, tells a retry it was emitted.
+  const message = job.message
+    ? messageFromSnapshot({ ...job, message: job.message })
+    : ((await services.db.Message.findOne({
+        channel: job.channel,
+        channelMessageId: job.messageId,
+      }).lean()) as MessageDoc | null);
   if (!message) throw new Error(`outbound message ${job.messageId} not found`);
   if (message.status === 'sent' || message.status === 'failed') return;
   let delivered: MessageDoc[];
@@ -135,7 +139,10 @@ export async function deliver(
     }
   }
   for (const m of delivered) {
-    await services.db.Message.updateOne({ _id: m._id, status: { $ne: 'sent' } }, { $set: { status: 'sent' } });
+    await services.db.Message.updateOne(
+      { channel: m.channel, channelMessageId: m.channelMessageId, status: { $ne: 'sent' } },
+      { $set: { status: 'sent' } },
+    );
     services.metrics.messagesOut.inc({ channel: job.channel, author: m.author.kind });
   }
   if (job.inReplyToReceivedAt) services.metrics.replyLatency.observe((Date.now() - job.inReplyToReceivedAt) / 1000);

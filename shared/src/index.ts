@@ -25,3 +25,5 @@ export * from './outbound';
 export * from './branch-scope';
 export * from './models/lookup-keys';
 export * from './models/ferretdb-postgres';
+export * from './turn-order';
+export * from './models/find-in';

@@ -22,6 +22,8 @@ export const inboundJobSchema = z.object({
   customerId: z.string().nullable(),
   text: z.string(),
   receivedAt: z.number(),
+  /** The stored message's per-conversation seq: its place in the conversation's turn order (see TurnOrder). */
+  seq: z.number().optional(),
 });
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 
@@ -36,6 +38,20 @@ export const handoffJobSchema = z.object({
 });
 export type HandoffJob = z.infer<typeof handoffJobSchema>;
 
+/**
+ * The stored message itself, carried by an outbound job of the trading app, whose delivery needs
+ * nothing else: the worker then does not read it back (one database round trip less per reply).
+ */
+export const outboundSnapshotSchema = z.object({
+  seq: z.number(),
+  author: z.object({ kind: z.enum(['bot', 'advisor', 'system']), id: z.string().nullable(), name: z.string().nullable() }),
+  text: z.string(),
+  meta: z.record(z.unknown()).nullable(),
+  /** Epoch milliseconds. */
+  createdAt: z.number(),
+});
+export type OutboundSnapshot = z.infer<typeof outboundSnapshotSchema>;
+
 /** A stored outgoing message to deliver on its channel (job id: the message's outbound id). */
 export const outboundJobSchema = z.object({
   messageId: z.string(),
@@ -44,6 +60,8 @@ export const outboundJobSchema = z.object({
   externalUserId: z.string(),
   /** When the inbound message that caused this reply was received (for latency metrics). */
   inReplyToReceivedAt: z.number().optional(),
+  /** App messages: the stored message (absent: the worker reads it). */
+  message: outboundSnapshotSchema.optional(),
 });
 export type OutboundJob = z.infer<typeof outboundJobSchema>;
 

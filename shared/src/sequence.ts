@@ -9,7 +9,18 @@ const KEY_TTL_S = 7 * 24 * 3600;
  * the highest stored seq; a number handed out twice in that window is caught by the unique
  * (conversationId, seq) index and the caller takes the next one.
  */
+/** INCR only when the counter exists (else nil), and refresh its expiry: one round trip. */
+const INCR_IF_EXISTS = `if redis.call('EXISTS', KEYS[1]) == 1 then
+  local n = redis.call('INCR', KEYS[1])
+  redis.call('EXPIRE', KEYS[1], ARGV[1])
+  return n
+end
+return false`;
+
 export class SequenceAllocator {
+  /** Counters being re-seeded from the database in this process: callers wait for one seeding, in call order. */
+  private readonly seeding = new Map<string, Promise<void>>();
+
   constructor(
     private readonly redis: Redis,
     private readonly db: Db,
@@ -22,11 +33,22 @@ export class SequenceAllocator {
 
   async next(conversationId: string): Promise<number> {
     const key = this.key(conversationId);
-    if (!(await this.redis.exists(key))) {
-      const last = await this.db.Message.findOne({ conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
-      await this.redis.set(key, String(last?.seq ?? 0), 'EX', KEY_TTL_S, 'NX');
+    const n = (await this.redis.eval(INCR_IF_EXISTS, 1, key, KEY_TTL_S)) as number | null;
+    if (n !== null) return n;
+    // One seeding per conversation at a time: a burst of a new conversation's first messages
+    // then takes its numbers in the order the calls were made.
+    let seeding = this.seeding.get(conversationId);
+    if (!seeding) {
+      seeding = this.seed(key, conversationId).finally(() => this.seeding.delete(conversationId));
+      this.seeding.set(conversationId, seeding);
     }
+    await seeding;
     const [[, seq]] = (await this.redis.multi().incr(key).expire(key, KEY_TTL_S).exec()) as [[Error | null, number], unknown];
     return seq;
+  }
+
+  private async seed(key: string, conversationId: string): Promise<void> {
+    const last = await this.db.Message.findOne({ conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
+    await this.redis.set(key, String(last?.seq ?? 0), 'EX', KEY_TTL_S, 'NX');
   }
 }

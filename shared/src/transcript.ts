@@ -11,6 +11,11 @@ export interface InboundMessage {
   channelMessageId: string;
   externalUserId: string;
   text: string;
+  /**
+   * The channel rarely delivers this message twice (the trading app resends only a message whose
+   * ack it missed): insert without looking first; a repeat then costs a gap in `seq`.
+   */
+  usuallyNew?: boolean;
 }
 
 export interface RecordResult {
@@ -30,10 +35,11 @@ type NewMessage = Omit<MessageDoc, '_id' | 'seq' | 'createdAt' | 'updatedAt' | '
  * redelivery into a read of the stored copy; a sequence number handed out twice (see
  * SequenceAllocator) hits the unique (conversationId, seq) index and we take the next.
  * `usuallyNew`: skip the first lookup (one round trip) for messages that are almost never
- * stored already — our own replies, whose ids repeat only when a turn runs again after a crash;
- * such a repeat then costs one sequence number (a gap in `seq`, never a duplicate). Client
- * messages, redelivered often by the platforms, are looked up first so that their numbers stay
- * gap-free.
+ * stored already — our own replies, whose ids repeat only when a turn runs again after a crash,
+ * and the trading app's messages, resent only when an ack was missed; such a repeat then costs
+ * one sequence number (a gap in `seq`, never a duplicate). WeCom and mini-program messages,
+ * redelivered often by the platforms, are looked up first so that their numbers stay gap-free.
+ * The insert itself joins the next batch (db.messageInserts).
  */
 async function insertOnce(deps: TranscriptDeps, doc: NewMessage, usuallyNew = false): Promise<RecordResult> {
   const key = { channel: doc.channel, channelMessageId: doc.channelMessageId };
@@ -43,29 +49,30 @@ async function insertOnce(deps: TranscriptDeps, doc: NewMessage, usuallyNew = fa
   }
   for (let attempt = 0; ; attempt++) {
     const seq = await deps.seq.next(doc.conversationId);
-    try {
-      const created = await deps.db.Message.create({ ...doc, seq });
-      return { message: created.toObject() as MessageDoc, duplicate: false };
-    } catch (err) {
-      if (!isDuplicateKey(err)) throw err;
-      const stored = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
-      if (stored) return { message: stored, duplicate: true };
-      if (attempt >= 5) throw err;
-    }
+    const outcome = await deps.db.messageInserts.insert({ ...doc, seq });
+    if (outcome.ok) return { message: outcome.doc, duplicate: false };
+    if (!isDuplicateKey(outcome.error)) throw outcome.error;
+    const stored = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
+    if (stored) return { message: stored, duplicate: true };
+    if (attempt >= 5) throw outcome.error;
   }
 }
 
 /** Stores a client's message exactly once (status "received"). */
 export function recordInbound(deps: TranscriptDeps, msg: InboundMessage): Promise<RecordResult> {
-  return insertOnce(deps, {
-    conversationId: msg.conversationId,
-    channel: msg.channel,
-    channelMessageId: msg.channelMessageId,
-    direction: 'in',
-    author: { kind: 'client', id: msg.externalUserId, name: null },
-    text: msg.text,
-    status: 'received',
-  });
+  return insertOnce(
+    deps,
+    {
+      conversationId: msg.conversationId,
+      channel: msg.channel,
+      channelMessageId: msg.channelMessageId,
+      direction: 'in',
+      author: { kind: 'client', id: msg.externalUserId, name: null },
+      text: msg.text,
+      status: 'received',
+    },
+    msg.usuallyNew ?? false,
+  );
 }
 
 export interface OutboundMessage {

@@ -1,5 +1,5 @@
 import type { Socket } from 'socket.io-client';
-import { createEngine, loadBrain } from '@brokerbot/bot';
+import { MemoryStore, createEngine, loadBrain } from '@brokerbot/bot';
 import { createLogger, recordInbound, type AppointmentView, type InboundJob } from '@brokerbot/shared';
 import { clientToken, connect, emitAck, loginAdvisor, nextEvent, useTestSystem } from '../support/test-system';
 
@@ -101,7 +101,8 @@ describe('appointment requests reach the branch', () => {
     await startAppointment(s, '资产配置');
     const { db } = ctx.sys.services;
     const conversation = (await db.Conversation.findById(history.conversationId).lean())!;
-    const memoryBefore = (await db.BotMemory.findById(history.conversationId).lean())!;
+    const memories = new MemoryStore(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX);
+    const memoryBefore = await memories.load(history.conversationId);
 
     // The client's last answer, stored; its job is then run by two bot processes at once
     // (a stalled job handed to a second worker), and once more after a simulated crash.
@@ -129,7 +130,7 @@ describe('appointment requests reach the branch', () => {
       expect(first).toHaveLength(1);
 
       // A crash after the request was stored but before the turn ended: the turn runs again.
-      await db.BotMemory.replaceOne({ _id: history.conversationId }, memoryBefore);
+      await memories.save(history.conversationId, memoryBefore);
       await db.Message.updateOne({ _id: message._id }, { $set: { status: 'received' } });
       await createEngine(ctx.sys.services, brains[0]!).handle(job);
       const after = await db.Appointment.find({ conversationId: history.conversationId }).lean();

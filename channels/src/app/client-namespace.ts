@@ -9,6 +9,7 @@ import {
   recentMessages,
   rooms,
   toWire,
+  type ConversationDoc,
   type Services,
 } from '@brokerbot/shared';
 import { ingest } from '../ingest';
@@ -32,6 +33,8 @@ export type Ack = (response: Record<string, unknown>) => void;
 interface ClientSocketData {
   client: ClientClaims;
   conversationId: string;
+  /** Loaded once on connect; each message is stored into it without looking it up again. */
+  conversation: ConversationDoc;
 }
 
 /**
@@ -67,6 +70,7 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
         customerId: client.sub,
         branchId: client.branchId,
       });
+      data.conversation = conversation;
       data.conversationId = conversation._id.toString();
       await socket.join(rooms.clientConversation(data.conversationId));
       const lastSeq = Number(socket.handshake.auth?.lastSeq) || 0;
@@ -112,6 +116,9 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
           customerId: client.sub,
           branchId: client.branchId,
           text: parsed.data.text,
+          conversation: data.conversation,
+          // The app resends only a message whose ack it missed.
+          usuallyNew: true,
         });
         reply({ ok: true, clientMessageId: parsed.data.clientMessageId, seq: result.message.seq, duplicate: result.duplicate });
       } catch (err) {

@@ -1,11 +1,12 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from '../logger';
+import { BatchInserter } from './batch-inserter';
 import { ensureFerretPgIndexes } from './ferretdb-postgres';
+import type { MessageDoc } from './schemas';
 import {
   advisorSchema,
   appointmentChangeSchema,
   appointmentSchema,
-  botMemorySchema,
   branchSchema,
   conversationReviewSchema,
   conversationSchema,
@@ -29,10 +30,11 @@ export interface Db {
   HandoffOffer: ReturnType<typeof models>['HandoffOffer'];
   HandoffRaise: ReturnType<typeof models>['HandoffRaise'];
   Transition: ReturnType<typeof models>['Transition'];
-  BotMemory: ReturnType<typeof models>['BotMemory'];
   Appointment: ReturnType<typeof models>['Appointment'];
   AppointmentChange: ReturnType<typeof models>['AppointmentChange'];
   ConversationReview: ReturnType<typeof models>['ConversationReview'];
+  /** Message inserts, batched across concurrent callers (see BatchInserter): the message path's hottest write. */
+  messageInserts: BatchInserter<MessageDoc>;
   close(): Promise<void>;
 }
 
@@ -47,7 +49,6 @@ function models(c: Connection) {
     HandoffOffer: c.model('HandoffOffer', handoffOfferSchema),
     HandoffRaise: c.model('HandoffRaise', handoffRaiseSchema),
     Transition: c.model('ConversationTransition', transitionSchema),
-    BotMemory: c.model('BotMemory', botMemorySchema),
     Appointment: c.model('Appointment', appointmentSchema),
     AppointmentChange: c.model('AppointmentChange', appointmentChangeSchema),
     ConversationReview: c.model('ConversationReview', conversationReviewSchema),
@@ -73,5 +74,5 @@ export async function connectDb(uri: string, options: ConnectOptions = {}): Prom
   const m = models(connection);
   await Promise.all(Object.values(m).map((model) => model.createIndexes()));
   if (options.ferretPostgresUrl) await ensureFerretPgIndexes(connection, options.ferretPostgresUrl, options.logger);
-  return { connection, ...m, close: () => connection.close() };
+  return { connection, ...m, messageInserts: new BatchInserter<MessageDoc>(m.Message), close: () => connection.close() };
 }

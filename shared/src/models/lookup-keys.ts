@@ -13,7 +13,6 @@ export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
   messages: ['_id', 'conversationId', 'channelMessageId', 'status'],
   conversations: ['_id', 'externalUserId', 'advisorId', 'state'],
   conversationtransitions: ['conversationId'],
-  botmemories: ['_id'],
   customers: ['_id'],
   handoffs: ['_id', 'conversationId', 'status', 'advisorId'],
   handoffoffers: ['handoffId'],

@@ -189,17 +189,6 @@ handoffOfferSchema.index({ handoffId: 1, attempt: 1 }, { unique: true });
  * the bot's turn for that conversation (one writer), kept apart from the conversation document
  * so that transitions and bot turns never write the same document.
  */
-export const botMemorySchema = new Schema(
-  {
-    _id: { type: String, required: true }, // conversation id
-    trend: { type: Schema.Types.Mixed, default: null },
-    misses: { type: Number, default: 0 },
-    menu: { type: [{ id: String, label: String, _id: false }], default: [] },
-    dialog: { type: Schema.Types.Mixed, default: null },
-  },
-  { timestamps: true, versionKey: false, minimize: false },
-);
-
 export const APPOINTMENT_STATUSES = ['requested', 'confirmed', 'done', 'cancelled'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
@@ -288,6 +277,5 @@ export type CustomerDoc = InferSchemaType<typeof customerSchema>;
 export type ConversationDoc = InferSchemaType<typeof conversationSchema> & { _id: Types.ObjectId };
 export type TransitionDoc = InferSchemaType<typeof transitionSchema>;
 export type HandoffOfferDoc = InferSchemaType<typeof handoffOfferSchema>;
-export type BotMemoryDoc = InferSchemaType<typeof botMemorySchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: Types.ObjectId; createdAt: Date };
 export type HandoffDoc = InferSchemaType<typeof handoffSchema> & { _id: Types.ObjectId; createdAt: Date };
