@@ -2,6 +2,7 @@ import { DelayedError, Worker, type Job } from 'bullmq';
 import {
   QUEUE_NAMES,
   createRedis,
+  findIn,
   inboundJobSchema,
   KeyedSerializer,
   TurnOrder,
@@ -71,7 +72,10 @@ const TURN_FAR_BACK_RETRY_MAX_MS = 1_000;
 /** Of these message ids, the ones no longer waiting for the bot (answered, or not stored at all). */
 async function settledMessages(db: Db, messageIds: string[]): Promise<string[]> {
   try {
-    const pending = await db.Message.find({ _id: { $in: messageIds }, status: 'received' }, { _id: 1 }).lean();
+    const pending = await findIn<{ _id: { toString(): string } }>(db.Message, '_id', messageIds, {
+      where: { status: 'received' },
+      projection: { _id: 1 },
+    });
     const still = new Set(pending.map((m) => m._id.toString()));
     return messageIds.filter((id) => !still.has(id));
   } catch {
