@@ -33,10 +33,12 @@ export class SequenceAllocator {
 
   async next(conversationId: string): Promise<number> {
     const key = this.key(conversationId);
-    const n = (await this.redis.eval(INCR_IF_EXISTS, 1, key, KEY_TTL_S)) as number | null;
-    if (n !== null) return n;
-    // One seeding per conversation at a time: a burst of a new conversation's first messages
-    // then takes its numbers in the order the calls were made.
+    // While this process re-seeds the counter, later calls queue behind the seeding instead of
+    // racing it: a burst of a new conversation's first messages takes its numbers in call order.
+    if (!this.seeding.has(conversationId)) {
+      const n = (await this.redis.eval(INCR_IF_EXISTS, 1, key, KEY_TTL_S)) as number | null;
+      if (n !== null) return n;
+    }
     let seeding = this.seeding.get(conversationId);
     if (!seeding) {
       seeding = this.seed(key, conversationId).finally(() => this.seeding.delete(conversationId));
