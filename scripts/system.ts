@@ -40,7 +40,11 @@ export async function startSystem(
   } = {},
 ): Promise<System> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
-  const db = await connectDb(config.MONGODB_URI, { ferretPostgresUrl: config.FERRETDB_POSTGRESQL_URL, logger });
+  const db = await connectDb(config.MONGODB_URI, {
+    ferretPostgresUrl: config.FERRETDB_POSTGRESQL_URL,
+    maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
+    logger,
+  });
   const redis = createRedis(config.REDIS_URL, 'main');
   const services: Services = {
     config,

@@ -166,9 +166,11 @@ export function dropPgDatabase(database) {
  * FerretDB's PostgreSQL URL: a bounded connection pool (FerretDB's default of 50 per process lets
  * two stacks exhaust PostgreSQL's default max_connections of 100) and custom plans for its
  * prepared statements, so that the lookup indexes the app creates can serve them (see
- * shared/src/models/ferretdb-postgres.ts). FERRETDB_PG_POOL_MAX overrides the pool size.
+ * shared/src/models/ferretdb-postgres.ts). FERRETDB_PG_POOL_MAX overrides the pool size. One
+ * FerretDB operation may hold two connections at once, so the app bounds its operations in
+ * flight to fit (FERRET_PG_MAX_OPERATIONS in shared/src/models/db.ts).
  */
-export function ferretPostgresUrl(url, poolMax = Number(process.env.FERRETDB_PG_POOL_MAX ?? 20)) {
+export function ferretPostgresUrl(url, poolMax = Number(process.env.FERRETDB_PG_POOL_MAX ?? 40)) {
   const u = new URL(url);
   if (!u.searchParams.has('pool_max_conns')) u.searchParams.set('pool_max_conns', String(poolMax));
   u.searchParams.set('plan_cache_mode', 'force_custom_plan');

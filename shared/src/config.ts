@@ -23,6 +23,8 @@ const schema = z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'FERRETDB_POSTGRESQL_URL must start with postgres:// or postgresql://')
       .optional(),
+    /** Database operations in flight at once per process (default: 100 on MongoDB, 10 on FerretDB on PostgreSQL). */
+    MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(1000).optional(),
     REDIS_URL: z
       .string()
       .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')

@@ -61,12 +61,23 @@ export interface ConnectOptions {
    * itself are created there (see ensureFerretPgIndexes). Unset for MongoDB.
    */
   ferretPostgresUrl?: string;
+  /**
+   * Database operations in flight at once from this process (the driver's pool). Default: the
+   * driver's 100 on MongoDB; FERRET_PG_MAX_OPERATIONS on FerretDB on PostgreSQL, where one
+   * operation may hold two PostgreSQL connections at once (an update reads through a cursor while
+   * it writes), so more operations than half of FerretDB's pool deadlock it until timeouts fire.
+   */
+  maxPoolSize?: number;
   logger?: Logger;
 }
+
+/** See ConnectOptions.maxPoolSize: fits FerretDB's PostgreSQL pool of 40 (scripts/lib/infra.mjs) with room. */
+export const FERRET_PG_MAX_OPERATIONS = 10;
 
 export async function connectDb(uri: string, options: ConnectOptions = {}): Promise<Db> {
   const connection = mongoose.createConnection(uri, {
     serverSelectionTimeoutMS: 10_000,
+    maxPoolSize: options.maxPoolSize ?? (options.ferretPostgresUrl ? FERRET_PG_MAX_OPERATIONS : undefined),
     // Indexes are built explicitly below so that start-up fails loudly if one cannot be.
     autoIndex: false,
   });

@@ -11,7 +11,7 @@
  */
 export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
   messages: ['_id', 'conversationId', 'channelMessageId', 'status'],
-  conversations: ['_id', 'externalUserId', 'advisorId', 'state'],
+  conversations: ['_id', 'externalUserId', 'advisorId', 'state', 'branchId'],
   conversationtransitions: ['conversationId'],
   customers: ['_id'],
   handoffs: ['_id', 'conversationId', 'status', 'advisorId'],
