@@ -1,4 +1,5 @@
 import type { BenchResults, ServerPhase } from './run';
+import { READS_TARGET_P99_MS, type ReadKindResult } from './scenarios/reads';
 import type { Summary } from './stats';
 
 /** The plain-text report printed at the end of `npm run bench`. */
@@ -35,6 +36,75 @@ function latencyRow(label: string, s: Summary | undefined): (string | number)[] 
   return [label, f1(s.p50), f1(s.p95), f1(s.p99), f1(s.max), f1(s.mean), s.count];
 }
 
+function dataLine(r: BenchResults): string {
+  const d = r.data;
+  if (!d) return 'not grown (BENCH_SEED_MESSAGES=0): the scenarios ran on the database as the app seeds it';
+  const n = (v: number) => v.toLocaleString('en');
+  return (
+    `grown to ${n(d.messages)} messages in ${n(d.conversations)} conversations (+ ${n(d.customers)} customers, ${n(d.handoffs)} handoffs, ${n(d.transitions)} transitions` +
+    `${d.refused ? `, ${n(d.refused)} REFUSED` : ''}; ${d.from.slice(0, 10)} → ${d.to.slice(0, 10)}) in ${d.seconds.toFixed(0)} s = ` +
+    `${n(Math.round(d.docsPerSec))} docs/s (${n(Math.round(d.messagesPerSec))} messages/s)` +
+    (d.vacuumSeconds !== null ? `, then VACUUM (ANALYZE) ${d.vacuumSeconds.toFixed(0)} s` : '')
+  );
+}
+
+/** A row of the reads table; a request never answered shows as "> timeout + drain" in p99 and max. */
+function readRow(label: string, k: ReadKindResult | Summary, neverAnsweredMs?: number): (string | number)[] {
+  const s = 'ms' in k ? k.ms : k;
+  const kind = 'ms' in k ? k : null;
+  const errors = kind ? Object.values(kind.errors).reduce((a, b) => a + b, 0) : '';
+  const never = kind?.timedOutAnswerMs === null ? `>${f0(neverAnsweredMs)}` : null;
+  const ok = s.p99 !== null && s.p99 <= READS_TARGET_P99_MS && !errors && !kind?.wrong && kind?.stoppedBy !== 'timeout';
+  const met = s.p99 === null && !never ? '?' : ok ? 'met' : 'MISS';
+  return [
+    label,
+    f1(s.p50),
+    f1(s.p95),
+    never ?? f1(s.p99),
+    never ?? f1(s.max),
+    f1(s.mean),
+    s.count,
+    errors,
+    kind ? kind.wrong : '',
+    met,
+  ];
+}
+
+/** The reads on grown data, against their target. */
+function readsSection(r: BenchResults): string[] {
+  const reads = r.scenarios.reads;
+  if (!reads) return [];
+  if ('error' in reads) return [`Reads on grown data: ${reads.error}`, ''];
+  const out = [
+    `Reads on grown data (ms, client-observed, one at a time on an idle app, random seeded conversations; target p99 ≤ ${READS_TARGET_P99_MS})`,
+  ];
+  const never = (reads.timeoutSeconds + reads.drainSeconds) * 1000;
+  const rows = [
+    readRow('history replay on reconnect', reads.history, never),
+    readRow('open a transcript', reads.open, never),
+    readRow('会话记录 search page', reads.search, never),
+    ...Object.entries(reads.searchByFilter).map(([f, s]) => readRow(`  search: ${f}`, s)),
+  ];
+  out.push(table(['', 'p50', 'p95', 'p99', 'max', 'mean', 'n', 'errors', 'wrong', 'target'], rows));
+  for (const k of [reads.history, reads.open, reads.search]) {
+    const odd: string[] = [];
+    if (k.stoppedBy === 'time')
+      odd.push(`stopped by the ${reads.budgetSeconds} s budget after ${k.attempted} of ${reads.samplesWanted}`);
+    if (k.stoppedBy === 'timeout')
+      odd.push(
+        `STOPPED after ${k.attempted} of ${reads.samplesWanted}: a request had no answer within ${reads.timeoutSeconds} s` +
+          (k.timedOutAnswerMs
+            ? ` (it came after ${(k.timedOutAnswerMs / 1000).toFixed(1)} s, counted as a sample)`
+            : ` (nor ${reads.drainSeconds} s later)`),
+      );
+    if (Object.keys(k.errors).length) odd.push(`errors: ${JSON.stringify(k.errors)}`);
+    if (k.wrong) odd.push(`wrong answers, e.g. ${k.wrongSamples.join('; ')}`);
+    if (odd.length) out.push(`  ${k.name}: ${odd.join('; ')}`);
+  }
+  out.push('');
+  return out;
+}
+
 export function renderReport(r: BenchResults): string {
   const out: string[] = [];
   const { machine, params, target } = r;
@@ -47,8 +117,9 @@ export function renderReport(r: BenchResults): string {
     `  machine  ${machine.cpus} CPUs (${machine.cpuModel}), Node ${machine.node}, load avg ${machine.loadavgStart.map((l) => l.toFixed(2)).join('/')} before → ${machine.loadavgEnd.map((l) => l.toFixed(2)).join('/')} after`,
   );
   out.push(
-    `  params   clients=${params.clients} baseline=1×${params.baselineSeconds}s closed=${params.closedSeconds}s open=${params.rate}/s×${params.seconds}s escalations=${params.escalationClients}@${params.escalationRate || 'burst'}/s reply-timeout=${params.replyTimeoutMs / 1000}s order=${params.scenarios.join('→')}`,
+    `  params   clients=${params.clients} baseline=1×${params.baselineSeconds}s closed=${params.closedSeconds}s open=${params.rate}/s×${params.seconds}s escalations=${params.escalationClients}@${params.escalationRate || 'burst'}/s reply-timeout=${params.replyTimeoutMs / 1000}s reads=${params.readsSamples}/kind≤${params.readsSeconds}s order=${params.scenarios.join('→')}`,
   );
+  out.push(`  data     ${dataLine(r)}`);
   if (r.connect) {
     out.push(
       `  connect  ${r.connect.connected}/${r.connect.requested} clients in ${(r.connect.wallMs / 1000).toFixed(1)} s (connect→history p50 ${f1(r.connect.setupMs.p50)} / p99 ${f1(r.connect.setupMs.p99)} ms)${r.connect.failures ? `, ${r.connect.failures} FAILED: ${JSON.stringify(r.connect.errors)}` : ''}`,
@@ -56,7 +127,9 @@ export function renderReport(r: BenchResults): string {
   }
   out.push('');
 
-  const tp = params.scenarios.flatMap((name) => (name === 'escalation' ? [] : r.scenarios[name] ? [r.scenarios[name]!] : []));
+  const tp = params.scenarios.flatMap((name) =>
+    (name === 'baseline' || name === 'closed' || name === 'open') && r.scenarios[name] ? [r.scenarios[name]!] : [],
+  );
   if (tp.length) {
     out.push('Throughput (msgs/s over the send window; answered = bot reply received by the client)');
     out.push(
@@ -128,6 +201,8 @@ export function renderReport(r: BenchResults): string {
     );
   } else if (e && 'error' in e) out.push(`  escalation: FAILED — ${e.error}`);
   out.push('');
+
+  out.push(...readsSection(r));
 
   out.push('Server view (app /metrics, difference over each phase; histogram bucket bounds, so "≤")');
   out.push(

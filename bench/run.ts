@@ -4,6 +4,10 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { keepAppLog, summarizeAppLog, type AppLogSummary } from './lib/app-log';
+import { seededRandom } from './lib/grow-data';
+import { growDatabase, type GrowResult } from './lib/grow';
+import { waitIdle } from './lib/idle';
+import { vacuumAnalyze } from './lib/pg-vacuum';
 import { ProcSampler, type PhaseUsage } from './lib/procfs';
 import { gauge, histogram, scrapeMetrics, type Scrape } from './lib/prom';
 import { loadQuestions } from './lib/questions';
@@ -11,6 +15,7 @@ import { connectClients, localBaseUrl } from './lib/sockets';
 import { renderReport } from './report';
 import { measureEngine, renderEngine, type EngineResult } from './scenarios/engine';
 import { EscalationScenario, type EscalationResult } from './scenarios/escalation';
+import { READS_TARGET_P99_MS, runReads, type ReadsResult } from './scenarios/reads';
 import { ThroughputRig, type ThroughputResult } from './scenarios/throughput';
 import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromHistogram, type Summary } from './stats';
 
@@ -22,9 +27,16 @@ import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromH
  *   BENCH_CLIENTS=200 BENCH_RATE=1000 BENCH_SECONDS=20 BENCH_CLOSED_SECONDS=BENCH_SECONDS
  *   BENCH_ESC_CLIENTS=100 BENCH_ESC_RATE=25 (escalations/s, 0 = all at once)
  *   BENCH_BASELINE_SECONDS=5 (one client, closed loop: the latency floor)
- *   BENCH_REPLY_TIMEOUT_MS=10000 BENCH_SCENARIOS=baseline,escalation,closed,open (run in that order)
- * Escalation runs before the throughput phases by default, so that it measures the handoff
- * path itself and not the backlog an overloaded phase leaves behind.
+ *   BENCH_REPLY_TIMEOUT_MS=10000 BENCH_SCENARIOS=baseline,reads,escalation,closed,open (run in that order)
+ *   BENCH_MONGODB_URI                     the stack's database, for the seeding (scripts/bench.mjs passes it)
+ *   BENCH_SEED_CONVERSATIONS=100000 BENCH_SEED_MESSAGES=1000000 (0 messages = no seeding, a quick run)
+ *   BENCH_PG_URL                          FerretDB's PostgreSQL database: VACUUM (ANALYZE) after seeding
+ *   BENCH_READS_SAMPLES=200 BENCH_READS_SECONDS=60 (per read kind) BENCH_READS_TIMEOUT_MS=30000 (a request
+ *   unanswered by then ends its kind; its answer is awaited twice as long again, then the next kind runs)
+ * The database is grown first (after the app is ready, so its indexes exist), then every
+ * scenario runs on that data. Escalation runs before the throughput phases by default, so that
+ * it measures the handoff path itself and not the backlog an overloaded phase leaves behind;
+ * reads run on an idle app, right after the one-client baseline.
  */
 
 /** A wrong parameter: reported by its message alone. */
@@ -39,7 +51,7 @@ function intEnv(name: string, def: number, min: number, max: number): number {
   return n;
 }
 
-const SCENARIO_NAMES = ['baseline', 'escalation', 'closed', 'open'] as const;
+const SCENARIO_NAMES = ['baseline', 'reads', 'escalation', 'closed', 'open'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 function readParams() {
@@ -51,7 +63,18 @@ function readParams() {
   for (const s of scenarios)
     if (!(SCENARIO_NAMES as readonly string[]).includes(s))
       throw new BenchConfigError(`BENCH_SCENARIOS: unknown scenario "${s}" (known: ${SCENARIO_NAMES.join(', ')})`);
+  const seedConversations = intEnv('BENCH_SEED_CONVERSATIONS', 100_000, 1, 5_000_000);
+  const seedMessages = intEnv('BENCH_SEED_MESSAGES', 1_000_000, 0, 20_000_000);
+  if (seedMessages > 0 && seedMessages < seedConversations)
+    throw new BenchConfigError(
+      `BENCH_SEED_MESSAGES=${seedMessages} < BENCH_SEED_CONVERSATIONS=${seedConversations}: every conversation needs a message`,
+    );
   return {
+    seedConversations: seedMessages > 0 ? seedConversations : 0,
+    seedMessages,
+    readsSamples: intEnv('BENCH_READS_SAMPLES', 200, 1, 100_000),
+    readsSeconds: intEnv('BENCH_READS_SECONDS', 60, 1, 3_600),
+    readsTimeoutMs: intEnv('BENCH_READS_TIMEOUT_MS', 30_000, 100, 300_000),
     clients: intEnv('BENCH_CLIENTS', 200, 1, 5_000),
     rate: intEnv('BENCH_RATE', 1000, 1, 20_000),
     seconds,
@@ -117,6 +140,8 @@ export interface BenchResults {
     queuePrefix: string | null;
   };
   questions: { used: string[]; dropped: string[] };
+  /** The grown database the scenarios ran on (null: not seeded, e.g. BENCH_SEED_MESSAGES=0). */
+  data: (Omit<GrowResult, 'seeded'> & { vacuumSeconds: number | null }) | null;
   connect: {
     requested: number;
     connected: number;
@@ -130,6 +155,7 @@ export interface BenchResults {
     closed?: ThroughputResult;
     open?: ThroughputResult;
     escalation?: EscalationResult | { error: string };
+    reads?: ReadsResult | { error: string };
   };
   phases: PhaseRecord[];
   rss: {
@@ -220,6 +246,45 @@ function gitState(): { commit: string | null; dirtyFiles: string[] } {
   };
 }
 
+/** The product requirement: these reads p99 ≤ 50 ms with 1,000,000 messages and 100,000 conversations stored. */
+function pushReadTargets(results: BenchResults): void {
+  const reads = results.scenarios.reads && 'history' in results.scenarios.reads ? results.scenarios.reads : undefined;
+  const d = results.data;
+  const size = d
+    ? `${d.messages.toLocaleString('en')} messages / ${d.conversations.toLocaleString('en')} conversations`
+    : 'an empty database';
+  const short = !d || d.messages < 1_000_000 || d.conversations < 100_000 ? ' (less than the required 1,000,000 / 100,000)' : '';
+  const kinds = [
+    ['history', 'history replay on reconnect'],
+    ['open', 'opening a transcript'],
+    ['search', '会话记录 search page'],
+  ] as const;
+  for (const [key, label] of kinds) {
+    const k = reads?.[key];
+    const errors = k ? Object.values(k.errors).reduce((a, b) => a + b, 0) : 0;
+    results.targets.push({
+      name: `${label} p99 ≤ ${READS_TARGET_P99_MS} ms on ${size}${short}`,
+      met: k
+        ? k.ms.p99 !== null && k.ms.p99 <= READS_TARGET_P99_MS && errors === 0 && k.wrong === 0 && k.stoppedBy !== 'timeout'
+        : null,
+      observed: k
+        ? `p50 ${k.ms.p50 ?? '–'} / p99 ${k.timedOutAnswerMs === null ? `> ${(reads!.timeoutSeconds + reads!.drainSeconds) * 1000}` : (k.ms.p99 ?? '–')} ms over ${k.ms.count} samples` +
+          `${k.stoppedBy === 'time' ? ' (time budget reached)' : k.stoppedBy === 'timeout' ? ` (stopped: a request took > ${reads!.timeoutSeconds} s)` : ''}, ${errors} errors, ${k.wrong} wrong`
+        : results.scenarios.reads && 'error' in results.scenarios.reads
+          ? results.scenarios.reads.error
+          : 'reads not run',
+    });
+  }
+  if (reads && [reads.history, reads.open, reads.search].some((k) => k.ms.count < 100))
+    results.notes.push('reads: fewer than 100 samples of a kind, so its p99 is (close to) the slowest sample');
+  const unanswered = reads ? [reads.history, reads.open, reads.search].filter((k) => k.timedOutAnswerMs === null) : [];
+  const later = results.params.scenarios.slice(results.params.scenarios.indexOf('reads') + 1);
+  if (unanswered.length && later.length)
+    results.notes.push(
+      `reads left ${unanswered.length} request(s) unanswered (${unanswered.map((k) => k.name).join(', ')}): the app and database were likely still working on them during ${later.join(', ')}`,
+    );
+}
+
 function optionalPid(name: string): number | null {
   const v = Number(process.env[name]);
   return Number.isInteger(v) && v > 0 ? v : null;
@@ -239,8 +304,17 @@ async function main(): Promise<number> {
   const dbPid = optionalPid('BENCH_DB_PID');
   const ownStack = process.env.BENCH_OWN_STACK === '1';
 
-  // Watchdog: every phase is bounded on its own; this bounds the whole run as well.
-  const maxSeconds = params.baselineSeconds + params.closedSeconds + params.seconds + (4 * params.replyTimeoutMs) / 1000 + 180;
+  // Watchdog: every phase is bounded on its own; this bounds the whole run as well (seeding at ≥ 1,000 docs/s).
+  const seedDocs = params.seedMessages + 2.1 * params.seedConversations;
+  const readsBound = params.scenarios.includes('reads') ? 3 * (params.readsSeconds + (3 * params.readsTimeoutMs) / 1000) + 90 : 0;
+  const maxSeconds =
+    params.baselineSeconds +
+    params.closedSeconds +
+    params.seconds +
+    (4 * params.replyTimeoutMs) / 1000 +
+    180 +
+    (seedDocs > 0 ? seedDocs / 1_000 + 600 : 0) +
+    readsBound;
   const watchdog = setTimeout(() => {
     console.error(`✖ bench run exceeded ${maxSeconds.toFixed(0)} s: aborting`);
     process.exit(3);
@@ -253,6 +327,11 @@ async function main(): Promise<number> {
   // that the model and knowledge-base load times are a cold start's.
   const engine: EngineResult = measureEngine();
   const { questions, byAnswer, dropped } = loadQuestions();
+  const mongoUri = process.env.BENCH_MONGODB_URI;
+  if (params.seedMessages > 0 && !mongoUri)
+    throw new BenchConfigError(
+      'seeding needs the stack database: set BENCH_MONGODB_URI (npm run bench passes it), or BENCH_SEED_MESSAGES=0 for a run on the data as it is',
+    );
   const tag = randomBytes(3).toString('hex');
   const loadAvgStart = os.loadavg();
   const sampler = new ProcSampler(appPid, dbPid);
@@ -294,6 +373,7 @@ async function main(): Promise<number> {
       queuePrefix: process.env.BENCH_QUEUE_PREFIX ?? null,
     },
     questions: { used: questions.map((q) => q.faqId), dropped },
+    data: null,
     connect: null,
     scenarios: {},
     phases,
@@ -303,7 +383,8 @@ async function main(): Promise<number> {
     notes: [],
   };
 
-  const needLoadClients = params.scenarios.some((sc) => sc !== 'escalation');
+  const needLoadClients = params.scenarios.some((sc) => sc !== 'escalation' && sc !== 'reads');
+  let grown: GrowResult | null = null;
   let rig: ThroughputRig | null = null;
   const escalation = new EscalationScenario();
   const cleanup = () => {
@@ -316,6 +397,31 @@ async function main(): Promise<number> {
   });
 
   try {
+    if (params.seedMessages > 0) {
+      console.log(
+        `› growing the database: ${params.seedConversations.toLocaleString('en')} conversations, ${params.seedMessages.toLocaleString('en')} messages…`,
+      );
+      grown = await phase('seed', () =>
+        growDatabase({
+          uri: mongoUri!,
+          conversations: params.seedConversations,
+          messages: params.seedMessages,
+          turns: questions,
+        }),
+      );
+      const { seeded: _seeded, ...counts } = grown;
+      results.data = { ...counts, vacuumSeconds: null };
+      if (!ownStack)
+        results.notes.push(
+          `BENCH_URL mode: the ${counts.conversations} seeded conversations (customers G${counts.tag}…) stay in that stack's database`,
+        );
+      const pgUrl = process.env.BENCH_PG_URL;
+      if (pgUrl) {
+        console.log('› VACUUM (ANALYZE) of the PostgreSQL database, as autovacuum would have…');
+        results.data.vacuumSeconds = await phase('vacuum', () => vacuumAnalyze(pgUrl));
+        console.log(`  done in ${results.data.vacuumSeconds.toFixed(1)} s`);
+      }
+    }
     if (needLoadClients) {
       const ids = Array.from({ length: params.clients }, (_, i) => ({
         customerId: `B${String(i).padStart(6, '0')}-${tag}`,
@@ -340,6 +446,36 @@ async function main(): Promise<number> {
       if (name === 'baseline') {
         console.log(`› baseline: 1 client, closed loop for ${params.baselineSeconds} s…`);
         results.scenarios.baseline = await phase('baseline', () => rig!.closedLoop(params.baselineSeconds, 1, 'baseline'));
+      } else if (name === 'reads') {
+        if (!grown) {
+          results.scenarios.reads = { error: 'not run: no seeded conversations to read (BENCH_SEED_MESSAGES=0)' };
+          continue;
+        }
+        const idle = await waitIdle(baseUrl, 60_000);
+        if (!idle.idle)
+          results.notes.push(`reads started with the app's queues still not empty after ${Math.round(idle.waitedMs / 1000)} s`);
+        console.log(
+          `› reads on the grown data: ${params.readsSamples} samples (≤ ${params.readsSeconds} s) per kind, one at a time…`,
+        );
+        const data = grown;
+        try {
+          results.scenarios.reads = await phase('reads', () =>
+            runReads({
+              baseUrl,
+              secret,
+              seeded: data.seeded,
+              from: Date.parse(data.from),
+              to: Date.parse(data.to),
+              samples: params.readsSamples,
+              budgetMs: params.readsSeconds * 1000,
+              timeoutMs: params.readsTimeoutMs,
+              drainMs: 2 * params.readsTimeoutMs,
+              random: seededRandom(7),
+            }),
+          );
+        } catch (err) {
+          results.scenarios.reads = { error: (err as Error).message };
+        }
       } else if (name === 'closed') {
         console.log(`› closed loop: ${rig!.clients.length} clients for ${params.closedSeconds} s…`);
         results.scenarios.closed = await phase('closed', () => rig!.closedLoop(params.closedSeconds));
@@ -418,6 +554,8 @@ async function main(): Promise<number> {
       ? `offer p99 ${n(esc.sendToOfferMs.p99)} ms, ${esc.neverOffered} never offered (queue:added p99 ${n(esc.sendToQueueAddedMs.p99)} ms)`
       : 'not run',
   });
+
+  pushReadTargets(results);
 
   const other = Math.max(0, ...phases.map((p) => p.usage.otherCores ?? 0));
   results.notes.push(

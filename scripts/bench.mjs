@@ -3,7 +3,9 @@
 // process (so its memory can be read from /proc) on a free port with random secrets and its
 // own QUEUE_PREFIX — then runs bench/run.ts against it and stops and cleans what it started.
 // With BENCH_URL (+ APP_TOKEN_SECRET) it runs against a stack that is already up instead.
-// Parameters (BENCH_CLIENTS, BENCH_RATE, BENCH_SECONDS, …) are read by bench/run.ts.
+// Parameters (BENCH_CLIENTS, BENCH_RATE, BENCH_SECONDS, …) are read by bench/run.ts, which first
+// grows the database (BENCH_SEED_CONVERSATIONS=100000, BENCH_SEED_MESSAGES=1000000; 0 = no
+// seeding) through BENCH_MONGODB_URI, the database URI passed from here.
 /* global AbortSignal */
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -160,6 +162,8 @@ async function main() {
     // Advisors on duty whatever the hour the bench runs at (otherwise escalations become call-backs).
     ESCALATION_POLICY_PATH: env.ESCALATION_POLICY_PATH ?? alwaysOpenPolicy(tmp),
   };
+  // FerretDB's own PostgreSQL database: the app adds indexes there that FerretDB can use.
+  if (backend?.handler === 'postgresql') appEnv.FERRETDB_POSTGRESQL_URL = backend.url;
   // The app writes straight to a file (no pipe through us to back-pressure it).
   const app = spawn(process.execPath, ['--import', 'tsx', path.join('scripts', 'main.ts')], {
     cwd: ROOT,
@@ -200,6 +204,9 @@ async function main() {
     BENCH_APP_LOG: logFile,
     BENCH_QUEUE_PREFIX: prefix,
     BENCH_STACK_DESCRIPTION: description,
+    // The seeding writes straight to the stack's database (and vacuums FerretDB's PostgreSQL one).
+    BENCH_MONGODB_URI: mongoUri,
+    BENCH_PG_URL: backend?.handler === 'postgresql' ? backend.url : '',
   });
   return code;
 }

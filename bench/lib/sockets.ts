@@ -1,5 +1,6 @@
 import { io, type ManagerOptions, type Socket, type SocketOptions } from 'socket.io-client';
 import { mintClientToken } from '@brokerbot/channels';
+import { Unanswered, lateAnswer } from './unanswered';
 
 /** Socket.IO connections of simulated trading-app clients and advisors (127.0.0.1 only). */
 
@@ -60,6 +61,50 @@ export function connectClient(
     };
     socket.once('history', onHistory);
     socket.once('connect_error', fail);
+  });
+}
+
+export interface Replay {
+  /** io() → `history` received, ms (the connection's setup included, as a reconnecting app sees it). */
+  ms: number;
+  conversationId: string;
+  messages: WireMessage[];
+}
+
+/**
+ * An app reconnecting with `lastSeq`: connects, waits for the `history` of what it missed,
+ * disconnects. Past `timeoutMs` it throws Unanswered, and keeps the connection until the
+ * history comes or `drainMs` more have passed.
+ */
+export function replayHistory(
+  baseUrl: string,
+  secret: string,
+  client: { customerId: string; branchId: string | null; lastSeq: number },
+  limits: { timeoutMs: number; drainMs: number },
+): Promise<Replay> {
+  const token = mintClientToken(secret, { customerId: client.customerId, branchId: client.branchId });
+  const t0 = performance.now();
+  const socket = io(`${baseUrl}/client`, { ...socketOptions, auth: { token, lastSeq: client.lastSeq } });
+  let answered: (ms: number) => void = () => undefined;
+  const answer = new Promise<number>((resolve) => (answered = resolve));
+  return new Promise<Replay>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      const late = lateAnswer(answer, limits.drainMs);
+      void late.finally(() => socket.disconnect());
+      reject(new Unanswered('history', late));
+    }, limits.timeoutMs);
+    socket.once('history', (h: { conversationId?: string; messages?: WireMessage[] }) => {
+      const ms = performance.now() - t0;
+      clearTimeout(timer);
+      answered(ms);
+      socket.disconnect();
+      resolve({ ms, conversationId: String(h?.conversationId), messages: Array.isArray(h?.messages) ? h.messages : [] });
+    });
+    socket.once('connect_error', (err) => {
+      clearTimeout(timer);
+      socket.disconnect();
+      reject(err);
+    });
   });
 }
 
