@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { KeyedSerializer } from './keyed-serializer';
 import type { Db } from './models/db';
 
 const KEY_TTL_S = 7 * 24 * 3600;
@@ -18,8 +19,12 @@ end
 return false`;
 
 export class SequenceAllocator {
-  /** Counters being re-seeded from the database in this process: callers wait for one seeding, in call order. */
-  private readonly seeding = new Map<string, Promise<void>>();
+  /**
+   * A conversation's calls in this process run one after another, in call order: a burst of
+   * messages (a new conversation's first ones, whose counter is seeded from the database first)
+   * gets its numbers in the order it was sent. Different conversations do not wait for each other.
+   */
+  private readonly inOrder = new KeyedSerializer();
 
   constructor(
     private readonly redis: Redis,
@@ -31,26 +36,17 @@ export class SequenceAllocator {
     return `${this.prefix}:seq:${conversationId}`;
   }
 
-  async next(conversationId: string): Promise<number> {
-    const key = this.key(conversationId);
-    // While this process re-seeds the counter, later calls queue behind the seeding instead of
-    // racing it: a burst of a new conversation's first messages takes its numbers in call order.
-    if (!this.seeding.has(conversationId)) {
-      const n = (await this.redis.eval(INCR_IF_EXISTS, 1, key, KEY_TTL_S)) as number | null;
-      if (n !== null) return n;
-    }
-    let seeding = this.seeding.get(conversationId);
-    if (!seeding) {
-      seeding = this.seed(key, conversationId).finally(() => this.seeding.delete(conversationId));
-      this.seeding.set(conversationId, seeding);
-    }
-    await seeding;
-    const [[, seq]] = (await this.redis.multi().incr(key).expire(key, KEY_TTL_S).exec()) as [[Error | null, number], unknown];
-    return seq;
+  next(conversationId: string): Promise<number> {
+    return this.inOrder.run(conversationId, () => this.allocate(conversationId));
   }
 
-  private async seed(key: string, conversationId: string): Promise<void> {
+  private async allocate(conversationId: string): Promise<number> {
+    const key = this.key(conversationId);
+    const n = (await this.redis.eval(INCR_IF_EXISTS, 1, key, KEY_TTL_S)) as number | null;
+    if (n !== null) return n;
     const last = await this.db.Message.findOne({ conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
     await this.redis.set(key, String(last?.seq ?? 0), 'EX', KEY_TTL_S, 'NX');
+    const [[, seq]] = (await this.redis.multi().incr(key).expire(key, KEY_TTL_S).exec()) as [[Error | null, number], unknown];
+    return seq;
   }
 }
