@@ -4,12 +4,6 @@ import type { Db } from './models/db';
 
 const KEY_TTL_S = 7 * 24 * 3600;
 
-/**
- * Per-conversation message sequence numbers from Redis INCR (atomic and fast; the database's
- * conditional updates are not atomic on FerretDB). If Redis lost the counter it restarts from
- * the highest stored seq; a number handed out twice in that window is caught by the unique
- * (conversationId, seq) index and the caller takes the next one.
- */
 /** INCR only when the counter exists (else nil), and refresh its expiry: one round trip. */
 const INCR_IF_EXISTS = `if redis.call('EXISTS', KEYS[1]) == 1 then
   local n = redis.call('INCR', KEYS[1])
@@ -18,6 +12,12 @@ const INCR_IF_EXISTS = `if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return false`;
 
+/**
+ * Per-conversation message sequence numbers from Redis INCR (atomic and fast; the database's
+ * conditional updates are not atomic on FerretDB). If Redis lost the counter it restarts from
+ * the highest stored seq; a number handed out twice in that window is caught by the unique
+ * (conversationId, seq) index and the caller takes the next one.
+ */
 export class SequenceAllocator {
   /**
    * A conversation's calls in this process run one after another, in call order: a burst of
