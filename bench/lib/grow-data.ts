@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { REPLIES, INTENTS, type IntentId } from '@brokerbot/flows';
+import { REPLIES, INTENTS, seededRandom, type IntentId } from '@brokerbot/flows';
 import { CHANNELS, type Channel } from '@brokerbot/shared';
 
 /**
@@ -69,17 +69,8 @@ const ESCALATIONS: { reasons: string[]; priority: number; text: string }[] = [
   { reasons: ['distress:爆仓'], priority: 1, text: '两融账户要爆仓了怎么办' },
 ];
 
-/** mulberry32: a small seeded PRNG, so the same sizes give the same data. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The NLU's small seeded PRNG, so the same sizes give the same data. */
+export { seededRandom };
 
 /** ObjectIds whose timestamp is the document's own time (as if inserted then), unique per process. */
 export class ObjectIdClock {

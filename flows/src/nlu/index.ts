@@ -21,3 +21,4 @@ export { decideForMessage, escalationSignals, type MessageContext, type PolicySo
 export { toCliRecord } from './cli-format';
 export { readJsonl, TEST_PATH, type Utterance } from './dataset';
 export type { CliRecord } from './cli-format';
+export { seededRandom } from './random';
