@@ -34,6 +34,7 @@ function ensureChromium() {
 const started = [];
 let tmp = null;
 let pgDatabase = null;
+let ferretLog = null;
 
 async function main() {
   ensureDependencies();
@@ -55,7 +56,8 @@ async function main() {
       env.FERRETDB_POSTGRESQL_URL = backend.url;
     }
     console.log(`› FerretDB for the tests: ${backend.handler === 'postgresql' ? `PostgreSQL database ${database}` : 'SQLite'}`);
-    started.push(await startFerret({ port, dataDir: path.join(tmp, 'ferretdb'), backend }));
+    ferretLog = path.join(tmp, 'ferretdb.log');
+    started.push(await startFerret({ port, dataDir: path.join(tmp, 'ferretdb'), backend, logFile: ferretLog }));
     env.MONGODB_URI = `mongodb://127.0.0.1:${port}/`;
   }
   const results = path.join(tmp ?? mkdtempSync(path.join(os.tmpdir(), 'brokerbot-test-')), 'jest.json');
@@ -82,6 +84,13 @@ async function main() {
 
 const { code, summary } = await main().catch((err) => ({ code: 1, summary: `tests: 0 passed, 1 failed (${err.message})` }));
 for (const child of started.reverse()) await stopChild(child);
+// FerretDB's own errors, when a test failed (unique-index violations are expected and left out).
+if (code !== 0 && ferretLog && existsSync(ferretLog)) {
+  const lines = readFileSync(ferretLog, 'utf8')
+    .split('\n')
+    .filter((l) => l && !l.includes('"Code":"23505"'));
+  if (lines.length) console.log(`\nFerretDB errors (${lines.length} lines, last 20):\n${lines.slice(-20).join('\n')}`);
+}
 if (pgDatabase) dropPgDatabase(pgDatabase);
 if (tmp) rmSync(tmp, { recursive: true, force: true });
 console.log(`\n${summary}`);

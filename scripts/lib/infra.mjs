@@ -2,7 +2,7 @@
 // (when not reachable) and FerretDB (when MONGODB_URI is not set). Plain Node, no
 // dependencies: it runs before `npm ci` has.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, chmodSync, existsSync, mkdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
+import { cpSync, chmodSync, existsSync, mkdirSync, openSync, statSync, writeFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -177,8 +177,12 @@ export function ferretPostgresUrl(url, poolMax = Number(process.env.FERRETDB_PG_
   return u.toString();
 }
 
-/** Starts FerretDB on 127.0.0.1:port (SQLite files in dataDir, or the given PostgreSQL backend). */
-export async function startFerret({ port, dataDir, backend = { handler: 'sqlite' } }) {
+/**
+ * Starts FerretDB on 127.0.0.1:port (SQLite files in dataDir, or the given PostgreSQL backend).
+ * Its errors go to our stderr, or to `logFile` (the tests: FerretDB logs every unique-index
+ * violation, which the exactly-once tests provoke by design).
+ */
+export async function startFerret({ port, dataDir, backend = { handler: 'sqlite' }, logFile = null }) {
   const bin = ensureFerretBinary();
   mkdirSync(dataDir, { recursive: true });
   const storage =
@@ -195,7 +199,7 @@ export async function startFerret({ port, dataDir, backend = { handler: 'sqlite'
       '--telemetry=disable',
       '--log-level=error',
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+    { stdio: ['ignore', 'ignore', logFile ? openSync(logFile, 'a') : 'inherit'], detached: true },
   );
   await waitForPort('127.0.0.1', port, 'FerretDB', child);
   return child;

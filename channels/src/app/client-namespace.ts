@@ -4,6 +4,7 @@ import {
   CLIENT_EVENTS,
   NAMESPACES,
   UserError,
+  KeyedSerializer,
   ensureConversation,
   messagesAfter,
   recentMessages,
@@ -45,6 +46,10 @@ interface ClientSocketData {
 export function mountClientNamespace(io: Server, services: Services): { stop(): void } {
   const nsp = io.of(NAMESPACES.client);
   let inFlight = 0;
+  // A conversation's messages are stored and queued one after another, in the order they came:
+  // a later one queued first could be answered before an earlier one still being written (the
+  // bot's turn line only knows messages already stored). Different conversations run in parallel.
+  const inOrder = new KeyedSerializer();
   const backlog = new InboundBacklog(services.queues.inbound, services.config.INBOUND_MAX_BACKLOG, services.logger).start();
 
   nsp.use((socket, next) => {
@@ -109,17 +114,19 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
       inFlight += 1;
       try {
         await ready;
-        const result = await ingest(services, {
-          channel: 'app',
-          channelMessageId: `${client.sub}.${parsed.data.clientMessageId}`,
-          externalUserId: client.sub,
-          customerId: client.sub,
-          branchId: client.branchId,
-          text: parsed.data.text,
-          conversation: data.conversation,
-          // The app resends only a message whose ack it missed.
-          usuallyNew: true,
-        });
+        const result = await inOrder.run(data.conversationId, () =>
+          ingest(services, {
+            channel: 'app',
+            channelMessageId: `${client.sub}.${parsed.data.clientMessageId}`,
+            externalUserId: client.sub,
+            customerId: client.sub,
+            branchId: client.branchId,
+            text: parsed.data.text,
+            conversation: data.conversation,
+            // The app resends only a message whose ack it missed.
+            usuallyNew: true,
+          }),
+        );
         reply({ ok: true, clientMessageId: parsed.data.clientMessageId, seq: result.message.seq, duplicate: result.duplicate });
       } catch (err) {
         services.logger.error({ err }, 'client message not accepted');
