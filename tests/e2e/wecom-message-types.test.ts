@@ -31,8 +31,9 @@ describe('WeCom kf message types', () => {
     expect(message.meta).toMatchObject({
       channel: { kind: 'wecom', msgtype: 'text', menuId: 'kb_gem_open', item: { text: { menu_id: 'kb_gem_open' } } },
     });
-    // Text goes to the bot: queued for it.
-    expect(await t.sys.services.queues.inbound.getJob(`wecom.${click.message.msgid}`)).toBeTruthy();
+    // Text goes to the bot: queued for it (a moment after its meta is written).
+    const job = await waitFor(() => t.sys.services.queues.inbound.getJob(`wecom.${click.message.msgid}`), 'its bot job');
+    expect(job.data).toMatchObject({ channelMessageId: click.message.msgid, text: '如何开通创业板？' });
   });
 
   it('stores non-text messages as readable placeholders with the raw item, and tells the client the bot reads text', async () => {
