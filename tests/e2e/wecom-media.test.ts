@@ -141,7 +141,12 @@ describe('WeCom kf: a client’s files reach the advisor and are kept', () => {
       const msgid = sent.message.msgid;
       const mediaId = (sent.message[sent.message.msgtype] as { media_id: string }).media_id;
       expect(await kept(msgid)).toMatchObject({ status: 'unavailable', reason: 'expired', fileId: null });
-      expect(await t.sys.services.queues.media.getJobState(`wecom.${msgid}`)).toBe('completed');
+      // The job finishes a moment after it wrote the record: completed, not failed (so never retried).
+      const state = await waitFor(async () => {
+        const current = await t.sys.services.queues.media.getJobState(`wecom.${msgid}`);
+        return current === 'active' ? null : current;
+      }, `the media job of ${msgid} to finish`);
+      expect(state).toBe('completed');
       const res = await getMedia(t.sys.url, msgid, tokens.sh);
       expect(res.status).toBe(404);
       expect(res.json).toMatchObject({ error: 'media_unavailable', reason: 'expired' });
