@@ -15,6 +15,7 @@ import { appointmentRequests, listAppointments, updateAppointment } from './appo
 import { acceptHandoff, closeChat, listActiveChats, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
 import { PRESENCE_REFRESH_MS, Presence } from './presence';
 import { promoteWaitingHandoffs } from './router-worker';
+import { featureRequests, type RegisterRequest } from './requests';
 import { openTranscript, reviewTranscript, searchTranscripts, transcriptRequests } from './transcript-review';
 
 type Ack = (response: Record<string, unknown>) => void;
@@ -211,6 +212,8 @@ export function mountAdvisorNamespace(
     on(socket, 'transcripts:search', transcriptRequests.search, (q) => searchTranscripts(services, advisor, q));
     on(socket, 'transcripts:open', transcriptRequests.open, (q) => openTranscript(services, advisor, q.conversationId));
     on(socket, 'transcripts:review', transcriptRequests.review, (q) => reviewTranscript(services, advisor, q));
+    const register: RegisterRequest = (event, schema, handler) => on(socket, event, schema, handler);
+    for (const registerFeature of featureRequests) registerFeature({ socket, advisor, services, assist, on: register });
 
     // Handlers first (above), so that nothing the console sends right after connecting is missed.
     await socket.join(rooms.advisor(advisor.sub));

@@ -27,3 +27,4 @@ export * from './models/lookup-keys';
 export * from './models/ferretdb-postgres';
 export * from './turn-order';
 export * from './models/find-in';
+export * from './protocol';

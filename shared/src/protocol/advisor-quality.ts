@@ -1,0 +1,4 @@
+/** Requests on the /advisor namespace for automatic inspection (qa:*) and practice (practice:*). */
+// Filled in by the feature that owns these events; see ./advisor.ts for the composed map.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface QualityRequests {}

@@ -1,0 +1,4 @@
+/** Requests on the /advisor namespace for advisor status, transfer, whisper and take-over. */
+// Filled in by the feature that owns these events; see ./advisor.ts for the composed map.
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type
+export interface RoutingRequests {}
