@@ -70,6 +70,8 @@ export function freePort() {
  * the binary exists. Returns the child process we started (null if it was already running).
  */
 export async function ensureRedis(url = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') {
+  // A Sentinel group is the operator's to run; the app's own connection reports if it is unreachable.
+  if (url.startsWith('redis-sentinel://')) return null;
   const u = new URL(url);
   const host = u.hostname || '127.0.0.1';
   const port = Number(u.port || 6379);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { REDIS_URL_PATTERN, redisTarget } from './redis-url';
 
 /**
  * Every setting comes from the environment. Parsing fails at start-up with a message
@@ -6,6 +7,16 @@ import { z } from 'zod';
  */
 const ROLE_NAMES = ['gateway', 'bot', 'router', 'outbound'] as const;
 export type Role = (typeof ROLE_NAMES)[number];
+
+/** A redis-sentinel:// URL that names its sentinels and master group (see redisTarget). */
+function redisUrlParses(url: string): boolean {
+  try {
+    redisTarget(url);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const secret = (name: string) =>
   z.string({ required_error: `${name} is required` }).min(32, `${name} must be at least 32 characters`);
@@ -27,7 +38,11 @@ const schema = z
     MONGODB_MAX_POOL_SIZE: z.coerce.number().int().min(1).max(1000).optional(),
     REDIS_URL: z
       .string()
-      .regex(/^rediss?:\/\//, 'REDIS_URL must start with redis:// or rediss://')
+      .regex(REDIS_URL_PATTERN, 'REDIS_URL must start with redis://, rediss:// or redis-sentinel://')
+      .refine(
+        redisUrlParses,
+        'REDIS_URL: a redis-sentinel:// URL lists host:port pairs and the master name, e.g. redis-sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster',
+      )
       .default('redis://127.0.0.1:6379'),
     QUEUE_PREFIX: z
       .string()

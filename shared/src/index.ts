@@ -7,6 +7,7 @@ export * from './tokens';
 export * from './ids';
 export * from './queues';
 export * from './redis';
+export * from './redis-url';
 export * from './realtime';
 export * from './conversations';
 export * from './transcript';

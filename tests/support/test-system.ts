@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DEFAULT_POLICY_PATH } from '@brokerbot/flows';
 import { io, type Socket } from 'socket.io-client';
-import { createLogger, loadConfig, type Config } from '@brokerbot/shared';
+import { createLogger, createRedis, loadConfig, type Config } from '@brokerbot/shared';
 import { mintClientToken } from '@brokerbot/channels';
 import { startSystem, type System } from '../../scripts/system';
 
@@ -63,8 +63,7 @@ export async function startTestSystem(env: Record<string, string> = testEnv()): 
 
 /** Removes everything a test system left in Redis and drops its database. */
 export async function cleanUp(config: Config): Promise<void> {
-  const { Redis } = await import('ioredis');
-  const redis = new Redis(config.REDIS_URL);
+  const redis = createRedis(config.REDIS_URL, 'test-cleanup');
   for (const pattern of [`${config.QUEUE_PREFIX}:*`, `${config.QUEUE_PREFIX}-sio*`]) {
     let cursor = '0';
     do {
