@@ -13,21 +13,43 @@
  *
  * The locked half of flows/eval/probe-general.jsonl is never listed sentence by sentence:
  * measure it before and after a change, never tune against it.
+ *
+ * Public corpora (SMP2020-EWECT, FinFE; ../shared/corpora or `--corpora <dir>`): the issue's
+ * figures on the "report" halves of their dev splits (never trained, calibrated or tuned on,
+ * see scripts/train.ts), through analyze() + the policy exactly as `npm run -s nlu`.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { HOLDOUT_PROBE_DIR, TEST_PATH, TRAIN_PATH, loadProbe, readJsonl, type ProbeUtterance } from '../flows/src/nlu/dataset';
 import { loadGeneralProbe, scoreGeneralProbe, type ProbeScore, type ProbeSplit } from '../flows/src/nlu/general-probe';
 import { EMOTIONS, INTENT_IDS } from '../flows/src/nlu/labels';
+import { DEFAULT_CORPORA_DIR, devHalves, readCorpora } from '../flows/src/nlu/corpora';
+import { corpusFigures, formatCorpusFigures, type CorpusFigures } from '../flows/src/nlu/corpus-eval';
 import { classificationReport, formatConfusion, formatReport, percentile, topConfusions } from '../flows/src/nlu/metrics';
 import { measureNatural } from '../flows/src/nlu/natural-baseline';
-import { defaultPolicySource } from '../flows/src/nlu/escalation';
+import { decideForMessage, sharedPolicyStore } from '../flows/src/policy';
 import { Nlu } from '../flows/src/nlu/nlu';
 import { EVAL_RESULTS_PATH, NATURAL_RESULTS_PATH } from '../flows/src/nlu/paths';
+import { DOMAIN_MODEL_PATH } from '../flows/src/nlu/domain-model';
+import { EMOTION_MODEL_PATH } from '../flows/src/nlu/emotion-model';
 
-const args = new Set(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const args = new Set(argv);
+const corporaDir = argv.includes('--corpora') ? argv[argv.indexOf('--corpora') + 1] : DEFAULT_CORPORA_DIR;
+
+/** Reliability of a confidence: mean |accuracy − confidence| over 10 equal-width bins, weighted. */
+function expectedCalibrationError(items: ReadonlyArray<{ confidence: number; correct: boolean }>): number {
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, conf: 0, ok: 0 }));
+  for (const x of items) {
+    const b = bins[Math.min(9, Math.floor(x.confidence * 10))]!;
+    b.n++;
+    b.conf += x.confidence;
+    b.ok += x.correct ? 1 : 0;
+  }
+  return bins.reduce((s, b) => s + (b.n ? (b.n / items.length) * Math.abs(b.ok / b.n - b.conf / b.n) : 0), 0);
+}
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Load time in a fresh process: what a bot start-up pays (jieba, lexicon, training). */
@@ -99,7 +121,11 @@ async function main(): Promise<void> {
 
   // r.escalate: the bot's escalation policy file applied to each message as the first of a
   // fresh conversation (its version is recorded in results.json).
-  const results = test.map((u) => ({ u, r: nlu.analyze(u.text) }));
+  const policy = sharedPolicyStore().current;
+  const results = test.map((u) => {
+    const r = nlu.analyze(u.text);
+    return { u, r, d: decideForMessage(policy, u.text, r) };
+  });
   const emotion = classificationReport(
     results.map((x) => x.u.emotion),
     results.map((x) => x.r.emotion),
@@ -114,7 +140,7 @@ async function main(): Promise<void> {
   );
   const escalation = classificationReport(
     results.map((x) => (x.u.escalate ? 'escalate' : 'no')),
-    results.map((x) => (x.r.escalate ? 'escalate' : 'no')),
+    results.map((x) => (x.d.escalate ? 'escalate' : 'no')),
     ['escalate', 'no'],
   );
   const intent = classificationReport(
@@ -185,6 +211,19 @@ async function main(): Promise<void> {
   };
   const coldMs = coldLoadMs();
 
+  // The public corpora's report halves (skipped when the corpora are not there).
+  let corpora: CorpusFigures[] | null = null;
+  try {
+    corpora = corpusFigures(nlu, (text, r) => decideForMessage(policy, text, r), devHalves(readCorpora(corporaDir)).report);
+  } catch (err) {
+    console.log(`public corpora not scored: ${(err as Error).message}`);
+  }
+
+  if (corpora)
+    console.log(
+      formatCorpusFigures('PUBLIC CORPORA (report halves of the dev splits; never trained, calibrated or tuned on)', corpora) +
+        '\n',
+    );
   console.log(formatReport('EMOTION (test split)', emotion));
   console.log(formatConfusion(emotion));
   console.log();
@@ -194,6 +233,13 @@ async function main(): Promise<void> {
   console.log(formatConfusion(escalation));
   console.log();
   console.log(formatReport('INTENT (test split)', intent));
+  const intentEce = expectedCalibrationError(
+    results.map((x) => ({ confidence: x.r.confidence, correct: x.r.intent === x.u.intent })),
+  );
+  const meanConfidence = results.reduce((sum, x) => sum + x.r.confidence, 0) / results.length;
+  console.log(
+    `intent confidence: mean ${meanConfidence.toFixed(3)} vs accuracy ${intent.accuracy.toFixed(3)}; expected calibration error ${intentEce.toFixed(3)}`,
+  );
   console.log('most frequent intent confusions (gold → predicted):');
   for (const c of topConfusions(intent, 12)) console.log(`  ${c.gold} → ${c.predicted}: ${c.count}`);
   console.log();
@@ -209,6 +255,12 @@ async function main(): Promise<void> {
   console.log(
     `load (${nlu.modelSource} model, in-process): ${loadMs} ms; cold process (module loading via tsx + load + first message): ${coldMs ?? 'n/a'} ms; training from ${train.length} utterances instead: ${trainMs} ms`,
   );
+  const sizes = [EMOTION_MODEL_PATH, DOMAIN_MODEL_PATH].map((f) =>
+    existsSync(f)
+      ? `${path.relative(process.cwd(), f)} ${(statSync(f).size / 1048576).toFixed(1)} MiB`
+      : `${path.basename(f)} missing`,
+  );
+  console.log(`model files: ${sizes.join(', ')} (emotion model ${nlu.emotionModel ? 'loaded' : 'NOT loaded'})`);
   console.log(
     `latency per message, paced like incoming messages: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (${latency.samples} calls)`,
   );
@@ -218,11 +270,11 @@ async function main(): Promise<void> {
 
   if (args.has('--errors')) {
     console.log('\nmisclassified test lines:');
-    for (const { u, r } of results) {
+    for (const { u, r, d } of results) {
       const bad = [
         u.emotion !== r.emotion ? `emotion ${u.emotion}→${r.emotion}` : '',
         u.intent !== r.intent ? `intent ${u.intent}→${r.intent}` : '',
-        u.escalate !== r.escalate ? `escalate ${u.escalate}→${r.escalate} [${r.escalation.reasons.join(' ')}]` : '',
+        u.escalate !== d.escalate ? `escalate ${u.escalate}→${d.escalate} [${d.reasons.join(' ')}]` : '',
       ].filter(Boolean);
       if (bad.length) console.log(`  ${u.text}  |  ${bad.join('; ')}  (intensity ${r.intensity})`);
     }
@@ -250,7 +302,7 @@ async function main(): Promise<void> {
   const summary = {
     generatedAt: new Date().toISOString(),
     data: { train: train.length, test: test.length, probe: probe.length },
-    escalationPolicy: defaultPolicySource().version,
+    escalationPolicy: policy.version,
     emotion,
     negative,
     escalation,
@@ -258,10 +310,12 @@ async function main(): Promise<void> {
     probe: { emotion: probeEmotion, negative: probeNegative },
     holdoutProbe: { emotion: holdout.emotion, negative: holdout.negative },
     generalProbe: general,
+    publicCorpora: corpora,
     headline: {
       emotionMacroF1: emotion.macroF1,
       intentAccuracy: intent.accuracy,
       intentMacroF1: intent.macroF1,
+      intentConfidenceEce: r3(intentEce),
       escalationPrecision: escalation.perClass.escalate?.precision ?? 0,
       escalationRecall: escalation.perClass.escalate?.recall ?? 0,
       escalationF1: escalation.perClass.escalate?.f1 ?? 0,

@@ -10,7 +10,7 @@
  */
 import { createInterface } from 'node:readline';
 import { Nlu, toCliRecord, type CliRecord } from '../flows/src/nlu';
-import { DEFAULT_POLICY_PATH, readPolicy, type EscalationPolicy } from '../flows/src/policy';
+import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy, type EscalationPolicy } from '../flows/src/policy';
 
 const FALLBACK: CliRecord = {
   emotion: 'calm',
@@ -36,7 +36,7 @@ function main(): void {
     process.stderr.write(`nlu: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  const nlu = Nlu.load().withPolicy(policy);
+  const nlu = Nlu.load();
   const rl = createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false });
   let buffer: string[] = [];
   const flush = () => {
@@ -47,7 +47,9 @@ function main(): void {
     let record: CliRecord;
     try {
       // Trimmed like the bot's incoming text, so policy term matching sees the same string.
-      record = toCliRecord(nlu.analyze(line.replace(/^\uFEFF/, '').trim()));
+      const text = line.replace(/^\uFEFF/, '').trim();
+      const r = nlu.analyze(text);
+      record = toCliRecord(r, decideForMessage(policy, text, r));
     } catch (err) {
       process.stderr.write(`nlu: ${(err as Error).message}\n`);
       record = FALLBACK;

@@ -1,4 +1,6 @@
+import { describeHours, isOpen, type EscalationPolicy } from '@brokerbot/flows';
 import {
+  countForDashboard,
   emitClientState,
   notifyWaitingListAdded,
   toHandoffView,
@@ -72,5 +74,42 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
   // The waiting list of every advisor of the branch shows the chat at once, router or not.
   notifyWaitingListAdded(emitter, toHandoffView(handoff.toObject() as HandoffDoc, customer));
   for (const r of reasons) metrics.escalations.inc({ reason: r.split(':')[0] ?? r });
+  await countForDashboard(queues, {
+    kind: 'escalated',
+    handoffId,
+    conversationId: req.job.conversationId,
+    branchId,
+    channel: req.job.channel,
+    reasons,
+    afterHours: req.afterHours,
+  });
   return { handoffId, priority, reasons };
+}
+
+const MARGIN_WORDS = /强平|平仓|追保|爆仓|担保比例|两融|融资|融券|信用账户|补仓线|警戒线/;
+
+/**
+ * What a client in distress is told while an advisor is sought (the policy offers distress to
+ * whoever is online, at any hour): empathy, what matters right now, and the hotline — and no
+ * promise the schedule cannot keep. For a margin call: what it means now and the deadline to
+ * add collateral or repay.
+ */
+export function distressHoldingReply(
+  policy: Pick<EscalationPolicy, 'businessHours' | 'hotline'>,
+  text: string,
+  intent: string,
+  now: Date,
+): string {
+  const open = isOpen(policy.businessHours, now);
+  const seeking = open
+    ? '已为您优先转接顾问，正在安排在线顾问接入。'
+    : `现在是非人工服务时间（人工服务时间：${describeHours(policy.businessHours)}），已为您优先联系此刻在线的顾问，但不能保证马上有人接入。`;
+  const margin =
+    intent === 'margin_call' || MARGIN_WORDS.test(text)
+      ? '先说最要紧的：追保是维持担保比例低于要求时的补救期，收到追保通知后，需在通知规定的期限内（通常为下一交易日收市前）转入资金、划入担保证券，或卖出部分证券归还融资，使维持担保比例回到要求水平；逾期未补足的，可能被强制平仓。强制平仓只在交易时段执行。具体期限和金额以追保通知为准，您可以在App信用账户中查看。'
+      : '请先照顾好自己，钱的事情我们一起想办法。如涉及人身安全，请立即拨打110或120。';
+  const hotline = open
+    ? `如几分钟内没有顾问接入，请直接拨打客服热线${policy.hotline}。`
+    : `需要马上有人帮您，请拨打客服热线${policy.hotline}。`;
+  return `我们非常理解您现在的心情。${seeking}${margin}${hotline}您也可以继续在这里留言，顾问接入后会看到全部内容。`;
 }

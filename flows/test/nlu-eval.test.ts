@@ -3,24 +3,32 @@ import { loadGeneralProbe, scoreGeneralProbe } from '../src/nlu/general-probe';
 import { EMOTIONS, INTENT_IDS } from '../src/nlu/labels';
 import { classificationReport } from '../src/nlu/metrics';
 import { Nlu } from '../src/nlu/nlu';
+import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy } from '../src/policy';
 
 /**
  * Regression floors on the held-out test split, set a little below the figures measured by
  * `npm run eval` (flows/eval/results.json), so that a real regression fails the build.
- * Escalation is the bot's policy file applied to each message (NluResult.escalate).
+ * Escalation is the bot's policy file applied to each message (decideForMessage).
  */
 const FLOORS = {
   emotionMacroF1: 0.85, // measured 0.887
   negativeF1: 0.9, // measured 0.930
   intentAccuracy: 0.8, // measured 0.830
-  escalationRecall: 0.9, // measured 0.957
-  escalationPrecision: 0.85, // measured 0.882
+  escalationRecall: 0.9, // measured 0.915 (was 0.957)
+  // Measured 0.494 (was 0.882): the policy's thresholds are now calibrated probabilities chosen
+  // for ≤ 5 % escalations on calm public texts, so mild worry (有点担心), which the team's labels
+  // keep with the bot, reaches a person; see the README's NLU section.
+  escalationPrecision: 0.45,
 };
 
 describe('test-split quality floors', () => {
   const nlu = Nlu.load();
   const test = readJsonl(TEST_PATH);
-  const results = test.map((u) => ({ u, r: nlu.analyze(u.text) }));
+  const policy = readPolicy(DEFAULT_POLICY_PATH);
+  const results = test.map((u) => {
+    const r = nlu.analyze(u.text);
+    return { u, r, escalate: decideForMessage(policy, u.text, r).escalate };
+  });
 
   it(`emotion macro-F1 ≥ ${FLOORS.emotionMacroF1}`, () => {
     const rep = classificationReport(
@@ -52,7 +60,7 @@ describe('test-split quality floors', () => {
   it(`escalation recall ≥ ${FLOORS.escalationRecall} and precision ≥ ${FLOORS.escalationPrecision}`, () => {
     const rep = classificationReport(
       results.map((x) => (x.u.escalate ? 'yes' : 'no')),
-      results.map((x) => (x.r.escalate ? 'yes' : 'no')),
+      results.map((x) => (x.escalate ? 'yes' : 'no')),
     );
     expect(rep.perClass.yes?.recall).toBeGreaterThanOrEqual(FLOORS.escalationRecall);
     expect(rep.perClass.yes?.precision).toBeGreaterThanOrEqual(FLOORS.escalationPrecision);

@@ -9,6 +9,7 @@ import {
   isOpen,
   nextOpening,
   readPolicy,
+  sharedPolicyStore,
   type PolicyInput,
 } from '../src/policy';
 
@@ -29,6 +30,7 @@ const base: PolicyInput = {
   emotion: 'calm',
   intensity: 0,
   intent: 'chitchat',
+  intentConfidence: 0.9,
   signals: quiet,
   tier: 'standard',
   consecutiveMisses: 0,
@@ -59,40 +61,52 @@ describe('escalation policy', () => {
     expect(d.priority).toBe(policy.priorities.distress);
   });
 
-  it('escalates anger above its threshold but not below', () => {
-    expect(decide(policy, { ...base, emotion: 'angry', intensity: 0.8 }).reasons).toEqual(['anger:0.80']);
-    expect(decide(policy, { ...base, emotion: 'angry', intensity: 0.7 }).escalate).toBe(false);
+  it('escalates anger at its calibrated threshold but not below', () => {
+    const t = policy.emotionThresholds.angry;
+    expect(decide(policy, { ...base, emotion: 'angry', intensity: t }).reasons).toEqual([`anger:${t.toFixed(2)}`]);
+    expect(decide(policy, { ...base, emotion: 'angry', intensity: t - 0.01 }).escalate).toBe(false);
+    // The file says which data and false-escalation rate chose the thresholds.
+    expect(policy.calibration?.falseEscalationTarget).toBeLessThanOrEqual(0.05);
+    expect(policy.calibration?.chosenOn).toMatch(/SMP2020-EWECT/);
   });
 
   it('escalates a rising trend before any single message crosses the line', () => {
-    const d = decide(policy, {
-      ...base,
-      emotion: 'anxious',
-      intensity: 0.5,
-      signals: { ...quiet, trendLevel: 0.62, trendMessages: 3 },
-    });
-    expect(d.reasons).toEqual(['rising_distress:0.62']);
-    expect(
-      decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, trendLevel: 0.62, trendMessages: 1 } })
-        .escalate,
-    ).toBe(false);
-    expect(
-      decide(policy, { ...base, emotion: 'anxious', intensity: 0.5, signals: { ...quiet, rising: true, trendLevel: 0.4 } })
-        .reasons,
-    ).toEqual(['rising_distress:0.40']);
+    const level = policy.trend.threshold + 0.02;
+    const mild = { ...base, emotion: 'anxious' as const, intensity: policy.emotionThresholds.anxious - 0.1 };
+    const d = decide(policy, { ...mild, signals: { ...quiet, trendLevel: level, trendMessages: policy.trend.minMessages } });
+    expect(d.reasons).toEqual([`rising_distress:${level.toFixed(2)}`]);
+    expect(decide(policy, { ...mild, signals: { ...quiet, trendLevel: level, trendMessages: 1 } }).escalate).toBe(false);
+    expect(decide(policy, { ...mild, signals: { ...quiet, rising: true, trendLevel: 0.4 } }).reasons).toEqual([
+      'rising_distress:0.40',
+    ]);
   });
 
   it('is more sensitive for VIP clients and serves them first', () => {
-    const vip = decide(policy, { ...base, emotion: 'anxious', intensity: 0.7, tier: 'vip' });
+    const justBelow = policy.emotionThresholds.anxious - 0.05;
+    const vip = decide(policy, { ...base, emotion: 'anxious', intensity: justBelow, tier: 'vip' });
     expect(vip.escalate).toBe(true);
     expect(vip.reasons).toContain('tier:vip');
     expect(vip.priority).toBe(policy.priorities.vip);
-    expect(decide(policy, { ...base, emotion: 'anxious', intensity: 0.7 }).escalate).toBe(false);
+    expect(decide(policy, { ...base, emotion: 'anxious', intensity: justBelow }).escalate).toBe(false);
   });
 
   it('sends complaints and high-risk intents to people', () => {
     expect(decide(policy, { ...base, text: '再不处理我就发律师函' }).reasons).toEqual(['complaint']);
     expect(decide(policy, { ...base, intent: 'account_frozen' }).reasons).toEqual(['high_risk_intent:account_frozen']);
+  });
+
+  it('weighs what the intent classifier says only when it is sure enough; words always count', () => {
+    const unsure = { ...base, intentConfidence: policy.minIntentConfidence - 0.01 };
+    expect(decide(policy, { ...unsure, intent: 'margin_call' }).escalate).toBe(false);
+    expect(decide(policy, { ...unsure, intent: 'human_request' }).escalate).toBe(false);
+    expect(decide(policy, { ...unsure, intent: 'complaint' }).escalate).toBe(false);
+    expect(decide(policy, { ...unsure, intent: 'complaint', signals: { ...quiet, complaint: true } }).reasons).toEqual([
+      'complaint',
+    ]);
+    expect(decide(policy, { ...unsure, signals: { ...quiet, explicitRequest: true } }).reasons).toEqual(['explicit_request']);
+    expect(decide(policy, { ...unsure, signals: { ...quiet, highRisk: ['account_frozen'] } }).reasons).toEqual([
+      'high_risk_intent:account_frozen',
+    ]);
   });
 
   it('offers a person after repeated misses without escalating', () => {
@@ -102,7 +116,30 @@ describe('escalation policy', () => {
 
   it('marks escalations outside business hours for a call-back', () => {
     const night = new Date('2026-11-25T15:00:00Z'); // 23:00 Shanghai
-    expect(decide(policy, { ...base, intent: 'human_request', now: night })).toMatchObject({ escalate: true, afterHours: true });
+    expect(decide(policy, { ...base, intent: 'human_request', now: night })).toMatchObject({
+      escalate: true,
+      afterHours: true,
+      anyHour: false,
+    });
+  });
+
+  it('sends distress to an advisor online at any hour, never to the call-back list', () => {
+    const at2244 = new Date('2026-11-25T14:44:00Z'); // 22:44 Shanghai, after hours
+    const sunday = new Date('2026-11-29T02:00:00Z');
+    for (const now of [at2244, sunday, open]) {
+      const d = decide(policy, { ...base, text: '两融要被强平了，血本无归', signals: { ...quiet, distress: ['血本无归'] }, now });
+      expect(d).toMatchObject({ escalate: true, afterHours: false, anyHour: true, priority: policy.priorities.distress });
+    }
+    // A distress term only the policy file knows counts the same.
+    expect(decide(policy, { ...base, text: '我真的走投无路了', now: at2244 })).toMatchObject({
+      afterHours: false,
+      anyHour: true,
+    });
+    // A complaint at the same hour is still a call-back.
+    expect(decide(policy, { ...base, text: '再不处理我就发律师函', now: at2244 })).toMatchObject({
+      afterHours: true,
+      anyHour: false,
+    });
   });
 });
 
@@ -122,6 +159,22 @@ describe('business hours', () => {
 });
 
 describe('PolicyStore', () => {
+  it('is one watched store per file and process, with a listener per user', () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'policy-'));
+    const file = path.join(dir, 'escalation.json');
+    writeFileSync(file, readFileSync(DEFAULT_POLICY_PATH, 'utf8'));
+    const store = sharedPolicyStore(file);
+    expect(sharedPolicyStore(path.join(dir, '.', 'escalation.json'))).toBe(store);
+    expect(sharedPolicyStore(DEFAULT_POLICY_PATH)).not.toBe(store);
+    const heard: unknown[] = [];
+    const unsubscribe = store.subscribe((e) => heard.push(e));
+    expect(store.reload()).toBe(true);
+    unsubscribe();
+    expect(store.reload()).toBe(true);
+    expect(heard).toEqual([{ version: store.current.version, previous: store.current.version }]);
+    store.close();
+  });
+
   it('reloads a valid edit and keeps the old policy on a bad one', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'policy-'));
     const file = path.join(dir, 'escalation.json');

@@ -1,5 +1,11 @@
 import type { NluResult } from './nlu';
 
+/** The policy's decision for the line (flows/src/policy decideForMessage), structurally. */
+export interface CliDecision {
+  escalate: boolean;
+  reasons: string[];
+}
+
 /** The one-line JSON contract of `npm run -s nlu`: exactly these keys, in this order. */
 export interface CliRecord {
   emotion: NluResult['emotion'];
@@ -11,14 +17,14 @@ export interface CliRecord {
   confidence: number;
 }
 
-/** escalate/reasons: the escalation policy's decision (decide() on the policy file). */
-export function toCliRecord(r: NluResult): CliRecord {
+/** escalate/reasons: the escalation policy's decision (decideForMessage on the policy file). */
+export function toCliRecord(r: NluResult, decision: CliDecision): CliRecord {
   return {
     emotion: r.emotion,
     negative: r.negative,
     intensity: r.intensity,
-    escalate: r.escalation.escalate,
-    reasons: r.escalation.reasons,
+    escalate: decision.escalate,
+    reasons: decision.reasons,
     intent: r.intent,
     confidence: r.confidence,
   };

@@ -39,8 +39,10 @@ export interface EmotionOutcome {
   emotion: Emotion;
   negative: boolean;
   intensity: number;
-  /** Combined posterior per emotion. */
+  /** Combined posterior per emotion (rounded, for evidence). */
   posterior: Record<Emotion, number>;
+  /** The same posterior unrounded, in EMOTIONS order (input of the emotion-model blend). */
+  probs: Float64Array;
   /** Lexicon + cue evidence per emotion. */
   evidence: Record<Emotion, number>;
 }
@@ -91,6 +93,7 @@ export function decideEmotion(
     negative: isNegativeEmotion(emotion),
     intensity: intensityOf(emotion, pre, evidence, z[EMOTIONS.indexOf(emotion)] ?? 0),
     posterior,
+    probs: z,
     evidence,
   };
 }

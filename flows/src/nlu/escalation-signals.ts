@@ -1,21 +1,21 @@
-import { isHighRiskIntent, type IntentId } from './labels';
+import type { IntentId } from './labels';
 import { largestAmount } from './amounts';
 import { complaintTerm, distressTerms, explicitRequest, highRiskKeyword } from './signals';
 
 /**
  * What the NLU finds in one message that bears on escalation. It decides nothing: the
  * escalation policy (flows/data/policy/escalation.json, applied by policy/decide.ts via
- * escalation.ts) weighs these signals together with emotion, intensity, trend and tier.
+ * flows/src/policy/message.ts) weighs these signals together with emotion, intensity, trend and tier.
  *
+ * These are what the words say; what the intent classifier says (intent, confidence) is weighed
+ * by the policy itself (minIntentConfidence), so one meaning per field.
  * As reasons, in this order (NluResult.reasons):
  *   distress:<term>            爆仓, 血本无归, 活不下去 …; 强平/追保 when it is happening
  *   explicit_request           转人工, 人工客服, 真人, 找客服 … (not 不用转人工)
- *   complaint                  complaint intent or 投诉/举报/12386 …
- *   high_risk_intent:<id>      account_frozen, inheritance_transfer, large_transfer_failed
+ *   complaint                  投诉/举报/12386/要个说法 …
+ *   high_risk_intent:<id>      account_frozen, inheritance_transfer by keyword; large_transfer_failed
  *   prompt_injection           flagged only; the policy ignores it
  */
-/** Without an explicit phrase, the intent model must be this sure that a person is wanted. */
-export const HUMAN_REQUEST_CONFIDENCE = 0.6;
 /** A failed transfer of at least this many yuan is high-risk. */
 export const LARGE_TRANSFER_YUAN = 100_000;
 
@@ -40,15 +40,14 @@ export interface NluSignals {
 export function detectSignals(x: SignalInput): NluSignals {
   const explicit = explicitRequest(x.text);
   const highRisk = new Set<string>();
-  if (isHighRiskIntent(x.intent)) highRisk.add(x.intent);
   const keyword = highRiskKeyword(x.text);
   if (keyword) highRisk.add(keyword);
   if (x.intent === 'transfer_failed' && largestAmount(x.text) >= LARGE_TRANSFER_YUAN) highRisk.add('large_transfer_failed');
   return {
     distress: distressTerms(x.text, x.negative),
     explicitRequest: explicit,
-    humanRequested: explicit !== null || (x.intent === 'human_request' && x.intentConfidence >= HUMAN_REQUEST_CONFIDENCE),
-    complaint: x.intent === 'complaint' || complaintTerm(x.text) !== null,
+    humanRequested: explicit !== null,
+    complaint: complaintTerm(x.text) !== null,
     highRisk: [...highRisk],
     injection: x.injection,
   };

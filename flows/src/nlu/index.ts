@@ -1,12 +1,11 @@
 /**
- * Public API of the NLU module:
+ * Public API of the NLU module (signals only; escalation is flows/src/policy's):
  *   const nlu = Nlu.load();                          // once per process (~0.5 s)
  *   const trend = EmotionTrend.fromJSON(conversation.emotionTrend);
  *   const r = nlu.analyze(text, trend);              // < 1 ms
  *   conversation.emotionTrend = trend.toJSON();
- *   r.escalate, r.escalation.reasons                 // the policy file's decision (unknown tier)
- *   const d = decideForMessage(policyStore.current, text, r, { trend, tier, consecutiveMisses });
- *   if (d.escalate) handoff(d.reasons, d.priority);  // what the bot does, with the client's tier
+ *   const d = decideForMessage(sharedPolicyStore().current, text, r, { trend, tier, consecutiveMisses });
+ *   if (d.escalate) handoff(d.reasons, d.priority);  // from '@brokerbot/flows' (policy)
  *   if (r.intent === 'stock_advice') refuseInvestmentAdvice();
  */
 export { Nlu } from './nlu';
@@ -17,7 +16,6 @@ export { EMOTIONS, INTENTS, INTENT_IDS, intentLabel, isNegativeEmotion } from '.
 export type { Emotion, IntentId } from './labels';
 export { LARGE_TRANSFER_YUAN } from './escalation-signals';
 export type { NluSignals } from './escalation-signals';
-export { decideForMessage, escalationSignals, type MessageContext, type PolicySource } from './escalation';
 export { toCliRecord } from './cli-format';
 export { readJsonl, TEST_PATH, type Utterance } from './dataset';
 export type { CliRecord } from './cli-format';

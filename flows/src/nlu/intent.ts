@@ -39,3 +39,25 @@ export function decideIntent(text: string, clf: Prediction<IntentId>, labels: re
   }
   return { intent: clf.label, confidence: round(clf.confidence) };
 }
+
+/** Small talk a client shares with anyone: its confidence is not scaled by P(in domain). */
+const SOCIAL_INTENTS: ReadonlySet<IntentId> = new Set<IntentId>(['greeting', 'thanks', 'goodbye', 'acknowledgement', 'chitchat']);
+
+/**
+ * The classifier's prediction given P(in domain): the same intent, with its probability (and
+ * every brokerage intent's) scaled by P(in domain) and the rest given to `chitchat`. A post
+ * like 平安归来 keeps the classifier's guess (margin_call) but with a low confidence, so the
+ * bot asks instead of starting a flow and the policy does not escalate on it.
+ */
+export function withDomainPrior(clf: Prediction<IntentId>, inDomain: number, labels: readonly IntentId[]): Prediction<IntentId> {
+  const probs = Float64Array.from(clf.probs);
+  let moved = 0;
+  labels.forEach((l, k) => {
+    if (SOCIAL_INTENTS.has(l)) return;
+    moved += (probs[k] ?? 0) * (1 - inDomain);
+    probs[k] = (probs[k] ?? 0) * inDomain;
+  });
+  const chitchat = labels.indexOf('chitchat');
+  if (chitchat >= 0) probs[chitchat] = (probs[chitchat] ?? 0) + moved;
+  return { label: clf.label, confidence: probs[labels.indexOf(clf.label)] ?? 0, probs };
+}

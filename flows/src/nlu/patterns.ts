@@ -53,6 +53,13 @@ const PATTERNS: Pattern[] = [
   },
   // Repeated attempts: 打了三次电话, 催了好几次, 反映了无数次.
   { name: 'repeated', re: new RegExp(`(?:打|催|找|问|联系|投诉|反映|修|换)了${NUMBER}次`), emotion: 'angry', weight: 0.5 },
+  // Frustration phrased as a question: 你们有没有人管？, 到底怎么回事, 凭什么降我额度, 怎么突然就降了.
+  {
+    name: 'frustrated_question',
+    re: /有没有人(?:管|理|负责|处理)|没人(?:管|理|负责)(?:吗|啊|呀|么)?|到底(?:怎么|什么|为什么|为啥|有没有|还要|要不要|能不能|是不是|行不行|管不管)|怎么回事|搞什么|凭什么|什么意思[?？]|怎么(?:突然|莫名其妙|无缘无故)|(?:突然|莫名其妙|无缘无故)(?:就)?(?:降|扣|少|没了|冻结|被限)|还有没有人/,
+    emotion: 'angry',
+    weight: 0.8,
+  },
 ];
 
 export function patternHits(text: string): LexHit[] {

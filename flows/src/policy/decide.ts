@@ -23,6 +23,8 @@ export interface PolicyInput {
   emotion: 'calm' | 'anxious' | 'angry' | 'sad' | 'positive';
   intensity: number;
   intent: string;
+  /** The intent classifier's calibrated confidence in `intent` (0..1). */
+  intentConfidence: number;
   signals: EscalationSignals;
   tier: 'standard' | 'gold' | 'vip' | CustomerTier | null;
   /** Bot answers in a row that did not help (fallbacks), before this message. */
@@ -35,8 +37,14 @@ export interface PolicyDecision {
   /** Machine-readable, stored with the message and the handoff: why. */
   reasons: string[];
   priority: number;
-  /** Escalation requested while no advisor is on duty: take a message and call back. */
+  /**
+   * Escalation requested outside business hours: take a message and call back. Never for
+   * distress: that goes to whichever advisor is online at any hour (the router offers it to
+   * online advisors only), and the bot's holding answer says what to do meanwhile.
+   */
   afterHours: boolean;
+  /** Distress: offered to an online advisor now, whatever the hours (see afterHours). */
+  anyHour: boolean;
   /** Not an escalation yet, but the bot should offer a person (repeated misses). */
   offerHuman: boolean;
 }
@@ -63,15 +71,17 @@ export function decide(policy: EscalationPolicy, input: PolicyInput): PolicyDeci
     reasons.push(...distress.map((t) => `distress:${t}`));
     raise(p.distress);
   }
-  if (s.explicitRequest || input.intent === 'human_request' || matched(input.text, policy.explicitRequestTerms).length)
+  // What the intent classifier says counts only when it is sure enough (words always count).
+  const intent = input.intentConfidence >= policy.minIntentConfidence ? input.intent : null;
+  if (s.explicitRequest || intent === 'human_request' || matched(input.text, policy.explicitRequestTerms).length)
     reasons.push('explicit_request');
-  if (s.complaint || input.intent === 'complaint' || matched(input.text, policy.complaintTerms).length) {
+  if (s.complaint || intent === 'complaint' || matched(input.text, policy.complaintTerms).length) {
     reasons.push('complaint');
     raise(p.complaint);
   }
   const risks = new Set([
     ...s.highRisk,
-    ...(policy.highRiskIntents.includes(input.intent) && input.intent !== 'complaint' ? [input.intent] : []),
+    ...(intent && policy.highRiskIntents.includes(intent) && intent !== 'complaint' ? [intent] : []),
   ]);
   for (const r of risks) reasons.push(`high_risk_intent:${r}`);
 
@@ -93,11 +103,13 @@ export function decide(policy: EscalationPolicy, input: PolicyInput): PolicyDeci
     reasons.push('tier:vip');
     raise(p.vip);
   }
+  const anyHour = distress.length > 0;
   return {
     escalate,
     reasons,
     priority,
-    afterHours: escalate && !isOpen(policy.businessHours, input.now),
+    afterHours: escalate && !anyHour && !isOpen(policy.businessHours, input.now),
+    anyHour,
     offerHuman: !escalate && input.consecutiveMisses + 1 >= policy.missesBeforeOfferingHuman,
   };
 }

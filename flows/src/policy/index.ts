@@ -2,3 +2,5 @@ export * from './schema';
 export * from './decide';
 export * from './business-hours';
 export * from './policy-store';
+export * from './shared-store';
+export * from './message';

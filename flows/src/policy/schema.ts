@@ -11,6 +11,8 @@ export const policySchema = z.object({
   distressTerms: z.array(z.string().min(1)),
   complaintTerms: z.array(z.string().min(1)),
   highRiskIntents: z.array(z.string().min(1)),
+  /** Intent-derived reasons (human_request, complaint, high-risk intents) need this confidence. */
+  minIntentConfidence: z.number().min(0).max(1).default(0.5),
   emotionThresholds: z.object({
     anxious: z.number().min(0).max(1),
     angry: z.number().min(0).max(1),
@@ -18,7 +20,14 @@ export const policySchema = z.object({
   }),
   vipEmotionThresholdDiscount: z.number().min(0).max(0.5),
   trend: z.object({ threshold: z.number().min(0).max(1), minMessages: z.number().int().min(1) }),
+  /** How emotionThresholds were chosen (written by `npm run train`): data and false-escalation rate. */
+  calibration: z
+    .object({ chosenOn: z.string().min(1), falseEscalationTarget: z.number().min(0).max(1) })
+    .passthrough()
+    .optional(),
   missesBeforeOfferingHuman: z.number().int().min(1),
+  /** Told to clients in distress when no advisor may be reachable at once (the bot's holding answer). */
+  hotline: z.string().min(1).default('400-000-0000（7×24小时）'),
   priorities: z.object({
     distress: z.number().int().min(1),
     vip: z.number().int().min(1),

@@ -1,35 +1,15 @@
-import {
-  DEFAULT_POLICY_PATH,
-  PolicyStore,
-  decide,
-  type EscalationPolicy,
-  type EscalationSignals,
-  type PolicyDecision,
-  type PolicyInput,
-} from '../policy';
-import type { NluResult } from './nlu';
-import type { EmotionTrend } from './trend';
+import type { NluResult } from '../nlu/nlu';
+import type { EmotionTrend } from '../nlu/trend';
+import { decide, type EscalationSignals, type PolicyDecision, type PolicyInput } from './decide';
+import type { EscalationPolicy } from './schema';
 
 /**
- * Where the NLU meets the escalation policy. Every `escalate` — the bot's, NluResult's, the
- * `npm run -s nlu` CLI's, the evaluation's — comes from decide() on a policy file, so a
- * threshold edited in flows/data/policy/escalation.json changes all of them alike. The NLU
- * has no thresholds of its own.
+ * Where the policy meets the NLU's signals. Every `escalate` — the bot's, the `npm run -s nlu`
+ * CLI's, the evaluation's — is decideForMessage() on a policy file, so a threshold edited in
+ * flows/data/policy/escalation.json changes all of them alike. The NLU has no thresholds and
+ * imports nothing from here.
  */
-export type PolicySource = () => EscalationPolicy;
-
-let store: PolicyStore | null = null;
-
-/**
- * The bot's policy file (ESCALATION_POLICY_PATH, else the bundled one), read on first use and
- * reloaded on change like the bot's own store; an invalid edit keeps the previous policy.
- */
-export const defaultPolicySource: PolicySource = () => {
-  store ??= new PolicyStore(process.env.ESCALATION_POLICY_PATH || DEFAULT_POLICY_PATH).watch();
-  return store.current;
-};
-
-type Analysed = Pick<NluResult, 'emotion' | 'intensity' | 'intent' | 'signals' | 'evidence'>;
+type Analysed = Pick<NluResult, 'emotion' | 'intensity' | 'intent' | 'confidence' | 'signals' | 'evidence'>;
 
 /** The policy's view of an analysed message (trend: the conversation's, already updated). */
 export function escalationSignals(nlu: Analysed, trend?: EmotionTrend): EscalationSignals {
@@ -64,6 +44,7 @@ export function decideForMessage(
     emotion: nlu.emotion,
     intensity: nlu.intensity,
     intent: nlu.intent,
+    intentConfidence: nlu.confidence,
     signals: escalationSignals(nlu, ctx.trend),
     tier: ctx.tier ?? null,
     consecutiveMisses: ctx.consecutiveMisses ?? 0,
