@@ -1,4 +1,4 @@
-import { KnowledgeBase, Nlu, PolicyStore, createLlmClient, type LlmClient } from '@brokerbot/flows';
+import { KnowledgeBase, Nlu, sharedPolicyStore, createLlmClient, type LlmClient, type PolicyStore } from '@brokerbot/flows';
 import type { Config, Logger } from '@brokerbot/shared';
 
 /** What the bot knows and how it judges, loaded once per process (~1 s). */
@@ -12,13 +12,14 @@ export interface Brain {
 
 export function loadBrain(config: Config, logger: Logger): Brain {
   const started = Date.now();
-  const policy = new PolicyStore(config.ESCALATION_POLICY_PATH, (event) => {
+  // The process's one store for this file (shared with the router); the NLU reports signals only.
+  const policy = sharedPolicyStore(config.ESCALATION_POLICY_PATH);
+  const unsubscribe = policy.subscribe((event) => {
     if ('error' in event)
       logger.error({ err: event.error.message }, 'escalation policy edit rejected; previous policy stays in force');
     else logger.info({ version: event.version }, 'escalation policy reloaded');
-  }).watch();
-  // The NLU judges against the same policy store (no second copy of the file to watch).
-  const nlu = Nlu.load().withPolicy(() => policy.current);
+  });
+  const nlu = Nlu.load();
   const kb = KnowledgeBase.load();
   const llm = createLlmClient(config, logger);
   logger.info(
@@ -30,5 +31,5 @@ export function loadBrain(config: Config, logger: Logger): Brain {
     },
     'bot brain loaded',
   );
-  return { nlu, kb, policy, llm, close: () => policy.close() };
+  return { nlu, kb, policy, llm, close: () => void unsubscribe() };
 }

@@ -2,6 +2,7 @@ import { ActivityHandler, MessageFactory, type TurnContext } from 'botbuilder-co
 import { DialogTurnStatus, type DialogTurnResult } from 'botbuilder-dialogs';
 import {
   ADVICE_REFUSAL,
+  BRANCH_MEETING_HOURS,
   EmotionTrend,
   FLOW_FOR_INTENT,
   REPLIES,
@@ -13,6 +14,7 @@ import {
   pickChoice,
   type DraftSink,
   type FlowResult,
+  type FlowStart,
   type KbEntry,
   type NluResult,
   type PolicyDecision,
@@ -22,7 +24,7 @@ import { recordAppointmentRequest } from './appointment-request';
 import type { Brain } from './brain';
 import { clientDraft } from './client-draft';
 import { CustomerTiers } from './customer-tiers';
-import { escalate } from './escalate';
+import { distressHoldingReply, escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
 import { MemoryDialogState, MemoryStore, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';
@@ -80,7 +82,9 @@ export class BrokerBot extends ActivityHandler {
     const policy = decideForMessage(this.brain.policy.current, text, nlu, { trend, tier, consecutiveMisses: memory.misses });
     const understanding = understandingOf(nlu, trend);
     const decideAs = (d: Omit<TurnDecision, 'understanding'>) => context.turnState.set(TURN.decision, { ...d, understanding });
-    const dialogs = createFlowDialogs(new MemoryDialogState(memory));
+    // Meetings only when the branch is open: trading days, without the policy's public holidays.
+    const meetingHours = { ...BRANCH_MEETING_HOURS, closedDates: this.brain.policy.current.businessHours.closedDates };
+    const dialogs = createFlowDialogs(new MemoryDialogState(memory), { meetingHours });
     const dc = await dialogs.createContext(context);
 
     if (policy.escalate) {
@@ -120,7 +124,8 @@ export class BrokerBot extends ActivityHandler {
       });
     } else if (FLOW_FOR_INTENT[nlu.intent] && nlu.confidence >= FLOW_MIN_CONFIDENCE) {
       memory.menu = [];
-      const result = await dc.beginDialog(FLOW_FOR_INTENT[nlu.intent]!);
+      // The flow reads what this message already says (交易密码忘了: the password's kind) and asks only the rest.
+      const result = await dc.beginDialog(FLOW_FOR_INTENT[nlu.intent]!, { text } satisfies FlowStart);
       await this.afterFlow(context, job, conversation, nlu, trend.level, result);
       decideAs({
         action: 'flow',
@@ -222,25 +227,26 @@ export class BrokerBot extends ActivityHandler {
     trendLevel: number,
     policy: { reasons: string[]; priority: number; afterHours: boolean },
   ): Promise<void> {
+    const current = this.brain.policy.current;
+    // What the client is told; the advisor's note quotes it as the bot's answer to this message.
+    const reply = policy.afterHours
+      ? REPLIES.afterHours(describeHours(current.businessHours))
+      : policy.priority === current.priorities.distress
+        ? distressHoldingReply(current, job.text, nlu.intent, new Date())
+        : policy.reasons.includes('complaint')
+          ? REPLIES.complaintIntake
+          : REPLIES.handoffQueued;
     const recent = await recentMessages(this.services.db, job.conversationId, 20);
     const result = await escalate(this.services, {
       conversation,
       job,
       reasons: policy.reasons,
       priority: policy.priority,
-      summary: handoffSummary(nlu, job.text, trendLevel, recent),
+      summary: handoffSummary({ nlu, text: job.text, messageId: job.messageId, trendLevel, recent, reply }),
       afterHours: policy.afterHours,
     });
     if (!result) return;
-    if (policy.afterHours) {
-      await context.sendActivity(MessageFactory.text(REPLIES.afterHours(describeHours(this.brain.policy.current.businessHours))));
-    } else if (policy.priority === this.brain.policy.current.priorities.distress) {
-      await context.sendActivity(MessageFactory.text(REPLIES.handoffDistress));
-    } else if (policy.reasons.includes('complaint')) {
-      await context.sendActivity(MessageFactory.text(REPLIES.complaintIntake));
-    } else {
-      await context.sendActivity(MessageFactory.text(REPLIES.handoffQueued));
-    }
+    await context.sendActivity(MessageFactory.text(reply));
   }
 
   private async afterFlow(

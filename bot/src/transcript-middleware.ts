@@ -1,5 +1,12 @@
 import { ActivityTypes, type Middleware, type TurnContext } from 'botbuilder-core';
-import { emitMessageInsight, recordOutbound, type InboundJob, type MessageDoc, type Services } from '@brokerbot/shared';
+import {
+  countForDashboard,
+  emitMessageInsight,
+  recordOutbound,
+  type InboundJob,
+  type MessageDoc,
+  type Services,
+} from '@brokerbot/shared';
 import { TURN, type TurnDecision } from './turn-state';
 
 /**
@@ -9,7 +16,7 @@ import { TURN, type TurnDecision } from './turn-state';
  * turn that runs again after a crash re-sends nothing.
  */
 export class TranscriptMiddleware implements Middleware {
-  constructor(private readonly services: Pick<Services, 'db' | 'seq' | 'emitter'>) {}
+  constructor(private readonly services: Pick<Services, 'db' | 'seq' | 'emitter' | 'queues'>) {}
 
   async onTurn(context: TurnContext, next: () => Promise<void>): Promise<void> {
     const job = context.turnState.get(TURN.job) as InboundJob;
@@ -44,6 +51,13 @@ export class TranscriptMiddleware implements Middleware {
     const storedMeta = (context.turnState.get(TURN.storedMeta) as Record<string, unknown> | null) ?? {};
     const meta = { ...storedMeta, ...decision };
     await this.services.db.Message.updateOne({ _id: job.messageId }, { $set: { status: 'handled', meta } });
+    await countForDashboard(this.services.queues, {
+      kind: 'insight',
+      messageId: job.messageId,
+      conversationId: job.conversationId,
+      channel: job.channel,
+      emotion: decision.understanding?.emotion,
+    });
     // The advisors on the chat saw the message when it arrived; now they see what the bot made of it.
     emitMessageInsight(this.services.emitter, {
       conversationId: job.conversationId,

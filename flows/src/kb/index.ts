@@ -19,3 +19,4 @@ export {
   MIN_CANDIDATE_SCORE,
 } from './knowledge-base';
 export { DEFAULT_KB_DIR, KbValidationError, MAX_ANSWER_CHARS, parseKbFile } from './load';
+export { DirectMatcher, compact, type DirectMatch } from './direct-match';

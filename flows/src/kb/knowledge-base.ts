@@ -1,3 +1,4 @@
+import { DirectMatcher, type DirectMatch } from './direct-match';
 import { DEFAULT_KB_DIR, KbValidationError, kbEntrySchema, loadKbDir } from './load';
 import { analyze, type Analyzed } from './text';
 import { VectorIndex, type AnalyzedEntry } from './vector-index';
@@ -21,7 +22,14 @@ export interface KbCandidate {
 }
 
 export type KbAnswer =
-  | { kind: 'answer'; entry: KbEntry; confidence: number; candidates: KbCandidate[] }
+  | {
+      kind: 'answer';
+      entry: KbEntry;
+      confidence: number;
+      candidates: KbCandidate[];
+      /** Set when the message was (nearly) the entry's own question: answered whatever the scores. */
+      direct?: DirectMatch['kind'];
+    }
   | { kind: 'clarify'; candidates: KbCandidate[] /* top 2–4 */ }
   | { kind: 'none'; candidates: KbCandidate[] };
 
@@ -109,12 +117,14 @@ export function analyzeEntry(e: KbEntry): AnalyzedEntry {
 
 export class KnowledgeBase {
   private readonly ids: Map<string, KbEntry>;
+  private readonly direct: DirectMatcher;
 
   private constructor(
     private readonly list: readonly KbEntry[],
     private readonly index: VectorIndex,
   ) {
     this.ids = new Map(list.map((e) => [e.id, e]));
+    this.direct = new DirectMatcher(list);
   }
 
   /** Load and validate every *.json under `dir` (default flows/data/kb), then build the index. */
@@ -164,10 +174,20 @@ export class KnowledgeBase {
     return this.rank(analyze(text), k).candidates;
   }
 
-  /** Decide between answering, asking which of a few entries is meant, or nothing matched. */
+  /**
+   * Decide between answering, asking which of a few entries is meant, or nothing matched. A
+   * message that is (nearly) one entry's own question is answered first, whatever the scores
+   * (see direct-match.ts): a menu that lists the very question asked helps nobody.
+   */
   answer(text: string): KbAnswer {
     const query = analyze(text);
     const { candidates, unknown } = this.rank(query, Math.max(5, CLARIFY_MAX_OPTIONS));
+    const direct = this.direct.match(text);
+    if (direct) {
+      const entry = this.ids.get(direct.id)!;
+      const confidence = candidates.find((c) => c.entry.id === direct.id)?.confidence ?? direct.similarity;
+      return { kind: 'answer', entry, confidence: Math.max(confidence, direct.similarity), candidates, direct: direct.kind };
+    }
     const anchor = this.index.anchorStrength(query);
     const [top, second] = candidates;
     if (!top || top.confidence < CLARIFY_MIN_CONFIDENCE || inDomainOf(top.score, unknown, anchor) < MIN_IN_DOMAIN) {
