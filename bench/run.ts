@@ -15,6 +15,7 @@ import { connectClients, localBaseUrl } from './lib/sockets';
 import { renderReport } from './report';
 import { measureEngine, renderEngine, type EngineResult } from './scenarios/engine';
 import { EscalationScenario, type EscalationResult } from './scenarios/escalation';
+import { DASHBOARD_TARGET_P99_MS, runDashboard, type DashboardResult } from './scenarios/dashboard';
 import { READS_TARGET_P99_MS, runReads, type ReadsResult } from './scenarios/reads';
 import { ThroughputRig, type ThroughputResult } from './scenarios/throughput';
 import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromHistogram, type Summary } from './stats';
@@ -27,7 +28,8 @@ import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromH
  *   BENCH_CLIENTS=200 BENCH_RATE=1000 BENCH_SECONDS=20 BENCH_CLOSED_SECONDS=BENCH_SECONDS
  *   BENCH_ESC_CLIENTS=100 BENCH_ESC_RATE=25 (escalations/s, 0 = all at once)
  *   BENCH_BASELINE_SECONDS=5 (one client, closed loop: the latency floor)
- *   BENCH_REPLY_TIMEOUT_MS=10000 BENCH_SCENARIOS=baseline,reads,escalation,closed,open (run in that order)
+ *   BENCH_REPLY_TIMEOUT_MS=10000 BENCH_SCENARIOS=baseline,reads,dashboard,escalation,closed,open (run in that order)
+ *   BENCH_DASHBOARD_SAMPLES=200 (看板: dashboard:summary and dashboard:series requests each, one at a time)
  *   BENCH_MONGODB_URI                     the stack's database, for the seeding (scripts/bench.mjs passes it)
  *   BENCH_SEED_CONVERSATIONS=100000 BENCH_SEED_MESSAGES=1000000 (0 messages = no seeding, a quick run)
  *   BENCH_PG_URL                          FerretDB's PostgreSQL database: VACUUM (ANALYZE) after seeding
@@ -51,7 +53,7 @@ function intEnv(name: string, def: number, min: number, max: number): number {
   return n;
 }
 
-const SCENARIO_NAMES = ['baseline', 'reads', 'escalation', 'closed', 'open'] as const;
+const SCENARIO_NAMES = ['baseline', 'reads', 'dashboard', 'escalation', 'closed', 'open'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 function readParams() {
@@ -75,6 +77,7 @@ function readParams() {
     readsSamples: intEnv('BENCH_READS_SAMPLES', 200, 1, 100_000),
     readsSeconds: intEnv('BENCH_READS_SECONDS', 60, 1, 3_600),
     readsTimeoutMs: intEnv('BENCH_READS_TIMEOUT_MS', 30_000, 100, 300_000),
+    dashboardSamples: intEnv('BENCH_DASHBOARD_SAMPLES', 200, 1, 100_000),
     clients: intEnv('BENCH_CLIENTS', 200, 1, 5_000),
     rate: intEnv('BENCH_RATE', 1000, 1, 20_000),
     seconds,
@@ -156,6 +159,7 @@ export interface BenchResults {
     open?: ThroughputResult;
     escalation?: EscalationResult | { error: string };
     reads?: ReadsResult | { error: string };
+    dashboard?: DashboardResult | { error: string };
   };
   phases: PhaseRecord[];
   rss: {
@@ -285,6 +289,26 @@ function pushReadTargets(results: BenchResults): void {
     );
 }
 
+/** 看板: dashboard:summary p99 ≤ 200 ms with 1,000,000 messages stored. */
+function pushDashboardTarget(results: BenchResults): void {
+  const r = results.scenarios.dashboard;
+  const d = results.data;
+  const size = d ? `${d.messages.toLocaleString('en')} messages` : 'an empty database';
+  for (const kind of ['summary', 'series'] as const) {
+    const k = r && 'summary' in r ? r[kind] : undefined;
+    const errors = k ? Object.values(k.errors).reduce((a, b) => a + b, 0) : 0;
+    results.targets.push({
+      name: `dashboard:${kind} p99 ≤ ${DASHBOARD_TARGET_P99_MS} ms on ${size}${!d || d.messages < 1_000_000 ? ' (less than the required 1,000,000)' : ''}`,
+      met: k ? k.ms.p99 !== null && k.ms.p99 <= DASHBOARD_TARGET_P99_MS && errors === 0 && k.wrong === 0 : null,
+      observed: k
+        ? `p50 ${k.ms.p50 ?? '–'} / p99 ${k.ms.p99 ?? '–'} ms over ${k.ms.count} samples (30 days: p99 ${k.byRange['30 days']?.p99 ?? '–'} ms; first 30-day read, rollups not cached: ${k.coldMs['30 days'] ?? '–'} ms), ${errors} errors, ${k.wrong} wrong`
+        : r && 'error' in r
+          ? r.error
+          : 'dashboard not run',
+    });
+  }
+}
+
 function optionalPid(name: string): number | null {
   const v = Number(process.env[name]);
   return Number.isInteger(v) && v > 0 ? v : null;
@@ -314,7 +338,8 @@ async function main(): Promise<number> {
     (4 * params.replyTimeoutMs) / 1000 +
     180 +
     (seedDocs > 0 ? seedDocs / 1_000 + 600 : 0) +
-    readsBound;
+    readsBound +
+    (params.scenarios.includes('dashboard') ? 2 * params.dashboardSamples * 2 + 60 : 0);
   const watchdog = setTimeout(() => {
     console.error(`✖ bench run exceeded ${maxSeconds.toFixed(0)} s: aborting`);
     process.exit(3);
@@ -383,7 +408,7 @@ async function main(): Promise<number> {
     notes: [],
   };
 
-  const needLoadClients = params.scenarios.some((sc) => sc !== 'escalation' && sc !== 'reads');
+  const needLoadClients = params.scenarios.some((sc) => sc !== 'escalation' && sc !== 'reads' && sc !== 'dashboard');
   let grown: GrowResult | null = null;
   let rig: ThroughputRig | null = null;
   const escalation = new EscalationScenario();
@@ -476,6 +501,20 @@ async function main(): Promise<number> {
         } catch (err) {
           results.scenarios.reads = { error: (err as Error).message };
         }
+      } else if (name === 'dashboard') {
+        const idle = await waitIdle(baseUrl, 60_000);
+        if (!idle.idle)
+          results.notes.push(
+            `dashboard started with the app's queues still not empty after ${Math.round(idle.waitedMs / 1000)} s`,
+          );
+        console.log(`› 看板: ${params.dashboardSamples} dashboard:summary and dashboard:series requests each, one at a time…`);
+        try {
+          results.scenarios.dashboard = await phase('dashboard', () =>
+            runDashboard({ baseUrl, samples: params.dashboardSamples, timeoutMs: 2_000 }),
+          );
+        } catch (err) {
+          results.scenarios.dashboard = { error: (err as Error).message };
+        }
       } else if (name === 'closed') {
         console.log(`› closed loop: ${rig!.clients.length} clients for ${params.closedSeconds} s…`);
         results.scenarios.closed = await phase('closed', () => rig!.closedLoop(params.closedSeconds));
@@ -556,6 +595,7 @@ async function main(): Promise<number> {
   });
 
   pushReadTargets(results);
+  pushDashboardTarget(results);
 
   const other = Math.max(0, ...phases.map((p) => p.usage.otherCores ?? 0));
   results.notes.push(

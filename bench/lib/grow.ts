@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { RollupBuilder, eventsOfHandoff, eventsOfMessage, writeRollups } from '@brokerbot/agent-console';
 import { connectDb } from '@brokerbot/shared';
 import {
   ObjectIdClock,
@@ -46,6 +47,8 @@ export interface GrowResult {
   /** Time span of the seeded messages (ISO). */
   from: string;
   to: string;
+  /** The dashboard's rollups written for the seeded data (看板 reads them, not the messages). */
+  rollups: { hours: number; days: number; seconds: number };
   seeded: SeededConversation[];
 }
 
@@ -123,6 +126,18 @@ async function insertBatch(model: SeedModel, docs: Docs) {
   }
 }
 
+/** Adds one seeded conversation's events to the dashboard's rollups. */
+function addToDashboard(rollups: RollupBuilder, b: ReturnType<typeof buildConversation>): void {
+  const where = { branchId: b.ref.branchId, channel: b.ref.channel };
+  for (const m of b.messages) for (const e of eventsOfMessage(m as never, where)) rollups.add(e);
+  if (!b.handoff) return;
+  const accepted = (b.handoff.acceptedAt as Date).getTime();
+  const first = b.messages.find(
+    (m) => (m.author as { kind: string }).kind === 'advisor' && (m.createdAt as Date).getTime() >= accepted,
+  );
+  for (const e of eventsOfHandoff(b.handoff as never, where, first ? (first.createdAt as Date).getTime() : null)) rollups.add(e);
+}
+
 export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
   const log = o.log ?? ((line: string) => console.log(line));
   const batchSize = o.batchSize ?? 1_000;
@@ -192,8 +207,11 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
     const seeded: SeededConversation[] = [];
     let from = Infinity;
     let to = 0;
+    // The dashboard's aggregates of the seeded data, counted as the live hooks count (看板).
+    const rollups = new RollupBuilder();
     for (let i = 0; i < o.conversations; i++) {
       const b = buildConversation(ctx, ids, i, counts[i]!);
+      addToDashboard(rollups, b);
       seeded.push(b.ref);
       from = Math.min(from, (b.conversation.createdAt as Date).getTime());
       to = Math.max(to, b.ref.lastAt);
@@ -210,6 +228,12 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
     }
     for (const kind of KINDS) if (buffers[kind].length) await flush(kind, buffers[kind]);
     await pool.drain();
+    const tr = performance.now();
+    const written = await writeRollups(db, rollups, { mode: 'add' });
+    const rollupSeconds = (performance.now() - tr) / 1000;
+    log(
+      `  dashboard rollups: ${written.hours.toLocaleString('en')} hours, ${written.days} days in ${rollupSeconds.toFixed(1)} s`,
+    );
     const seconds = (performance.now() - t0) / 1000;
     progress(true);
     return {
@@ -225,6 +249,7 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
       messagesPerSec: stored.messages / seconds,
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
+      rollups: { ...written, seconds: rollupSeconds },
       seeded,
     };
   } finally {

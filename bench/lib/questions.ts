@@ -1,4 +1,4 @@
-import { FLOW_FOR_INTENT, KnowledgeBase, Nlu, REPLIES } from '@brokerbot/flows';
+import { FLOW_FOR_INTENT, KnowledgeBase, Nlu, REPLIES, decideForMessage, sharedPolicyStore } from '@brokerbot/flows';
 
 /**
  * The questions simulated clients ask: the knowledge base's own canonical questions, kept only
@@ -15,6 +15,7 @@ export interface Question {
 export function loadQuestions(): { questions: Question[]; byAnswer: Map<string, string>; dropped: string[] } {
   const kb = KnowledgeBase.load();
   const nlu = Nlu.load();
+  const policy = sharedPolicyStore().current;
   const questions: Question[] = [];
   const dropped: string[] = [];
   const seenAnswers = new Set<string>();
@@ -24,7 +25,7 @@ export function loadQuestions(): { questions: Question[]; byAnswer: Map<string, 
     const usable =
       answer.kind === 'answer' &&
       answer.entry.id === entry.id &&
-      !understood.escalate &&
+      !decideForMessage(policy, entry.question, understood).escalate &&
       !FLOW_FOR_INTENT[understood.intent] &&
       understood.intent !== 'stock_advice' &&
       !seenAnswers.has(entry.answer);

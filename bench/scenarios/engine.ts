@@ -49,6 +49,7 @@ export function measureEngine(rounds = 5): EngineResult {
         emotion: understood.emotion,
         intensity: understood.intensity,
         intent: understood.intent,
+        intentConfidence: understood.confidence,
         signals: {
           distress: understood.evidence.distress,
           explicitRequest: false,

@@ -1,4 +1,5 @@
 import {
+  countForDashboard,
   emitConversationMessage,
   ensureConversation,
   inboundJobId,
@@ -9,6 +10,13 @@ import {
   type MessageDoc,
   type Services,
 } from '@brokerbot/shared';
+import { takeSurveyReply } from './survey-reply';
+
+/** The id of the msgmenu item a WeCom client tapped (meta.channel.menuId), if any. */
+const menuIdOf = (meta: Record<string, unknown> | null | undefined): string | null => {
+  const id = (meta?.channel as { menuId?: unknown } | undefined)?.menuId;
+  return typeof id === 'string' ? id : null;
+};
 
 export interface IncomingMessage {
   channel: Channel;
@@ -79,7 +87,21 @@ export async function ingest(
     message = { ...message, ...set };
   }
   services.metrics.messagesIn.inc({ channel: msg.channel, duplicate: String(duplicate) });
-  if (toBot && (!duplicate || message.status === 'received')) {
+  await countForDashboard(services.queues, {
+    kind: 'message',
+    messageId: message._id.toString(),
+    conversationId,
+    branchId: conversation.branchId ?? msg.branchId,
+    channel: msg.channel,
+    author: 'client',
+  });
+  // WeCom / mini-program: the reply to a satisfaction survey is its answer, not a question for the bot.
+  const surveyAnswer =
+    toBot && msg.channel !== 'app' && message.status === 'received'
+      ? await takeSurveyReply(services, conversation, message, menuIdOf(msg.meta))
+      : false;
+  if (surveyAnswer) message = { ...message, status: 'handled' };
+  if (toBot && !surveyAnswer && (!duplicate || message.status === 'received')) {
     // In its conversation's line before its job exists: bots answer a client's messages in seq order.
     await TurnOrder.of(services.queues).add(conversationId, message._id.toString(), message.seq);
     await services.queues.inbound.add(

@@ -1,6 +1,7 @@
 import { UnrecoverableError, Worker } from 'bullmq';
 import {
   QUEUE_NAMES,
+  countForDashboard,
   emitConversationMessage,
   KeyedSerializer,
   messageFromSnapshot,
@@ -95,7 +96,7 @@ export interface DeliverOptions {
  * gateway missed the publish) gets the message from `history` when it (re)connects, as stored.
  */
 export async function deliver(
-  services: Pick<Services, 'db' | 'emitter' | 'metrics' | 'redis' | 'config'>,
+  services: Pick<Services, 'db' | 'emitter' | 'metrics' | 'redis' | 'config' | 'queues'>,
   job: OutboundJob,
   senders: ChannelSenders = {},
   options: DeliverOptions = {},
@@ -144,6 +145,13 @@ export async function deliver(
       { $set: { status: 'sent' } },
     );
     services.metrics.messagesOut.inc({ channel: job.channel, author: m.author.kind });
+    await countForDashboard(services.queues, {
+      kind: 'message',
+      messageId: `${m.channel}:${m.channelMessageId}`,
+      conversationId: job.conversationId,
+      channel: job.channel,
+      author: m.author.kind,
+    });
   }
   if (job.inReplyToReceivedAt) services.metrics.replyLatency.observe((Date.now() - job.inReplyToReceivedAt) / 1000);
 }

@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { REDIS_URL_PATTERN, redisTarget } from './redis-url';
+import { DURATION_BOUNDS_S } from './dashboard/dashboard-counts';
 
 /**
  * Every setting comes from the environment. Parsing fails at start-up with a message
  * that names the variable, so a misconfigured process never half-starts.
  */
-const ROLE_NAMES = ['gateway', 'bot', 'router', 'outbound'] as const;
+const ROLE_NAMES = ['gateway', 'bot', 'router', 'outbound', 'quality'] as const;
 export type Role = (typeof ROLE_NAMES)[number];
 
 /** A redis-sentinel:// URL that names its sentinels and master group (see redisTarget). */
@@ -17,6 +18,13 @@ function redisUrlParses(url: string): boolean {
     return false;
   }
 }
+
+/** A dashboard SLA threshold in seconds: one of the duration bins' bounds, so breaches are counted exactly. */
+const slaSeconds = (name: string, fallback: number) =>
+  z.coerce
+    .number()
+    .refine((v) => DURATION_BOUNDS_S.includes(v), `${name} must be one of ${DURATION_BOUNDS_S.join(', ')} (seconds)`)
+    .default(fallback);
 
 const secret = (name: string) =>
   z.string({ required_error: `${name} is required` }).min(32, `${name} must be at least 32 characters`);
@@ -76,6 +84,40 @@ const schema = z
       }),
     MAX_CHATS_PER_ADVISOR: z.coerce.number().int().min(1).max(50).default(5),
     OFFER_TIMEOUT_S: z.coerce.number().positive().default(30),
+    /** Intent → skill file (JSON, see agent-console/data/routing/skills.json, the default); reloaded on change. */
+    ROUTING_SKILLS_PATH: z.string().min(1).optional(),
+    /** Seconds a chat waits for an advisor of its branch with the skill before any advisor of the branch is offered it. */
+    ROUTING_BRANCH_WAIT_S: z.coerce.number().min(0).max(3600).default(30),
+    /** Seconds a chat waits (from escalation) before the central team (advisors of every branch with the skill) is offered it. */
+    ROUTING_CENTRAL_WAIT_S: z.coerce.number().min(0).max(7200).default(90),
+    /** Seconds without a request from an advisor's console after which the advisor shows as away (no offers); 0 turns it off. */
+    ADVISOR_IDLE_AWAY_S: z.coerce.number().min(0).max(86_400).default(600),
+    /** Least seconds between two queue-position messages to a waiting client (an improved position is told at most this often). */
+    QUEUE_UPDATE_MIN_S: z.coerce.number().min(1).max(3600).default(30),
+    /** Wrap-up categories an advisor picks from when closing a chat (comma-separated). */
+    WRAP_UP_CATEGORIES: z
+      .string()
+      .default('咨询解答,业务办理,投诉处理,风险提示,其他')
+      .transform((v) => [
+        ...new Set(
+          v
+            .split(',')
+            .map((c) => c.trim())
+            .filter(Boolean),
+        ),
+      ])
+      .pipe(
+        z
+          .array(z.string().max(20, 'WRAP_UP_CATEGORIES: each category at most 20 characters'))
+          .min(1, 'WRAP_UP_CATEGORIES must name at least one category'),
+      ),
+    /** Seconds a satisfaction survey waits for the client's answer after an advisor's chat closed; 0: no surveys. */
+    SURVEY_EXPIRE_S: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 86_400)
+      .default(86_400),
     INBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(32),
     /** Client messages being stored and queued at once per gateway process; beyond it the
      * client is told to retry (`busy`) instead of every message finishing late. */
@@ -86,12 +128,26 @@ const schema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Escalation policy file (JSON); the bundled demo policy when unset. Reloaded on change. */
     ESCALATION_POLICY_PATH: z.string().min(1).optional(),
+    /** Inspection scorecard file (JSON, see agent-console/data/quality/scorecard.json, the default); reloaded on change. */
+    QUALITY_SCORECARD_PATH: z.string().min(1).optional(),
+    /** A new scorecard version re-scores the chats closed within this many days (0: only chats closing from then on). */
+    QUALITY_RESCORE_DAYS: z.coerce.number().int().min(0).max(366).default(7),
+    /** Dashboard (看板): queue wait (escalation → accepted) above this many seconds counts as an SLA breach. */
+    DASHBOARD_SLA_WAIT_S: slaSeconds('DASHBOARD_SLA_WAIT_S', 60),
+    /** Dashboard: the advisor's first reply later than this many seconds after accepting counts as an SLA breach. */
+    DASHBOARD_SLA_FIRST_RESPONSE_S: slaSeconds('DASHBOARD_SLA_FIRST_RESPONSE_S', 30),
     /** Any OpenAI-compatible endpoint (self-hosted Qwen, DeepSeek, vLLM …). Optional: without it
      * every feature works on retrieval and rules. */
     OPENAI_BASE_URL: z.string().url('OPENAI_BASE_URL must be a URL such as http://127.0.0.1:8000/v1').optional(),
     OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_MODEL: z.string().min(1).optional(),
     LLM_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(4_000),
+    /** Practice (智能陪练) scenario folder (JSON files, see agent-console/data/practice/scenarios, the default). */
+    PRACTICE_SCENARIOS_DIR: z.string().min(1).optional(),
+    /** Milliseconds the simulated client waits after the advisor's last message before answering (the advisor may write on). */
+    PRACTICE_REPLY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1_500),
+    /** Seconds without an advisor answer after which the simulated client counts as ignored and writes again; 0 turns it off. */
+    PRACTICE_IDLE_S: z.coerce.number().int().min(0).max(3_600).default(90),
   })
   .superRefine((c, ctx) => {
     if (c.OPENAI_BASE_URL && !c.OPENAI_API_KEY)

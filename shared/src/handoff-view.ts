@@ -16,6 +16,8 @@ export interface HandoffView {
   offeredTo: string | null;
   createdAt: string;
   customer: { id: string; name: string; tier: string; phone: string | null } | null;
+  /** Set when an advisor transferred the chat: who, and their note for the receiver. */
+  transfer?: { fromAdvisorName: string; note: string };
 }
 
 /**
@@ -36,7 +38,15 @@ export function toHandoffView(h: HandoffDoc, customer: CustomerDoc | null, offer
     customer: customer
       ? { id: customer._id, name: customer.name, tier: customer.tier, phone: customer.phone ? maskPhone(customer.phone) : null }
       : null,
+    ...transferOf(h),
   };
+}
+
+/** The view's `transfer`, from the handoff's stored transfer (see handoffSchema.transfer). */
+function transferOf(h: HandoffDoc): Pick<HandoffView, 'transfer'> {
+  const t = h.transfer as { fromAdvisorName?: unknown; note?: unknown } | null | undefined;
+  if (!t || typeof t.fromAdvisorName !== 'string') return {};
+  return { transfer: { fromAdvisorName: t.fromAdvisorName, note: typeof t.note === 'string' ? t.note : '' } };
 }
 
 /** An advisor's open chat: the handoff it came from and the recent transcript. */
@@ -53,7 +63,8 @@ export async function chatView(db: Db, conversation: ConversationDoc): Promise<C
   if (!handoff) throw new Error(`conversation ${conversationId} has no handoff`);
   const [customer, messages, raises] = await Promise.all([
     handoff.customerId ? (db.Customer.findById(handoff.customerId).lean() as Promise<CustomerDoc | null>) : null,
-    recentMessages(db, conversationId, 100),
+    // A transferred chat opens with its whole transcript (up to 500 messages), so the receiver need not ask again.
+    recentMessages(db, conversationId, handoff.transfer ? 500 : 100),
     raisesOf(db, [handoff._id.toString()]),
   ]);
   return {

@@ -9,6 +9,7 @@ export const QUEUE_NAMES = {
   handoff: 'handoff',
   outbound: 'outbound',
   media: 'media',
+  quality: 'quality',
 } as const;
 export type QueueName = keyof typeof QUEUE_NAMES;
 
@@ -72,6 +73,47 @@ export const mediaJobSchema = z.object({
 });
 export type MediaJob = z.infer<typeof mediaJobSchema>;
 
+/**
+ * A closed chat (the human part of a conversation, named by its handoff) to inspect against the
+ * scorecard (智能质检). Job id: qualityJobId. `revision` 0 is the automatic score; a supervisor's
+ * re-score request carries the next revision, so that it is stored beside the earlier ones.
+ */
+export const qualityJobSchema = z.object({
+  conversationId: z.string(),
+  handoffId: z.string(),
+  revision: z.number().int().min(0).default(0),
+  /** Score under this scorecard version only (a re-scoring queued for a new version); absent: the current one. */
+  scorecardVersion: z.string().optional(),
+  /**
+   * `satisfaction`: a check whether the client rated the chat after it was scored (then it is scored
+   * again as the next revision); `check` counts these checks.
+   */
+  reason: z.enum(['satisfaction']).optional(),
+  check: z.number().int().min(0).optional(),
+});
+export type QualityJob = z.infer<typeof qualityJobSchema>;
+
+/** One job per chat, revision and scorecard version: queueing it again while it exists adds nothing. */
+export function qualityJobId(job: {
+  handoffId: string;
+  revision?: number;
+  scorecardVersion?: string;
+  reason?: 'satisfaction';
+  check?: number;
+}): string {
+  if (job.reason === 'satisfaction') return ['qa', job.handoffId, 'sat', job.check ?? 0].join('.');
+  return ['qa', job.handoffId, job.revision ?? 0, job.scorecardVersion ?? 'current'].join('.');
+}
+
+/** How long after a chat closes it is scored, so that a satisfaction rating given at once is seen. */
+export const QUALITY_SCORE_DELAY_MS = 3_000;
+
+/** Queues the automatic inspection of a chat that just closed (see qualityJobSchema). */
+export async function queueQualityScoring(queues: Pick<Queues, 'quality'>, chat: { conversationId: string; handoffId: string }) {
+  const data: QualityJob = { conversationId: chat.conversationId, handoffId: chat.handoffId, revision: 0 };
+  await queues.quality.add('score', data, { jobId: qualityJobId(data), delay: QUALITY_SCORE_DELAY_MS });
+}
+
 /** Handoff priorities (BullMQ: lower number = served first). */
 export const HANDOFF_PRIORITY = { distress: 1, vip: 2, complaint: 3, normal: 5 } as const;
 
@@ -80,6 +122,7 @@ export interface Queues {
   handoff: Queue<HandoffJob>;
   outbound: Queue<OutboundJob>;
   media: Queue<MediaJob>;
+  quality: Queue<QualityJob>;
   close(): Promise<void>;
 }
 
@@ -102,13 +145,15 @@ export function createQueues(connection: Redis, prefix: string): Queues {
   const handoff = new Queue<HandoffJob>(QUEUE_NAMES.handoff, opts);
   const outbound = new Queue<OutboundJob>(QUEUE_NAMES.outbound, opts);
   const media = new Queue<MediaJob>(QUEUE_NAMES.media, opts);
+  const quality = new Queue<QualityJob>(QUEUE_NAMES.quality, opts);
   return {
     inbound,
     handoff,
     outbound,
     media,
+    quality,
     async close() {
-      await Promise.all([inbound.close(), handoff.close(), outbound.close(), media.close()]);
+      await Promise.all([inbound.close(), handoff.close(), outbound.close(), media.close(), quality.close()]);
     },
   };
 }

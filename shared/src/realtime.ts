@@ -18,6 +18,8 @@ export const rooms = {
   branch: (branchId: string) => `branch:${branchId}`,
   /** Advisors who see every branch (supervisors). */
   allBranches: 'branch:*',
+  /** Supervisors of one branch who do not see every branch (advisor status broadcasts). */
+  branchSupervisors: (branchId: string) => `supervisors:${branchId}`,
 };
 
 export const CLIENT_EVENTS = {
@@ -28,9 +30,17 @@ export const CLIENT_EVENTS = {
   draft: 'draft',
   /** { conversationId, from: 'advisor', typing } while the advisor who owns the chat types. */
   typing: 'typing',
+  /** ClientQueueEvent: the waiting client's place in the queue and expected wait, when it changes. */
+  queue: 'queue',
+  /** ClientSurveyEvent: rate the advisor who just served you (satisfaction, 1–5); answered with `survey:answer`. */
+  survey: 'survey',
 } as const;
 
 export const ADVISOR_EVENTS = {
+  /** AdvisorReadyEvent: to one socket as it connects, once its requests are registered. */
+  ready: 'ready',
+  /** SessionRevokedEvent: to one socket whose token was revoked, just before it is disconnected. */
+  sessionRevoked: 'session:revoked',
   offer: 'offer',
   queueAdded: 'queue:added',
   queueRemoved: 'queue:removed',
@@ -43,6 +53,8 @@ export const ADVISOR_EVENTS = {
   appointmentAdded: 'appointment:added',
   /** An appointment confirmed, done or cancelled (AppointmentView). */
   appointmentUpdated: 'appointment:updated',
+  /** AdvisorStatusEvent: an advisor's status or load changed (to supervisors). */
+  advisorStatus: 'advisor:status',
 } as const;
 
 /**
@@ -89,6 +101,26 @@ export interface ClientTypingEvent {
   typing: boolean;
 }
 
+/** ADVISOR_EVENTS.ready: who is signed in on this socket, and the console's settings. */
+export interface AdvisorReadyEvent {
+  advisor: {
+    id: string;
+    name: string;
+    role: 'advisor' | 'supervisor';
+    branchId: string;
+    /** The advisor's status (advisor:status); absent from servers without it. */
+    status?: 'online' | 'busy' | 'away';
+  };
+  /** Wrap-up categories 结束会话 asks for (chat:close wrapUp.category); absent from servers without wrap-up. */
+  wrapUpCategories?: string[];
+}
+
+/** ADVISOR_EVENTS.sessionRevoked: the account was disabled, deleted or signed out (Chinese `message`). */
+export interface SessionRevokedEvent {
+  error: string;
+  message: string;
+}
+
 /** ADVISOR_EVENTS.queueRemoved: a waiting chat left the list; `by` is the advisor (or `wecom:<userid>`) who took it. */
 export interface WaitingListRemovedEvent {
   handoffId: string;
@@ -99,6 +131,73 @@ export interface WaitingListRemovedEvent {
 export interface ChatClosedEvent {
   conversationId: string;
   by: string;
+  /**
+   * Why the chat left this console: `transferred` (its advisor handed it on) or `taken_over`
+   * (a supervisor took it); absent when it was closed.
+   */
+  reason?: 'transferred' | 'taken_over';
+}
+
+/** CLIENT_EVENTS.queue: clients ahead of this one (0: next) and the expected wait in seconds. */
+export interface ClientQueueEvent {
+  conversationId: string;
+  position: number;
+  expectedWaitS: number;
+}
+
+/** An advisor's availability for new chats: busy and away get no offers. */
+export const ADVISOR_STATUSES = ['online', 'busy', 'away'] as const;
+export type AdvisorStatus = (typeof ADVISOR_STATUSES)[number];
+
+/** ADVISOR_EVENTS.advisorStatus and each item of `advisors:list`: an advisor's status and load. */
+export interface AdvisorStatusEvent {
+  advisorId: string;
+  name: string;
+  branchId: string;
+  status: AdvisorStatus;
+  /** Chats the advisor serves now. */
+  load: number;
+  capacity: number;
+}
+
+/**
+ * A supervisor's whisper on a chat (`chat:message` with `kind: 'whisper'`): seen by the advisor who
+ * owns the chat and the supervisor, never stored as a message nor sent to the client.
+ */
+export interface WhisperMessage {
+  kind: 'whisper';
+  id: string;
+  conversationId: string;
+  from: 'supervisor';
+  authorName: string;
+  text: string;
+  createdAt: string;
+}
+
+/**
+ * An internal note on a chat (`chat:message` with `kind: 'note'`, from `chat:note`): for the
+ * advisors and supervisors on the chat, never stored as a message nor sent to the client.
+ * `afterSeq`: the seq of the conversation's last message when it was written (it sorts after it).
+ */
+export interface NoteMessage {
+  kind: 'note';
+  id: string;
+  conversationId: string;
+  from: 'advisor' | 'supervisor';
+  authorName: string | null;
+  text: string;
+  afterSeq: number;
+  createdAt: string;
+}
+
+/** CLIENT_EVENTS.survey: the satisfaction question and its options (score 5 … 1, best first). */
+export interface ClientSurveyEvent {
+  surveyId: string;
+  conversationId: string;
+  question: string;
+  options: { score: number; label: string }[];
+  /** When it stops taking answers. */
+  expiresAt: string;
 }
 
 /** ADVISOR_EVENTS.chatInsight. */
@@ -148,23 +247,29 @@ export interface ServerToClientEvents {
   [CLIENT_EVENTS.state]: (state: ClientStateEvent) => void;
   [CLIENT_EVENTS.draft]: (draft: ClientDraftEvent) => void;
   [CLIENT_EVENTS.typing]: (typing: ClientTypingEvent) => void;
+  [CLIENT_EVENTS.queue]: (queue: ClientQueueEvent) => void;
+  [CLIENT_EVENTS.survey]: (survey: ClientSurveyEvent) => void;
 }
 
 /**
- * Every event the server broadcasts on the /advisor namespace, with its payload. (The gateway's
- * own replies to one socket, `ready` and the session-revoked notice, are not broadcasts.)
+ * Every event the server sends on the /advisor namespace, with its payload (socket.io's typed
+ * event map): the gateway's own `ready` and session-revoked notice to one socket, the broadcasts
+ * of ADVISOR_EVENTS, and the channels' CHANNEL_EVENTS.
  */
 export interface ServerToAdvisorEvents {
+  [ADVISOR_EVENTS.ready]: (ready: AdvisorReadyEvent) => void;
+  [ADVISOR_EVENTS.sessionRevoked]: (notice: SessionRevokedEvent) => void;
   [ADVISOR_EVENTS.offer]: (view: HandoffView) => void;
   [ADVISOR_EVENTS.queueAdded]: (view: HandoffView) => void;
   [ADVISOR_EVENTS.queueRemoved]: (removed: WaitingListRemovedEvent) => void;
   /** A failed delivery sends the client's view (WireMessage, no insight). */
-  [ADVISOR_EVENTS.chatMessage]: (message: AdvisorWireMessage) => void;
+  [ADVISOR_EVENTS.chatMessage]: (message: AdvisorWireMessage | WhisperMessage | NoteMessage) => void;
   [ADVISOR_EVENTS.chatClosed]: (closed: ChatClosedEvent) => void;
   [ADVISOR_EVENTS.chatOpened]: (view: ChatView) => void;
   [ADVISOR_EVENTS.chatInsight]: (insight: ChatInsightEvent) => void;
   [ADVISOR_EVENTS.appointmentAdded]: (view: AppointmentView) => void;
   [ADVISOR_EVENTS.appointmentUpdated]: (view: AppointmentView) => void;
+  [ADVISOR_EVENTS.advisorStatus]: (status: AdvisorStatusEvent) => void;
   [CHANNEL_EVENTS.budget]: (budget: BudgetEvent) => void;
   [CHANNEL_EVENTS.deliveryFailed]: (failed: DeliveryFailedEvent) => void;
   [CHANNEL_EVENTS.recalled]: (recalled: ChatRecalledEvent) => void;

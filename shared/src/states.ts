@@ -1,6 +1,8 @@
 /**
  * Conversation states and the transitions allowed between them.
- * bot → queued → human → (bot | closed); after_hours when nobody can take the chat.
+ * bot → queued → human → (bot | closed); after_hours when nobody can take the chat. A chat
+ * transferred by its advisor goes back to queued (human → queued); a supervisor taking it over
+ * moves it human → human (a new owner).
  */
 export const CONVERSATION_STATES = ['bot', 'queued', 'human', 'after_hours', 'closed'] as const;
 export type ConversationState = (typeof CONVERSATION_STATES)[number];
@@ -8,7 +10,7 @@ export type ConversationState = (typeof CONVERSATION_STATES)[number];
 const ALLOWED: Record<ConversationState, readonly ConversationState[]> = {
   bot: ['queued', 'after_hours', 'closed'],
   queued: ['human', 'bot', 'after_hours', 'closed'],
-  human: ['bot', 'closed'],
+  human: ['bot', 'closed', 'queued', 'human'],
   after_hours: ['bot', 'queued', 'human', 'closed'],
   closed: ['bot'],
 };

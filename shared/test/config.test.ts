@@ -11,7 +11,7 @@ describe('loadConfig', () => {
     const c = loadConfig(valid);
     expect(c.PORT).toBe(3000);
     expect(c.REDIS_URL).toBe('redis://127.0.0.1:6379');
-    expect(c.ROLES).toEqual(['gateway', 'bot', 'router', 'outbound']);
+    expect(c.ROLES).toEqual(['gateway', 'bot', 'router', 'outbound', 'quality']);
     expect(c.DEMO_MODE).toBe(false);
   });
 

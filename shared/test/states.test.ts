@@ -9,8 +9,13 @@ describe('conversation states', () => {
 
   it('forbids skipping the queue or reopening a human chat from the bot', () => {
     expect(canTransition('bot', 'human')).toBe(false);
-    expect(canTransition('human', 'queued')).toBe(false);
     expect(canTransition('closed', 'human')).toBe(false);
+  });
+
+  it('lets an owned chat be transferred (back to the queue) or taken over (a new owner)', () => {
+    expect(canTransition('human', 'queued')).toBe(true);
+    expect(canTransition('human', 'human')).toBe(true);
+    expect(canTransition('queued', 'queued')).toBe(false);
   });
 
   it('treats queued and human chats as owned by people', () => {

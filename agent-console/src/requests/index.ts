@@ -3,6 +3,11 @@ import type { z } from 'zod';
 import type { Services } from '@brokerbot/shared';
 import type { AdvisorAssist } from '../advisor-assist';
 import type { AdvisorClaims } from '../advisor-token';
+import { dashboardRequests } from './dashboard';
+import { practiceRequests } from './practice';
+import { qualityRequests } from './quality';
+import { routingRequests } from './routing';
+import { serviceRequests } from './service';
 
 /**
  * Registers one request on the connected socket: the token is re-checked, the payload validated
@@ -28,4 +33,10 @@ export interface RequestContext {
 export type FeatureRequests = (ctx: RequestContext) => void;
 
 /** Every feature's requests, in addition to the base ones in advisor-namespace.ts. */
-export const featureRequests: FeatureRequests[] = [];
+export const featureRequests: FeatureRequests[] = [
+  qualityRequests,
+  dashboardRequests,
+  serviceRequests,
+  routingRequests,
+  practiceRequests,
+];

@@ -25,24 +25,24 @@
  *
  * All user text is written with textContent, never as HTML.
  */
+import { openConnection } from '../common/connection.js';
+import * as kit from '../common/kit.js';
+
 (function () {
   'use strict';
 
-  var kit = window.PageKit;
   var byId = kit.byId;
   var el = kit.el;
   var formatTime = kit.formatTime;
 
   var SESSION_KEY = 'bb.app.session';
   var OUTBOX_PREFIX = 'bb.app.outbox.';
-  var ACK_TIMEOUT_MS = 15000;
-  var RETRY_AFTER_MS = 3000;
   /** A streamed answer whose final message has not come this long after its last piece is dropped. */
   var DRAFT_TTL_MS = 30000;
   /** The server refreshes "advisor typing" every 10 s while it lasts; without a refresh it ends. */
   var TYPING_TTL_MS = 15000;
   var TIER_LABELS = { vip: 'VIP', gold: '金卡', standard: '普通' };
-  var AUTH_ERRORS = { token_invalid: true, token_expired: true };
+  var AUTH_ERRORS = ['token_invalid', 'token_expired'];
 
   var els = {
     who: byId('who'),
@@ -66,6 +66,8 @@
 
   /** { token, demo, customer: { id, name, tier, branchId } | null } */
   var session = null;
+  /** The shared connection (/common/connection.js) and its socket. */
+  var connection = null;
   var socket = null;
   /** Highest seq the server has pushed to us (history or live); sent as lastSeq on reconnect. */
   var lastSeq = 0;
@@ -81,7 +83,6 @@
   /** A live `state` event arrived on this connection before its `history` (which is then older). */
   var liveStateSeen = false;
   var localOrder = 0;
-  var retryTimer = null;
   /** Bot answers being streamed, by the id of the message that will replace them: { id, text, done, order, timer }. */
   var drafts = new Map();
   /** Ids of drafts that ended (final message shown, cancelled, expired): late frames never bring them back. */
@@ -247,15 +248,15 @@
     var attempt = ++attemptCounter;
     entry.attempt = attempt;
     render(false);
-    socket.timeout(ACK_TIMEOUT_MS).emit('message', { clientMessageId: entry.cmid, text: entry.text }, function (err, res) {
+    connection.request('message', { clientMessageId: entry.cmid, text: entry.text }).then(function (res) {
       if (entry.attempt !== attempt || outbox.get(entry.cmid) !== entry) return;
-      if (err) {
+      if (res.error === 'timeout' || res.error === 'disconnected') {
         // Disconnected before the ack: stays pending and is re-sent after reconnecting.
         if (socket && socket.connected) fail(entry, '发送超时，请检查网络后重试', true);
         return;
       }
-      if (res && res.ok) confirmSent(entry, res.seq);
-      else fail(entry, (res && res.message) || '消息发送失败，请重试', false);
+      if (res.ok) confirmSent(entry, res.seq);
+      else fail(entry, res.message || '消息发送失败，请重试', false);
     });
   }
 
@@ -592,19 +593,26 @@
   // ---------------------------------------------------------------- connection
 
   function connect() {
-    setStatus('connecting');
-    // auth as a function: every reconnect sends the current lastSeq, so history replays only what was missed.
-    socket = window.io('/client', {
-      auth: function (cb) {
-        cb({ token: session.token, lastSeq: lastSeq });
+    // auth read at every reconnect: it sends the current lastSeq, so history replays only what was missed.
+    connection = openConnection('/client', {
+      auth: function () {
+        return { token: session.token, lastSeq: lastSeq };
       },
-      reconnectionDelay: 1000,
-      reconnectionDelayMax: 10000,
+      authErrors: AUTH_ERRORS,
+      onStatus: function (state, detail) {
+        setStatus(state, detail);
+        if (state === 'disconnected') {
+          // Its "stopped typing" could be missed while disconnected.
+          setTyping(false);
+          render(false);
+        }
+      },
+      onAuthError: sessionEnded,
     });
+    socket = connection.socket;
 
     socket.on('connect', function () {
       liveStateSeen = false;
-      setStatus('connected');
       render(false);
     });
 
@@ -640,49 +648,12 @@
       mergeServerMessage(m);
       render(follow);
     });
-
-    socket.on('disconnect', function (reason) {
-      setStatus('disconnected', reason);
-      // Its "stopped typing" could be missed while disconnected.
-      setTyping(false);
-      render(false);
-      // The server closed the connection itself (e.g. it could not load the chat): try again later.
-      if (reason === 'io server disconnect') scheduleRetry();
-    });
-
-    socket.on('connect_error', function (err) {
-      var code = err && err.message;
-      if (AUTH_ERRORS[code]) {
-        sessionEnded(code);
-        return;
-      }
-      setStatus('disconnected', code);
-      if (!socket.active) scheduleRetry();
-    });
-
-    socket.io.on('reconnect_attempt', function () {
-      setStatus('connecting');
-    });
-  }
-
-  function scheduleRetry() {
-    clearTimeout(retryTimer);
-    retryTimer = setTimeout(function () {
-      if (socket && !socket.connected) {
-        setStatus('connecting');
-        socket.connect();
-      }
-    }, RETRY_AFTER_MS);
   }
 
   function disconnect() {
-    clearTimeout(retryTimer);
-    if (socket) {
-      socket.removeAllListeners();
-      socket.io.removeAllListeners();
-      socket.disconnect();
-      socket = null;
-    }
+    if (connection) connection.close();
+    connection = null;
+    socket = null;
   }
 
   function sessionEnded(code) {

@@ -1,4 +1,4 @@
-import type { Server, Socket } from 'socket.io';
+import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
 import {
   CLIENT_EVENTS,
@@ -10,11 +10,14 @@ import {
   recentMessages,
   rooms,
   toWire,
+  type ClientRequestEvents,
   type ConversationDoc,
+  type ServerToClientEvents,
   type Services,
 } from '@brokerbot/shared';
 import { ingest } from '../ingest';
 import { InboundBacklog } from './inbound-backlog';
+import { handleSurveyAnswers, offerPendingSurvey } from './survey-answer';
 import { verifyClientToken, type ClientClaims } from './client-token';
 
 const sendSchema = z.object({
@@ -44,7 +47,8 @@ interface ClientSocketData {
  * `message` { clientMessageId, text } and gets an ack once the message is stored and queued.
  */
 export function mountClientNamespace(io: Server, services: Services): { stop(): void } {
-  const nsp = io.of(NAMESPACES.client);
+  // Typed by the shared event maps: requests in (protocol/client.ts), events out (realtime.ts).
+  const nsp = io.of(NAMESPACES.client) as unknown as Namespace<ClientRequestEvents, ServerToClientEvents>;
   let inFlight = 0;
   // A conversation's messages are stored and queued one after another, in the order they came:
   // a later one queued first could be answered before an earlier one still being written (the
@@ -64,7 +68,7 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
     }
   });
 
-  nsp.on('connection', async (socket: Socket) => {
+  nsp.on('connection', async (socket: Socket<ClientRequestEvents, ServerToClientEvents>) => {
     const data = socket.data as ClientSocketData;
     const { client } = data;
     // Messages sent before the conversation is loaded wait for it instead of racing it.
@@ -89,11 +93,13 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
         state: conversation.state,
         messages: history.map(toWire),
       });
+      await offerPendingSurvey(socket, services, data.conversationId);
     })();
     ready.catch((err) => {
       services.logger.error({ err }, 'client connection setup failed');
       socket.disconnect(true);
     });
+    handleSurveyAnswers(socket, services, () => ready.then(() => data.conversationId));
 
     socket.on(CLIENT_EVENTS.message, async (...args: unknown[]) => {
       // The ack is the last argument: with no payload (`emit('message', cb)`) it is the first one.

@@ -3,6 +3,7 @@ import {
   notifyChatClosed,
   notifyChatOpened,
   notifyWaitingListRemoved,
+  queueQualityScoring,
   transition,
   type AdvisorDoc,
   type ConversationDoc,
@@ -37,6 +38,8 @@ export async function endChatEndedInWecom(ctx: WecomContext, conversationId: str
   if (!after) return false;
   if (before.handoffId) {
     await db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
+    // 智能质检: the closed chat is scored within seconds (agent-console/src/quality).
+    await queueQualityScoring(ctx.services.queues, { conversationId, handoffId: before.handoffId });
   }
   notifyChatClosed(emitter, conversationId, 'wecom');
   return true;

@@ -8,6 +8,9 @@ import {
   appointmentChangeSchema,
   appointmentSchema,
   branchSchema,
+  cannedReplySchema,
+  conversationLogSchema,
+  conversationNoteSchema,
   conversationReviewSchema,
   conversationSchema,
   customerSchema,
@@ -15,6 +18,11 @@ import {
   handoffRaiseSchema,
   handoffSchema,
   messageSchema,
+  surveyAnswerSchema,
+  surveySchema,
+  qualityConfirmationSchema,
+  qualityScorecardSchema,
+  qualityScoreSchema,
   transitionSchema,
 } from './schemas';
 
@@ -33,6 +41,14 @@ export interface Db {
   Appointment: ReturnType<typeof models>['Appointment'];
   AppointmentChange: ReturnType<typeof models>['AppointmentChange'];
   ConversationReview: ReturnType<typeof models>['ConversationReview'];
+  ConversationLog: ReturnType<typeof models>['ConversationLog'];
+  CannedReply: ReturnType<typeof models>['CannedReply'];
+  ConversationNote: ReturnType<typeof models>['ConversationNote'];
+  Survey: ReturnType<typeof models>['Survey'];
+  SurveyAnswer: ReturnType<typeof models>['SurveyAnswer'];
+  QualityScore: ReturnType<typeof models>['QualityScore'];
+  QualityScorecard: ReturnType<typeof models>['QualityScorecard'];
+  QualityConfirmation: ReturnType<typeof models>['QualityConfirmation'];
   /** Message inserts, batched across concurrent callers (see BatchInserter): the message path's hottest write. */
   messageInserts: BatchInserter<MessageDoc>;
   close(): Promise<void>;
@@ -52,6 +68,14 @@ function models(c: Connection) {
     Appointment: c.model('Appointment', appointmentSchema),
     AppointmentChange: c.model('AppointmentChange', appointmentChangeSchema),
     ConversationReview: c.model('ConversationReview', conversationReviewSchema),
+    QualityScore: c.model('QualityScore', qualityScoreSchema),
+    QualityScorecard: c.model('QualityScorecard', qualityScorecardSchema),
+    QualityConfirmation: c.model('QualityConfirmation', qualityConfirmationSchema),
+    ConversationLog: c.model('ConversationLog', conversationLogSchema),
+    CannedReply: c.model('CannedReply', cannedReplySchema),
+    ConversationNote: c.model('ConversationNote', conversationNoteSchema),
+    Survey: c.model('Survey', surveySchema),
+    SurveyAnswer: c.model('SurveyAnswer', surveyAnswerSchema),
   };
 }
 

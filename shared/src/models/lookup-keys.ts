@@ -11,7 +11,7 @@
  */
 export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
   messages: ['_id', 'conversationId', 'channelMessageId', 'status'],
-  conversations: ['_id', 'externalUserId', 'advisorId', 'state', 'branchId'],
+  conversations: ['_id', 'externalUserId', 'advisorId', 'state', 'branchId', 'customerId'],
   conversationtransitions: ['conversationId'],
   customers: ['_id'],
   handoffs: ['_id', 'conversationId', 'status', 'advisorId'],
@@ -20,6 +20,22 @@ export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
   appointments: ['_id', 'requestMessageId', 'status'],
   appointmentchanges: ['appointmentId'],
   conversationreviews: ['conversationId'],
+  // Automatic inspection (agent-console/src/quality): scores by chat and by branch, confirmations by score.
+  qualityscores: ['conversationId', 'branchId', 'scorecardVersion'],
+  qualityconfirmations: ['scoreId', 'branchId'],
+  conversationlogs: ['conversationId'],
+  conversationnotes: ['conversationId', 'key'],
+  surveys: ['_id', 'conversationId', 'handoffId'],
+  surveyanswers: ['surveyId', 'handoffId'],
+  // Supervisor dashboard rollups (agent-console/src/dashboard): hours read by business day, days by month.
+  dashboardhours: ['_id', 'day'],
+  dashboarddays: ['_id', 'month'],
+  // Practice (智能陪练, agent-console/src/practice/models.ts): grows with every practice.
+  practicesessions: ['_id', 'advisorId'],
+  practicemessages: ['sessionId'],
+  practiceresults: ['sessionId', 'advisorId', 'branchId'],
+  practiceassignments: ['advisorId'],
+  practicescenarios: ['_id', 'sourceConversationId', 'branchId'],
   // Client files (channels' MediaStore: records keyed by channel + message id, bytes in GridFS).
   media: ['_id'],
   'media.files': ['_id'],

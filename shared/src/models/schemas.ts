@@ -14,6 +14,8 @@ export const branchSchema = new Schema(
     _id: { type: String, required: true }, // branch code, e.g. "SH01"
     name: { type: String, required: true },
     city: { type: String, required: true },
+    /** Whether this branch's advisors may 静默监听 (watch) colleagues' chats; supervisors always may. */
+    advisorsMayWatch: { type: Boolean, default: false },
   },
   { timestamps: true },
 );
@@ -52,6 +54,8 @@ export const customerSchema = new Schema(
     tier: { type: String, enum: CUSTOMER_TIERS, default: 'standard' },
     branchId: { type: String, required: true },
     phone: { type: String, default: null },
+    /** The client's own advisor (客户经理, Advisor._id): offered the client's chats first when available. */
+    advisorId: { type: String, default: null },
     identities: { type: [identitySchema], default: [] },
   },
   { timestamps: true },
@@ -131,7 +135,22 @@ messageSchema.index({ direction: 1, status: 1, createdAt: 1 });
 // Conversation review walks the messages newest first (transcripts:search).
 messageSchema.index({ createdAt: -1 });
 
-export const HANDOFF_STATUSES = ['queued', 'accepted', 'closed', 'cancelled'] as const;
+/** `transferred`: its advisor handed the chat on (chat:transfer); a new handoff carries it from there. */
+export const HANDOFF_STATUSES = ['queued', 'accepted', 'closed', 'cancelled', 'transferred'] as const;
+
+/** How an advisor's chat ended (结束会话 → 小结): a category from the configured list and an optional note. */
+const wrapUpSchema = new Schema(
+  {
+    category: { type: String, required: true },
+    note: { type: String, default: '' },
+    advisorId: { type: String, required: true },
+    advisorName: { type: String, default: null },
+    /** The advisor closed although the client's last message had no reply (confirmed the warning). */
+    clientUnanswered: { type: Boolean, default: false },
+    at: { type: Date, required: true },
+  },
+  { _id: false },
+);
 
 export const handoffSchema = new Schema(
   {
@@ -147,6 +166,14 @@ export const handoffSchema = new Schema(
     advisorId: { type: String, default: null },
     acceptedAt: { type: Date, default: null },
     closedAt: { type: Date, default: null },
+    /** The advisor's wrap-up when closing (category from WRAP_UP_CATEGORIES); written once, by the close's winner. */
+    wrapUp: { type: wrapUpSchema, default: null },
+    /**
+     * Set when an advisor transferred the chat (chat:transfer): who, to whom ({ advisorId } |
+     * { branchId } | { skill }) and their note for the receiver (StoredTransfer in
+     * agent-console/src/transfer.ts).
+     */
+    transfer: { type: Schema.Types.Mixed, default: null },
   },
   { timestamps: true },
 );
@@ -189,6 +216,29 @@ handoffOfferSchema.index({ handoffId: 1, attempt: 1 }, { unique: true });
  * the bot's turn for that conversation (one writer), kept apart from the conversation document
  * so that transitions and bot turns never write the same document.
  */
+/**
+ * What people did on a conversation besides its state changes (those are in the transition log):
+ * a transfer and its note, a take-over, a supervisor's whisper, someone watching (静默监听).
+ * Insert-only, for review and audit.
+ */
+export const CONVERSATION_LOG_KINDS = ['transfer', 'takeover', 'whisper', 'watch'] as const;
+export type ConversationLogKind = (typeof CONVERSATION_LOG_KINDS)[number];
+export const conversationLogSchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    kind: { type: String, enum: CONVERSATION_LOG_KINDS, required: true },
+    /** "advisor:<id>" */
+    by: { type: String, required: true },
+    byName: { type: String, required: true },
+    /** The whisper's text, the transfer's note and target … */
+    detail: { type: Schema.Types.Mixed, default: {} },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+conversationLogSchema.index({ conversationId: 1, at: 1 });
+export type ConversationLogDoc = InferSchemaType<typeof conversationLogSchema>;
+
 export const APPOINTMENT_STATUSES = ['requested', 'confirmed', 'done', 'cancelled'] as const;
 export type AppointmentStatus = (typeof APPOINTMENT_STATUSES)[number];
 
@@ -263,6 +313,76 @@ export const conversationReviewSchema = new Schema(
 conversationReviewSchema.index({ conversationId: 1, reviewerId: 1 }, { unique: true });
 export type ConversationReviewDoc = InferSchemaType<typeof conversationReviewSchema>;
 
+/**
+ * The automatic inspection (智能质检) of one closed chat under one scorecard version. A chat is
+ * the human part of a conversation: `handoffId` names it (a client's conversation is long-lived
+ * and may be handed to a person many times). Insert-only: the unique index on (conversation,
+ * handoff, scorecard version, revision) stores a redelivered scoring job's result once; a
+ * supervisor's re-score request is the next revision. Readers take the latest.
+ */
+export const qualityScoreSchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    handoffId: { type: String, required: true },
+    branchId: { type: String, default: null },
+    advisorId: { type: String, default: null },
+    scorecardVersion: { type: String, required: true },
+    revision: { type: Number, required: true },
+    /** 0–100: the weighted share of applicable items passed (null: no item applied). */
+    total: { type: Number, default: null },
+    /** [{ id, label, kind, passed (null: not applicable), severity, weight, detail, evidence: [{ messageId, quote }] }] */
+    items: { type: Schema.Types.Mixed, required: true },
+    /** Ids of the items that failed, and the distinct severities among them (the flags). */
+    failedItemIds: { type: [String], default: [] },
+    flags: { type: [String], default: [] },
+    /** When the human part ended, and when it was scored. */
+    closedAt: { type: Date, required: true },
+    scoredAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+qualityScoreSchema.index({ conversationId: 1, handoffId: 1, scorecardVersion: 1, revision: 1 }, { unique: true });
+qualityScoreSchema.index({ branchId: 1 });
+qualityScoreSchema.index({ scorecardVersion: 1 });
+export type QualityScoreDoc = InferSchemaType<typeof qualityScoreSchema> & { _id: Types.ObjectId };
+
+/** Each scorecard version the inspection has seen; the process whose insert wins queues the re-scoring. */
+export const qualityScorecardSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the scorecard version
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+export const QUALITY_VERDICTS = ['confirmed', 'overridden'] as const;
+export type QualityVerdict = (typeof QUALITY_VERDICTS)[number];
+
+/**
+ * A supervisor's verdict on one automatic item result: confirmed (the machine was right) or
+ * overridden. One per (score, item, supervisor): a repeat replaces it, each supervisor writes
+ * only their own. The counts per item tell how far the scorecard can be trusted.
+ */
+export const qualityConfirmationSchema = new Schema(
+  {
+    scoreId: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    branchId: { type: String, default: null },
+    scorecardVersion: { type: String, required: true },
+    itemId: { type: String, required: true },
+    /** The automatic result that was judged. */
+    passed: { type: Boolean, default: null },
+    verdict: { type: String, enum: QUALITY_VERDICTS, required: true },
+    note: { type: String, default: '' },
+    reviewerId: { type: String, required: true },
+    reviewerName: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+qualityConfirmationSchema.index({ scoreId: 1, itemId: 1, reviewerId: 1 }, { unique: true });
+export type QualityConfirmationDoc = InferSchemaType<typeof qualityConfirmationSchema>;
+
 export type AppointmentDoc = InferSchemaType<typeof appointmentSchema> & {
   _id: Types.ObjectId;
   createdAt: Date;
@@ -279,3 +399,89 @@ export type TransitionDoc = InferSchemaType<typeof transitionSchema>;
 export type HandoffOfferDoc = InferSchemaType<typeof handoffOfferSchema>;
 export type MessageDoc = InferSchemaType<typeof messageSchema> & { _id: Types.ObjectId; createdAt: Date };
 export type HandoffDoc = InferSchemaType<typeof handoffSchema> & { _id: Types.ObjectId; createdAt: Date };
+
+export const CANNED_REPLY_SCOPES = ['global', 'branch'] as const;
+export type CannedReplyScope = (typeof CANNED_REPLY_SCOPES)[number];
+
+/**
+ * A canned reply (快捷回复): typed with `/` + keyword in the console's reply box. Global ones are
+ * offered to everyone, branch ones to that branch; supervisors write them (each save passes the
+ * compliance guardrails). Variables such as {客户称呼} {顾问姓名} are filled by the console.
+ */
+export const cannedReplySchema = new Schema(
+  {
+    keyword: { type: String, required: true },
+    text: { type: String, required: true },
+    scope: { type: String, enum: CANNED_REPLY_SCOPES, required: true },
+    branchId: { type: String, default: null },
+    updatedBy: { type: String, default: null },
+  },
+  { timestamps: true },
+);
+export type CannedReplyDoc = InferSchemaType<typeof cannedReplySchema> & { _id: Types.ObjectId };
+
+/**
+ * An internal note (内部备注) on a conversation: for advisors and supervisors, never sent to the
+ * client (kept apart from the messages, which the client's history and the channels read). The
+ * unique key (author + the console's id) makes a resent note a read of the stored one.
+ */
+export const conversationNoteSchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    key: { type: String, required: true },
+    authorId: { type: String, required: true },
+    authorName: { type: String, default: null },
+    authorRole: { type: String, default: 'advisor' },
+    text: { type: String, required: true },
+    /** The conversation's last message seq when the note was written: it sorts after that message. */
+    afterSeq: { type: Number, default: 0 },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+conversationNoteSchema.index({ key: 1 }, { unique: true });
+conversationNoteSchema.index({ conversationId: 1, at: 1 });
+export type ConversationNoteDoc = InferSchemaType<typeof conversationNoteSchema> & { _id: Types.ObjectId };
+
+/**
+ * A satisfaction survey (满意度) put to the client once after an advisor's chat closed; one per
+ * handoff (unique). Pending until answered, dismissed (the client wrote something else) or expired.
+ */
+export const surveySchema = new Schema(
+  {
+    conversationId: { type: String, required: true },
+    handoffId: { type: String, required: true },
+    channel: { type: String, enum: CHANNELS, required: true },
+    advisorId: { type: String, default: null },
+    advisorName: { type: String, default: null },
+    at: { type: Date, required: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+surveySchema.index({ handoffId: 1 }, { unique: true });
+surveySchema.index({ conversationId: 1, at: -1 });
+export type SurveyDoc = InferSchemaType<typeof surveySchema> & { _id: Types.ObjectId };
+
+/**
+ * The client's answer to a survey: inserted once (unique surveyId), so a second answer (another
+ * tab, a redelivered message) is refused. `score` null: the client wrote something else instead
+ * (dismissed), so later numbers go to the bot again.
+ */
+export const surveyAnswerSchema = new Schema(
+  {
+    surveyId: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    handoffId: { type: String, required: true },
+    advisorId: { type: String, default: null },
+    score: { type: Number, default: null },
+    comment: { type: String, default: '' },
+    /** The client's message that carried the answer (WeCom / mini-program), or null (app buttons). */
+    messageId: { type: String, default: null },
+    at: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+surveyAnswerSchema.index({ surveyId: 1 }, { unique: true });
+surveyAnswerSchema.index({ handoffId: 1 });
+export type SurveyAnswerDoc = InferSchemaType<typeof surveyAnswerSchema>;

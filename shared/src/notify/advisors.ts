@@ -1,7 +1,7 @@
 import type { AppointmentView } from '../appointment-view';
 import type { Emitter } from '../emitter';
 import type { ChatView, HandoffView } from '../handoff-view';
-import { ADVISOR_EVENTS, rooms, type WaitingListRemovedEvent } from '../realtime';
+import { ADVISOR_EVENTS, rooms, type AdvisorStatusEvent, type WaitingListRemovedEvent } from '../realtime';
 import { advisorNamespace, branchAndSupervisors } from './namespaces';
 
 /*
@@ -76,4 +76,39 @@ export function notifyAppointmentRequested(emitter: Emitter, view: AppointmentVi
  */
 export function notifyAppointmentUpdated(emitter: Emitter, view: AppointmentView): void {
   branchAndSupervisors(emitter, view.branchId).emit(ADVISOR_EVENTS.appointmentUpdated, view);
+}
+
+/**
+ * An advisor's status (online / busy / away) or load changed: supervisors' live list updates,
+ * and the advisor's own tabs show the status they are in.
+ *
+ * Receives: the supervisors who see the advisor's branch (head office and the branch's own), the
+ * other accounts that see every branch, and every console tab of that advisor (`advisor:status`).
+ * @example notifyAdvisorStatus(emitter, { advisorId, name, branchId, status: 'busy', load: 2, capacity: 5 });
+ */
+export function notifyAdvisorStatus(emitter: Emitter, status: AdvisorStatusEvent): void {
+  advisorNamespace(emitter)
+    .to(rooms.allBranches)
+    .to(rooms.branchSupervisors(status.branchId))
+    .to(rooms.advisor(status.advisorId))
+    .emit(ADVISOR_EVENTS.advisorStatus, status);
+}
+
+/**
+ * A chat left an advisor without being closed: they transferred it, or a supervisor took it over.
+ * Their tabs stop receiving the chat's messages and drop it from their list.
+ *
+ * Receives: every console tab of the previous owner (`chat:closed` with the reason).
+ * @example notifyChatHandedOn(emitter, advisorId, conversationId, supervisor.sub, 'taken_over');
+ */
+export function notifyChatHandedOn(
+  emitter: Emitter,
+  previousOwnerId: string,
+  conversationId: string,
+  by: string,
+  reason: 'transferred' | 'taken_over',
+): void {
+  const advisors = advisorNamespace(emitter);
+  advisors.in(rooms.advisor(previousOwnerId)).socketsLeave(rooms.advisorConversation(conversationId));
+  advisors.to(rooms.advisor(previousOwnerId)).emit(ADVISOR_EVENTS.chatClosed, { conversationId, by, reason });
 }

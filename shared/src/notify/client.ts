@@ -1,5 +1,5 @@
 import type { Emitter } from '../emitter';
-import { CLIENT_EVENTS, rooms } from '../realtime';
+import { CLIENT_EVENTS, rooms, type ClientQueueEvent, type ClientSurveyEvent } from '../realtime';
 import type { ConversationState } from '../states';
 import { clientNamespace } from './namespaces';
 
@@ -54,4 +54,27 @@ export function notifyClientDraft(emitter: Emitter, conversationId: string, id: 
  */
 export function notifyClientDraftWithdrawn(emitter: Emitter, conversationId: string, id: string): void {
   clientRoom(emitter, conversationId).emit(CLIENT_EVENTS.draft, { conversationId, id, text: '', cancelled: true });
+}
+
+/**
+ * The waiting client's place in the queue and expected wait changed (the app shows it; every
+ * channel also gets a short text message, see the router's queue-position sweep).
+ *
+ * Receives: the client's sockets on the conversation (`queue`).
+ * @example notifyQueuePosition(emitter, { conversationId, position: 2, expectedWaitS: 180 });
+ */
+export function notifyQueuePosition(emitter: Emitter, queue: ClientQueueEvent): void {
+  clientRoom(emitter, queue.conversationId).emit(CLIENT_EVENTS.queue, queue);
+}
+
+/**
+ * The trading-app client is asked to rate the advisor who just served them (buttons 1–5 and an
+ * optional comment; the answer comes back as `survey:answer`). Also sent again on reconnect while
+ * the survey is pending.
+ *
+ * Receives: the client's sockets on the conversation (`survey`).
+ * @example notifySatisfactionSurvey(emitter, toSurveyEvent(survey));
+ */
+export function notifySatisfactionSurvey(emitter: Emitter, survey: ClientSurveyEvent): void {
+  clientRoom(emitter, survey.conversationId).emit(CLIENT_EVENTS.survey, survey);
 }

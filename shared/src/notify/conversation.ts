@@ -8,6 +8,8 @@ import {
   type BudgetEvent,
   type ChannelSessionEvent,
   type DeliveryFailedEvent,
+  type NoteMessage,
+  type WhisperMessage,
 } from '../realtime';
 import { insightOf, toAdvisorWire, toWire } from '../transcript';
 import { advisorNamespace, clientNamespace } from './namespaces';
@@ -110,4 +112,26 @@ export function notifyMessageRecalled(emitter: Emitter, conversationId: string, 
  */
 export function notifyWecomSessionChanged(emitter: Emitter, session: ChannelSessionEvent): void {
   chatRoom(emitter, session.conversationId).emit(CHANNEL_EVENTS.session, session);
+}
+
+/**
+ * A supervisor whispered to the advisor who owns a chat. Never to the client, and not to the chat
+ * room (other watchers): the owner's tabs and the whispering supervisor's own tabs only.
+ *
+ * Receives: every console tab of the owner and of the supervisor (`chat:message` with `kind: 'whisper'`).
+ * @example notifyWhisper(emitter, conversation.advisorId, supervisor.sub, whisper);
+ */
+export function notifyWhisper(emitter: Emitter, ownerId: string, supervisorId: string, whisper: WhisperMessage): void {
+  advisorNamespace(emitter).to(rooms.advisor(ownerId)).to(rooms.advisor(supervisorId)).emit(ADVISOR_EVENTS.chatMessage, whisper);
+}
+
+/**
+ * An advisor or supervisor left an internal note on a chat. Never to the client: only the chat's
+ * advisor room (its owner, supervisors watching) hears it.
+ *
+ * Receives: the chat's advisor room (`chat:message` with `kind: 'note'`).
+ * @example notifyChatNote(emitter, toNoteMessage(note));
+ */
+export function notifyChatNote(emitter: Emitter, note: NoteMessage): void {
+  chatRoom(emitter, note.conversationId).emit(ADVISOR_EVENTS.chatMessage, note);
 }

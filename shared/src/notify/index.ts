@@ -6,3 +6,4 @@
 export * from './client';
 export * from './conversation';
 export * from './advisors';
+export * from './practice';

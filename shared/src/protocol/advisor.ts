@@ -1,5 +1,6 @@
 import type { CoreAdvisorRequests } from './advisor-core';
 import type { DashboardRequests } from './advisor-dashboard';
+import type { PracticeRequests } from './advisor-practice';
 import type { QualityRequests } from './advisor-quality';
 import type { RecordsRequests } from './advisor-records';
 import type { RoutingRequests } from './advisor-routing';
@@ -11,4 +12,11 @@ import type { ServiceRequests } from './advisor-service';
  * with the same name and payload; the console emits through it.
  */
 export interface AdvisorRequestEvents
-  extends CoreAdvisorRequests, RoutingRequests, ServiceRequests, QualityRequests, DashboardRequests, RecordsRequests {}
+  extends
+    CoreAdvisorRequests,
+    RoutingRequests,
+    ServiceRequests,
+    QualityRequests,
+    DashboardRequests,
+    RecordsRequests,
+    PracticeRequests {}

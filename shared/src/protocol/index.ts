@@ -4,5 +4,7 @@ export * from './advisor-core';
 export * from './advisor-routing';
 export * from './advisor-service';
 export * from './advisor-quality';
+export * from './advisor-practice';
 export * from './advisor-dashboard';
 export * from './advisor-records';
+export * from './client';
