@@ -47,6 +47,28 @@ export default tseslint.config(
     },
   },
   {
+    // Build-free ES modules of the console and the pages' shared /common modules.
+    files: [
+      'agent-console/public/console/main.js',
+      'agent-console/public/console/console-labels.js',
+      'agent-console/public/console/modules/**/*.js',
+      'channels/public/common/*.js',
+      'channels/public/app/app.js',
+    ],
+    languageOptions: {
+      sourceType: 'module',
+      globals: {
+        HTMLElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        Event: 'readonly',
+        Notification: 'readonly',
+        AudioContext: 'readonly',
+        Audio: 'readonly',
+        Uint8Array: 'readonly',
+      },
+    },
+  },
+  {
     files: ['jest.config.js'],
     languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } },
   },

@@ -1,6 +1,6 @@
 import { loadBrain, startBotRole } from '@brokerbot/bot';
 import { createChannels, createGateway, startOutboundRole, type ChannelSet } from '@brokerbot/channels';
-import { AdvisorSessions, mountConsole, startRouterRole } from '@brokerbot/agent-console';
+import { AdvisorSessions, mountConsole, startDashboardRole, startQualityRole, startRouterRole } from '@brokerbot/agent-console';
 import {
   connectDb,
   createEmitter,
@@ -89,7 +89,10 @@ export async function startSystem(
     }
     if (config.ROLES.includes('bot')) roles.push(startBotRole(services, loadBrain(config, logger)));
     if (config.ROLES.includes('router')) roles.push(startRouterRole(services));
+    // The dashboard's finished hours are sealed into the database by the router role's processes.
+    if (config.ROLES.includes('router')) roles.push(startDashboardRole(services));
     if (config.ROLES.includes('outbound')) roles.push(startOutboundRole(services, channels.senders));
+    if (config.ROLES.includes('quality')) roles.push(startQualityRole(services));
   } catch (err) {
     await Promise.allSettled(roles.map((r) => r.stop()));
     await sessions?.stop();

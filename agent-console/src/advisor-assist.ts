@@ -8,6 +8,7 @@ import {
 } from '@brokerbot/flows';
 import { UserError, maskPII, recentMessages, type ConversationDoc, type MessageDoc, type Services } from '@brokerbot/shared';
 import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
+import { clientStateOf, empatheticReplies, fitsState, isUpset } from './reply-tone';
 
 export type AssistKind = 'summary' | 'replies';
 
@@ -19,6 +20,7 @@ const EMOTION_ZH: Record<string, string> = { calm: '平静', anxious: '焦虑', 
 /** A knowledge-base answer offered as a reply must be about the client's question, not a guess. */
 const MIN_REPLY_CONFIDENCE = 0.2;
 const MAX_REPLY_CHARS = 300;
+const MAX_REPLIES = 3;
 
 interface Understanding {
   emotion?: string;
@@ -99,16 +101,24 @@ export class AdvisorAssist {
     return lines.join('\n');
   }
 
+  /**
+   * Up to three replies that fit the client's state: for a worried, angry or desperate client they
+   * acknowledge first and then give the next concrete step, and nothing that pushes the loss or the
+   * blame onto the client is offered (see reply-tone.ts).
+   */
   private async replies(messages: MessageDoc[]): Promise<AssistAnswer> {
+    const state = clientStateOf(messages);
     if (this.llm) {
-      const written = await suggestReplies(this.llm, toLines(messages));
+      const written = (await suggestReplies(this.llm, toLines(messages))).filter((r) => fitsState(r, state));
       if (written.length > 0) return { replies: written, source: 'llm' };
     }
-    return { replies: this.knowledgeReplies(messages), source: 'rules' };
+    if (!isUpset(state)) return { replies: this.knowledgeReplies(messages), source: 'rules' };
+    const fitting = this.knowledgeReplies(messages, false).filter((r) => fitsState(r, state));
+    return { replies: [...empatheticReplies(state), ...fitting].slice(0, MAX_REPLIES), source: 'rules' };
   }
 
   /** The knowledge base's answers to the client's latest question, as starting points to edit. */
-  private knowledgeReplies(messages: MessageDoc[]): string[] {
+  private knowledgeReplies(messages: MessageDoc[], withFallback = true): string[] {
     const question = [...messages].reverse().find((m) => m.direction === 'in' && m.text && !m.text.startsWith('['));
     this.kb ??= this.loadKb();
     const answers = question
@@ -120,6 +130,7 @@ export class AdvisorAssist {
           .map((r) => (r.text.length > MAX_REPLY_CHARS ? `${r.text.slice(0, MAX_REPLY_CHARS - 1)}…` : r.text))
       : [];
     // With nothing on point, replies that move the conversation on rather than an empty list.
+    if (!withFallback) return answers;
     return answers.length > 0
       ? answers
       : ['您好，您的问题我已经了解，正在为您核实，请稍候。', '为了更准确地帮您处理，能否再具体说明一下您遇到的情况？'];

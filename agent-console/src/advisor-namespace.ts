@@ -1,6 +1,14 @@
-import type { Server, Socket } from 'socket.io';
+import type { Namespace, Server, Socket } from 'socket.io';
 import { z } from 'zod';
-import { NAMESPACES, UserError, rooms, type Services } from '@brokerbot/shared';
+import {
+  ADVISOR_EVENTS,
+  NAMESPACES,
+  UserError,
+  rooms,
+  type AdvisorRequestEvents,
+  type ServerToAdvisorEvents,
+  type Services,
+} from '@brokerbot/shared';
 import type { AdvisorAssist } from './advisor-assist';
 import {
   ACCOUNT_SWEEP_MS,
@@ -14,11 +22,15 @@ import type { AdvisorClaims } from './advisor-token';
 import { appointmentRequests, listAppointments, updateAppointment } from './appointments';
 import { acceptHandoff, closeChat, listActiveChats, listMyChats, listWaiting, sendAsAdvisor, watchChat } from './handoff-service';
 import { PRESENCE_REFRESH_MS, Presence } from './presence';
+import { noteActivity, noteLastTabClosed } from './advisor-status';
 import { promoteWaitingHandoffs } from './router-worker';
 import { featureRequests, type RegisterRequest } from './requests';
 import { openTranscript, reviewTranscript, searchTranscripts, transcriptRequests } from './transcript-review';
 
 type Ack = (response: Record<string, unknown>) => void;
+
+/** A console's socket, typed by the shared event maps (requests in, events out). */
+type AdvisorSocket = Socket<AdvisorRequestEvents, ServerToAdvisorEvents>;
 
 /**
  * An event's payload and ack. Socket.IO passes the ack as the last argument, so an event sent
@@ -44,6 +56,16 @@ const schemas = {
       .string()
       .transform((s) => s.trim())
       .pipe(z.string().min(1, '消息不能为空').max(2000, '消息不能超过 2000 字')),
+    /** Send although the compliance check warned (recorded for review). */
+    confirm: z.boolean().optional(),
+  }),
+  /** The wrap-up is checked by closeChat (`wrap_up_required` names the categories), not here. */
+  close: z.object({
+    conversationId: objectId,
+    wrapUp: z
+      .object({ category: z.string().max(40).optional(), note: z.string().max(500, '小结备注不能超过 500 字').optional() })
+      .optional(),
+    confirm: z.boolean().optional(),
   }),
   conversation: z.object({ conversationId: objectId }),
   assist: z.object({ conversationId: objectId, kind: z.enum(['summary', 'replies']) }),
@@ -62,7 +84,7 @@ export function mountAdvisorNamespace(
   assist: AdvisorAssist,
   sessions: AdvisorSessions,
 ): { stop(): void } {
-  const nsp = io.of(NAMESPACES.advisor);
+  const nsp = io.of(NAMESPACES.advisor) as unknown as Namespace<AdvisorRequestEvents, ServerToAdvisorEvents>;
   const presence = new Presence(services.redis, services.config.QUEUE_PREFIX);
   const socketsPerAdvisor = new Map<string, number>();
 
@@ -72,9 +94,12 @@ export function mountAdvisorNamespace(
   refresh.unref();
 
   /** Tells the socket why, then disconnects it: its token was revoked. */
-  function endRevoked(socket: Socket): void {
+  function endRevoked(socket: AdvisorSocket): void {
     if (!socket.connected) return;
-    socket.emit(SESSION_REVOKED_EVENT, { error: TOKEN_REVOKED, message: TOKEN_REVOKED_MESSAGE });
+    socket.emit(SESSION_REVOKED_EVENT satisfies typeof ADVISOR_EVENTS.sessionRevoked, {
+      error: TOKEN_REVOKED,
+      message: TOKEN_REVOKED_MESSAGE,
+    });
     socket.disconnect(true);
   }
 
@@ -123,8 +148,8 @@ export function mountAdvisorNamespace(
    * answers the ack, turns UserErrors into clear replies.
    */
   function on<S extends z.ZodTypeAny>(
-    socket: Socket,
-    event: string,
+    socket: AdvisorSocket,
+    event: keyof AdvisorRequestEvents,
     schema: S | null,
     handler: (input: z.infer<S>) => Promise<Record<string, unknown>>,
   ) {
@@ -154,7 +179,7 @@ export function mountAdvisorNamespace(
       try {
         reply({ ok: true, ...(await handler(parsed.data)) });
       } catch (err) {
-        if (err instanceof UserError) reply({ ok: false, error: err.code, message: err.message });
+        if (err instanceof UserError) reply({ ...err.details, ok: false, error: err.code, message: err.message });
         else {
           services.logger.error({ err, event }, 'advisor request failed');
           reply({ ok: false, error: 'internal', message: '系统繁忙，请稍后重试' });
@@ -163,7 +188,7 @@ export function mountAdvisorNamespace(
     });
   }
 
-  nsp.on('connection', async (socket: Socket) => {
+  nsp.on('connection', async (socket: AdvisorSocket) => {
     const advisor = socket.data.advisor as AdvisorClaims;
     on(socket, 'queue:list', null, async () => ({ items: await listWaiting(services, advisor) }));
     on(socket, 'chat:list', null, async () => {
@@ -177,11 +202,11 @@ export function mountAdvisorNamespace(
       await socket.join(rooms.advisorConversation(chat.conversationId));
       return { chat };
     });
-    on(socket, 'chat:send', schemas.send, async ({ conversationId, clientMessageId, text }) => ({
-      message: await sendAsAdvisor(services, advisor, conversationId, clientMessageId, text),
+    on(socket, 'chat:send', schemas.send, async ({ conversationId, clientMessageId, text, confirm }) => ({
+      message: await sendAsAdvisor(services, advisor, conversationId, clientMessageId, text, confirm ?? false),
     }));
-    on(socket, 'chat:close', schemas.conversation, async ({ conversationId }) => {
-      await closeChat(services, advisor, conversationId);
+    on(socket, 'chat:close', schemas.close, async ({ conversationId, wrapUp, confirm }) => {
+      await closeChat(services, advisor, conversationId, { wrapUp, confirm });
       await socket.leave(rooms.advisorConversation(conversationId));
       return {};
     });
@@ -212,18 +237,23 @@ export function mountAdvisorNamespace(
     on(socket, 'transcripts:search', transcriptRequests.search, (q) => searchTranscripts(services, advisor, q));
     on(socket, 'transcripts:open', transcriptRequests.open, (q) => openTranscript(services, advisor, q.conversationId));
     on(socket, 'transcripts:review', transcriptRequests.review, (q) => reviewTranscript(services, advisor, q));
-    const register: RegisterRequest = (event, schema, handler) => on(socket, event, schema, handler);
-    for (const registerFeature of featureRequests) registerFeature({ socket, advisor, services, assist, on: register });
+    // Feature fragments name their events in shared/src/protocol (composed into AdvisorRequestEvents).
+    const register: RegisterRequest = (event, schema, handler) =>
+      on(socket, event as keyof AdvisorRequestEvents, schema, handler);
+    for (const registerFeature of featureRequests)
+      registerFeature({ socket: socket as unknown as Socket, advisor, services, assist, on: register });
 
     // Handlers first (above), so that nothing the console sends right after connecting is missed.
     await socket.join(rooms.advisor(advisor.sub));
     await socket.join(advisor.allBranches ? rooms.allBranches : rooms.branch(advisor.branchId));
+    // A branch's own supervisor hears its advisors' status (advisor:status); head office is in allBranches.
+    if (advisor.role === 'supervisor' && !advisor.allBranches) await socket.join(rooms.branchSupervisors(advisor.branchId));
 
     if (advisor.role === 'advisor') {
       socketsPerAdvisor.set(advisor.sub, (socketsPerAdvisor.get(advisor.sub) ?? 0) + 1);
       await presence.markOnline([advisor.sub]);
       // Chats that waited for someone of this branch are offered now, not at the next retry.
-      promoteWaitingHandoffs(services, advisor.branchId).catch((err) =>
+      promoteWaitingHandoffs(services, advisor.allBranches ? null : advisor.branchId).catch((err) =>
         services.logger.error({ err }, 'promote handoffs failed'),
       );
       socket.on('disconnect', () => {
@@ -232,10 +262,21 @@ export function mountAdvisorNamespace(
         else {
           socketsPerAdvisor.delete(advisor.sub);
           presence.markOffline(advisor.sub).catch(() => undefined);
+          // The last tab closed: away (the next sign-in is online again).
+          noteLastTabClosed(
+            services,
+            advisor.sub,
+            async () => (await nsp.in(rooms.advisor(advisor.sub)).fetchSockets()).length > 0,
+          ).catch((err) => services.logger.warn({ err }, 'advisor status not updated'));
         }
       });
     }
-    socket.emit('ready', { advisor: { id: advisor.sub, name: advisor.name, role: advisor.role, branchId: advisor.branchId } });
+    // Connecting counts as activity: an advisor the system had set away is online again.
+    const status = advisor.role === 'advisor' ? await noteActivity(services, advisor.sub) : 'online';
+    socket.emit(ADVISOR_EVENTS.ready, {
+      advisor: { id: advisor.sub, name: advisor.name, role: advisor.role, branchId: advisor.branchId, status },
+      wrapUpCategories: services.config.WRAP_UP_CATEGORIES,
+    });
   });
 
   return {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { REPLIES } from '@brokerbot/flows';
 import {
+  countForDashboard,
   emitClientState,
   notifyChatClosed,
   notifyChatOpened,
@@ -25,10 +26,19 @@ import {
   type AdvisorWireMessage,
   toHandoffView,
   type HandoffView,
+  queueQualityScoring,
 } from '@brokerbot/shared';
+import { complianceOf } from './advisor-compliance';
+import { withAdvisorIntake } from './advisor-capacity';
+import { announceAdvisorLater } from './advisor-status';
 import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
+import { recordQueueWait } from './queue-position';
+import { authorizeWatch } from './watch-rights';
+import { existingPracticeService } from './practice/practice-service';
+import { askForSatisfaction } from './satisfaction';
+import { checkWrapUp, unansweredClientMessage, unansweredWarning, type WrapUpInput } from './wrap-up';
 
-type Deps = Pick<Services, 'db' | 'seq' | 'queues' | 'emitter' | 'config'>;
+type Deps = Pick<Services, 'db' | 'seq' | 'queues' | 'emitter' | 'config' | 'redis' | 'logger'>;
 
 /** The advisor each handoff is offered to right now (its latest offer, while it lasts). */
 async function currentOffers(deps: Deps, handoffIds: string[]): Promise<Map<string, string>> {
@@ -77,33 +87,45 @@ async function activeChatCount(deps: Deps, advisorId: string): Promise<number> {
  */
 export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffId: string): Promise<ChatView> {
   if (advisor.role !== 'advisor') throw new UserError('not_an_advisor', '督导账号不能接入会话');
-  const dbAdvisor = await deps.db.Advisor.findById(advisor.sub).lean();
-  const max = dbAdvisor?.maxChats ?? deps.config.MAX_CHATS_PER_ADVISOR;
-  if ((await activeChatCount(deps, advisor.sub)) >= max) {
-    throw new UserError('at_capacity', `您已同时接待 ${max} 位客户，请先结束一个会话`);
-  }
-  const handoff = (await deps.db.Handoff.findOne({
-    _id: handoffId,
-    status: 'queued',
-    ...visibleBranchFilter(advisor),
-  }).lean()) as HandoffDoc | null;
-  if (!handoff) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
-  const conversation = await transition(deps.db, {
-    conversationId: handoff.conversationId,
-    // An advisor on duty outside business hours may take a call-back straight away.
-    from: ['queued', 'after_hours'],
-    to: 'human',
-    by: `advisor:${advisor.sub}`,
-    reason: 'accepted',
-    set: { advisorId: advisor.sub },
-    where: { handoffId },
+  // One intake at a time per advisor (any process): two accepts at once cannot both pass the capacity check.
+  const { handoff, conversation } = await withAdvisorIntake(deps, advisor.sub, async () => {
+    const dbAdvisor = await deps.db.Advisor.findById(advisor.sub).lean();
+    const max = dbAdvisor?.maxChats ?? deps.config.MAX_CHATS_PER_ADVISOR;
+    if ((await activeChatCount(deps, advisor.sub)) >= max) {
+      throw new UserError('at_capacity', `您已同时接待 ${max} 位客户，请先结束一个会话`);
+    }
+    const handoff = (await deps.db.Handoff.findOne({
+      _id: handoffId,
+      status: 'queued',
+      ...visibleBranchFilter(advisor),
+    }).lean()) as HandoffDoc | null;
+    if (!handoff) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
+    const conversation = await transition(deps.db, {
+      conversationId: handoff.conversationId,
+      // An advisor on duty outside business hours may take a call-back straight away.
+      from: ['queued', 'after_hours'],
+      to: 'human',
+      by: `advisor:${advisor.sub}`,
+      reason: 'accepted',
+      set: { advisorId: advisor.sub },
+      where: { handoffId },
+    });
+    if (!conversation) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
+    return { handoff, conversation };
   });
-  if (!conversation) throw new UserError('not_available', '该会话已被其他顾问接入或已结束');
   await deps.db.Handoff.updateOne(
     { _id: handoffId },
     { $set: { status: 'accepted', advisorId: advisor.sub, acceptedAt: new Date() } },
   );
   notifyWaitingListRemoved(deps.emitter, handoff.branchId, { handoffId, by: advisor.sub });
+  await countForDashboard(deps.queues, {
+    kind: 'accepted',
+    handoffId,
+    conversationId: handoff.conversationId,
+    branchId: handoff.branchId,
+    channel: conversation.channel,
+    waitMs: Date.now() - new Date(handoff.createdAt).getTime(),
+  });
   await sendToClient(deps, conversation, {
     author: { kind: 'system', name: advisor.name },
     text: REPLIES.advisorJoined(advisor.name),
@@ -112,6 +134,8 @@ export async function acceptHandoff(deps: Deps, advisor: AdvisorClaims, handoffI
   const view = await chatView(deps.db, conversation);
   // The advisor's other console tabs open the chat too, and receive its messages from now on.
   notifyChatOpened(deps.emitter, advisor.sub, view);
+  await recordQueueWait(deps, (Date.now() - new Date(handoff.createdAt).getTime()) / 1000);
+  announceAdvisorLater(deps, advisor.sub);
   return view;
 }
 
@@ -122,31 +146,66 @@ export async function sendAsAdvisor(
   conversationId: string,
   clientMessageId: string,
   text: string,
+  /** Send although the compliance check warned (the override is recorded with the message). */
+  confirm = false,
 ): Promise<WireMessage> {
   const conversation = (await deps.db.Conversation.findOne({
     _id: conversationId,
     state: 'human',
     advisorId: advisor.sub,
   }).lean()) as ConversationDoc | null;
-  if (!conversation) throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
+  if (!conversation) {
+    // 智能陪练: a practice chat is answered by its simulated client and never reaches a channel.
+    const practised = await existingPracticeService(deps.db)?.send(advisor, conversationId, clientMessageId, text, () =>
+      complianceOf(advisor, text, confirm),
+    );
+    if (practised) return practised;
+    throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
+  }
   // WeCom msgid rules (≤32 chars, [0-9a-zA-Z_-]) apply to every id we send with.
   const id = `a${createHash('sha256').update(`${advisor.sub}:${clientMessageId}`).digest('hex').slice(0, 31)}`;
+  const compliance = complianceOf(advisor, text, confirm);
   const message = await sendToClient(deps, conversation, {
     id,
     author: { kind: 'advisor', id: advisor.sub, name: advisor.name },
     text,
+    ...(compliance ? { meta: { compliance } } : {}),
   });
+  if (conversation.handoffId)
+    await countForDashboard(deps.queues, {
+      kind: 'first_response',
+      handoffId: conversation.handoffId,
+      conversationId,
+      branchId: conversation.branchId,
+      channel: conversation.channel,
+    });
   return toWire(message);
 }
 
-/** The advisor ends the human part of the chat; the bot answers again from the next message. */
-export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversationId: string): Promise<void> {
+/**
+ * The advisor ends the human part of the chat; the bot answers again from the next message. A
+ * wrap-up category is required (`wrap_up_required`); a client message without a reply after it
+ * stops the close (`client_unanswered`) unless `confirm`. The client is then asked to rate the chat.
+ */
+export async function closeChat(
+  deps: Deps & Partial<Pick<Services, 'logger'>>,
+  advisor: AdvisorClaims,
+  conversationId: string,
+  input: { wrapUp?: WrapUpInput; confirm?: boolean } = {},
+): Promise<void> {
   const before = (await deps.db.Conversation.findOne({
     _id: conversationId,
     state: 'human',
     advisorId: advisor.sub,
   }).lean()) as ConversationDoc | null;
-  if (!before) throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
+  if (!before) {
+    // 智能陪练: closing a practice chat ends the practice (no wrap-up, no survey, no inspection job).
+    if (await existingPracticeService(deps.db)?.close(advisor, conversationId)) return;
+    throw new UserError('not_owner', '您没有接入这个会话，或会话已结束');
+  }
+  const wrapUp = checkWrapUp(input.wrapUp, deps.config.WRAP_UP_CATEGORIES);
+  const unanswered = unansweredClientMessage(await recentMessages(deps.db, conversationId, 50));
+  if (unanswered && !input.confirm) throw unansweredWarning(unanswered);
   const after = await transition(deps.db, {
     conversationId,
     from: 'human',
@@ -157,10 +216,37 @@ export async function closeChat(deps: Deps, advisor: AdvisorClaims, conversation
     where: { advisorId: advisor.sub },
   });
   if (!after) throw new UserError('not_owner', '会话已结束');
-  await deps.db.Handoff.updateOne({ _id: before.handoffId }, { $set: { status: 'closed', closedAt: new Date() } });
+  const closedAt = new Date();
+  await deps.db.Handoff.updateOne(
+    { _id: before.handoffId },
+    {
+      $set: {
+        status: 'closed',
+        closedAt,
+        wrapUp: { ...wrapUp, advisorId: advisor.sub, advisorName: advisor.name, clientUnanswered: !!unanswered, at: closedAt },
+      },
+    },
+  );
+  // 智能质检: the closed chat is scored within seconds (agent-console/src/quality).
+  if (before.handoffId) await queueQualityScoring(deps.queues, { conversationId, handoffId: before.handoffId });
   await sendToClient(deps, after, { author: { kind: 'system' }, text: REPLIES.humanClosed });
   emitClientState(deps.emitter, conversationId, 'bot');
+  if (before.handoffId)
+    await countForDashboard(deps.queues, {
+      kind: 'closed',
+      handoffId: before.handoffId,
+      conversationId,
+      branchId: before.branchId,
+      channel: before.channel,
+    });
   notifyChatClosed(deps.emitter, conversationId, advisor.sub);
+  announceAdvisorLater(deps, advisor.sub);
+  if (before.handoffId) {
+    // The chat is closed whatever happens to the survey: a failure to ask is logged, not the advisor's problem.
+    await askForSatisfaction(deps, after, before.handoffId, { id: advisor.sub, name: advisor.name }).catch((err: unknown) =>
+      deps.logger?.error({ err, conversationId }, 'satisfaction survey not sent'),
+    );
+  }
 }
 
 export interface ActiveChat {
@@ -203,9 +289,9 @@ export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promi
   });
 }
 
-/** A supervisor (or an advisor of the branch) opens a chat read-only: transcript now, live messages after. */
+/** A supervisor (or an advisor whose branch grants it) opens a chat read-only: transcript now, live messages after. */
 export async function watchChat(deps: Deps, advisor: AdvisorClaims, conversationId: string): Promise<AdvisorWireMessage[]> {
-  const conversation = await deps.db.Conversation.findOne({ _id: conversationId, ...visibleBranchFilter(advisor) }).lean();
-  if (!conversation) throw new UserError('not_visible', '您无权查看这个会话');
+  // 静默监听 is a supervisor's right unless the branch grants it to advisors; every watch is logged.
+  await authorizeWatch(deps, advisor, conversationId);
   return (await recentMessages(deps.db, conversationId, 200)).map(toAdvisorWire);
 }

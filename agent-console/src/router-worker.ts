@@ -8,6 +8,7 @@ import {
   notifyOffer,
   notifyWaitingListAdded,
   transition,
+  recentMessages,
   repairTransitions,
   type ConversationDoc,
   type HandoffDoc,
@@ -19,48 +20,106 @@ import {
   type Services,
 } from '@brokerbot/shared';
 
-import { PolicyStore, isOpen, nextOpening } from '@brokerbot/flows';
+import { PolicyStore, isOpen, nextOpening, sharedPolicyStore } from '@brokerbot/flows';
+import { capacityOf } from './advisor-capacity';
+import { loadsOf, markIdleAdvisorsAway } from './advisor-status';
 import { Presence } from './presence';
+import { tellQueuePositions } from './queue-position';
+import { decideRoute, type RoutingCandidate } from './routing-decision';
+import { DEFAULT_SKILLS_PATH, SkillsStore, skillFor, type SkillsFile } from './skills';
+import { transferTargetOf } from './transfer';
 
 /** How often a chat with nobody available is tried again. */
 const NO_ADVISOR_RETRY_MS = 2_000;
 const RECOVERY_EVERY_MS = 30_000;
+/** How long a fresh handoff waits for the escalating turn to store the client's intent (its skill), and how often it looks. */
+const SKILL_WAIT_MS = 3_000;
+const SKILL_RETRY_MS = 150;
+/** How often waiting clients' places in the queue are looked at (see queue-position.ts). */
+const QUEUE_POSITION_EVERY_MS = 3_000;
 
-type Deps = Pick<Services, 'db' | 'redis' | 'queues' | 'emitter' | 'metrics' | 'config' | 'logger'>;
+type Deps = Pick<Services, 'db' | 'redis' | 'queues' | 'emitter' | 'metrics' | 'config' | 'logger' | 'seq'>;
+
+/** What the router knows of a waiting chat when it chooses an advisor (see routing-decision.ts). */
+export interface ChatToRoute {
+  branchId: string | null;
+  skill: string | null;
+  ownAdvisorId: string | null;
+  targetAdvisorId: string | null;
+  waitedS: number;
+}
+
+/** Every active advisor as a routing candidate: branch, skills, status (Redis presence) and load. */
+export async function routingCandidates(deps: Pick<Deps, 'db' | 'redis' | 'config'>): Promise<RoutingCandidate[]> {
+  const advisors = await deps.db.Advisor.find(
+    { role: 'advisor', active: true },
+    { branchId: 1, allBranches: 1, skills: 1, maxChats: 1 },
+  ).lean();
+  const ids = advisors.map((a) => a._id.toString());
+  const [statuses, loads] = await Promise.all([new Presence(deps.redis, deps.config.QUEUE_PREFIX).statuses(ids), loadsOf(deps)]);
+  return advisors.map((a) => {
+    const id = a._id.toString();
+    return {
+      id,
+      branchId: a.branchId,
+      allBranches: a.allBranches ?? false,
+      skills: a.skills ?? [],
+      status: statuses.get(id) ?? 'offline',
+      load: loads.get(id) ?? 0,
+      capacity: capacityOf(a, deps.config),
+    };
+  });
+}
 
 /**
- * Online advisors who may take the branch's chat and have room for another, least loaded first.
+ * The advisor to offer a chat to now (null: nobody yet), by the rules of routing-decision.ts.
  * A chat without a branch (a WeCom / mini-program client not yet bound to a brokerage client,
  * with no CHANNEL_DEFAULT_BRANCH) goes only to advisors who see every branch: nobody else could
  * accept it.
  */
-export async function pickAdvisor(deps: Deps, branchId: string | null, exclude: string[]): Promise<string | null> {
-  const advisors = await deps.db.Advisor.find(
-    { role: 'advisor', active: true, ...(branchId ? { branchId } : { allBranches: true }) },
-    { maxChats: 1 },
-  ).lean();
-  const presence = new Presence(deps.redis, deps.config.QUEUE_PREFIX);
-  const online = await presence.online(advisors.map((a) => a._id.toString()));
-  let candidates = advisors.filter((a) => online.has(a._id.toString()));
-  if (candidates.length === 0) return null;
-  const fresh = candidates.filter((a) => !exclude.includes(a._id.toString()));
-  // Everyone was offered it already: start over rather than leave the client waiting.
-  if (fresh.length > 0) candidates = fresh;
-  const ids = candidates.map((a) => a._id.toString());
-  const loads = await deps.db.Conversation.aggregate<{ _id: string; n: number }>([
-    { $match: { state: 'human', advisorId: { $in: ids } } },
-    { $group: { _id: '$advisorId', n: { $sum: 1 } } },
-  ]);
-  const load = new Map(loads.map((l) => [l._id, l.n]));
-  const available = candidates
-    .map((a) => ({
-      id: a._id.toString(),
-      load: load.get(a._id.toString()) ?? 0,
-      max: a.maxChats ?? deps.config.MAX_CHATS_PER_ADVISOR,
-    }))
-    .filter((a) => a.load < a.max)
-    .sort((a, b) => a.load - b.load);
-  return available[0]?.id ?? null;
+export async function pickAdvisor(
+  deps: Pick<Deps, 'db' | 'redis' | 'config'>,
+  branchId: string | null,
+  exclude: string[],
+  chat: Partial<Omit<ChatToRoute, 'branchId'>> = {},
+): Promise<string | null> {
+  const decision = decideRoute(
+    {
+      branchId,
+      skill: chat.skill ?? null,
+      ownAdvisorId: chat.ownAdvisorId ?? null,
+      targetAdvisorId: chat.targetAdvisorId ?? null,
+      waitedS: chat.waitedS ?? 0,
+      exclude,
+      branchAnyAfterS: deps.config.ROUTING_BRANCH_WAIT_S,
+      centralAfterS: deps.config.ROUTING_CENTRAL_WAIT_S,
+    },
+    await routingCandidates(deps),
+  );
+  return decision.advisorId;
+}
+
+/**
+ * The skill the handoff needs: a transfer's named skill, else from its reasons and the client's
+ * latest intents. Undefined while the client's latest message is still in the bot's turn (its
+ * intent is stored when the turn ends, just after the escalation) and no reason names a skill.
+ */
+async function skillOfHandoff(
+  deps: Pick<Deps, 'db'>,
+  handoff: HandoffDoc,
+  skills: SkillsFile | null,
+): Promise<string | null | undefined> {
+  const target = transferTargetOf(handoff);
+  if (target && 'skill' in target) return target.skill;
+  if (!skills) return null;
+  const fromReasons = skillFor(skills, handoff.reasons, []);
+  if (fromReasons) return fromReasons;
+  const inbound = (await recentMessages(deps.db, handoff.conversationId, 20)).filter((m) => m.direction === 'in').reverse();
+  if (inbound[0]?.status === 'received') return undefined;
+  const intents = inbound
+    .map((m) => (m.meta as { understanding?: { intent?: unknown } } | null)?.understanding?.intent)
+    .filter((i): i is string => typeof i === 'string');
+  return skillFor(skills, [], intents);
 }
 
 /**
@@ -74,6 +133,7 @@ export async function routeHandoff(
   job: Job<HandoffJob>,
   token?: string,
   hours?: PolicyStore,
+  skills?: SkillsStore,
 ): Promise<'offered' | 'done' | 'waiting'> {
   const data = handoffJobSchema.parse(job.data);
   const handoff = (await deps.db.Handoff.findById(data.handoffId).lean()) as HandoffDoc | null;
@@ -98,7 +158,23 @@ export async function routeHandoff(
     if (queued) emitClientState(deps.emitter, handoff.conversationId, 'queued');
   }
 
-  const advisorId = await pickAdvisor(deps, handoff.branchId ?? null, data.excludeAdvisorIds);
+  const [customer, raises] = await Promise.all([
+    handoff.customerId ? deps.db.Customer.findById(handoff.customerId).lean() : null,
+    raisesOf(deps.db, [data.handoffId]),
+  ]);
+  const offered = withRaises(handoff, raises.get(data.handoffId));
+  const target = transferTargetOf(handoff);
+  const skill = await skillOfHandoff(deps, offered, skills?.current ?? null);
+  if (skill === undefined && token && Date.now() - new Date(handoff.createdAt).getTime() < SKILL_WAIT_MS) {
+    await job.moveToDelayed(Date.now() + SKILL_RETRY_MS, token);
+    throw new DelayedError();
+  }
+  const advisorId = await pickAdvisor(deps, handoff.branchId ?? null, data.excludeAdvisorIds, {
+    skill: skill ?? null,
+    ownAdvisorId: customer?.advisorId ?? null,
+    targetAdvisorId: target && 'advisorId' in target ? target.advisorId : null,
+    waitedS: (Date.now() - new Date(handoff.createdAt).getTime()) / 1000,
+  });
   if (!advisorId) {
     if (token) {
       await job.moveToDelayed(Date.now() + NO_ADVISOR_RETRY_MS, token);
@@ -115,11 +191,6 @@ export async function routeHandoff(
     offeredTo =
       (await deps.db.HandoffOffer.findOne({ handoffId: data.handoffId, attempt: data.attempt }).lean())?.advisorId ?? advisorId;
   }
-  const [customer, raises] = await Promise.all([
-    handoff.customerId ? deps.db.Customer.findById(handoff.customerId).lean() : null,
-    raisesOf(deps.db, [data.handoffId]),
-  ]);
-  const offered = withRaises(handoff, raises.get(data.handoffId));
   const view = toHandoffView(offered, customer, offeredTo);
   notifyOffer(deps.emitter, offeredTo, view);
   notifyWaitingListAdded(deps.emitter, view);
@@ -137,12 +208,15 @@ export async function routeHandoff(
   return 'offered';
 }
 
-/** When an advisor comes online, chats of their branch that wait for someone are routed at once. */
-export async function promoteWaitingHandoffs(deps: Pick<Services, 'queues'>, branchId: string): Promise<number> {
+/**
+ * When an advisor comes online, chats of their branch that wait for someone are routed at once
+ * (every waiting chat, for an advisor of the central team: `branchId` null).
+ */
+export async function promoteWaitingHandoffs(deps: Pick<Services, 'queues'>, branchId: string | null): Promise<number> {
   const delayed = await deps.queues.handoff.getDelayed(0, 500);
   let promoted = 0;
   for (const job of delayed) {
-    if (job.name === 'route' && (job.data.branchId === branchId || job.data.branchId === null)) {
+    if (job.name === 'route' && (branchId === null || job.data.branchId === branchId || job.data.branchId === null)) {
       await job.promote().catch(() => undefined);
       promoted += 1;
     }
@@ -199,10 +273,15 @@ export async function recoverHandoffs(deps: Pick<Services, 'db' | 'queues'>): Pr
 export function startRouterRole(services: Services): RoleHandle {
   const connection = createRedis(services.config.REDIS_URL, 'router-worker');
   // Business hours come from the escalation policy file (reloaded on change, like the bot's).
-  const hours = new PolicyStore(services.config.ESCALATION_POLICY_PATH, (e) => {
+  const hours = sharedPolicyStore(services.config.ESCALATION_POLICY_PATH);
+  const unsubscribePolicy = hours.subscribe((e) => {
     if ('error' in e) services.logger.error({ err: e.error.message }, 'escalation policy edit rejected by the router');
+  });
+  // Intent → skill mapping (reloaded on change; a bad edit keeps the previous one).
+  const skills = new SkillsStore(services.config.ROUTING_SKILLS_PATH ?? DEFAULT_SKILLS_PATH, (e) => {
+    if ('error' in e) services.logger.error({ err: e.error.message }, 'routing skills edit rejected by the router');
   }).watch();
-  const worker = new Worker<HandoffJob>(QUEUE_NAMES.handoff, (job, token) => routeHandoff(services, job, token, hours), {
+  const worker = new Worker<HandoffJob>(QUEUE_NAMES.handoff, (job, token) => routeHandoff(services, job, token, hours, skills), {
     connection,
     prefix: services.config.QUEUE_PREFIX,
     concurrency: 8,
@@ -216,11 +295,24 @@ export function startRouterRole(services: Services): RoleHandle {
   void sweep();
   const timer = setInterval(sweep, RECOVERY_EVERY_MS);
   timer.unref();
+  const positions = setInterval(() => {
+    tellQueuePositions(services).catch((err) => services.logger.error({ err }, 'queue position update failed'));
+  }, QUEUE_POSITION_EVERY_MS);
+  positions.unref();
+  // Advisors idle for ADVISOR_IDLE_AWAY_S become away (checked often enough for short settings too).
+  const idleEveryMs = Math.max(500, Math.min(5_000, (services.config.ADVISOR_IDLE_AWAY_S * 1000) / 3));
+  const idle = setInterval(() => {
+    markIdleAdvisorsAway(services).catch((err) => services.logger.error({ err }, 'idle advisor check failed'));
+  }, idleEveryMs);
+  idle.unref();
   return {
     name: 'router',
     async stop() {
       clearInterval(timer);
-      hours.close();
+      clearInterval(positions);
+      clearInterval(idle);
+      skills.close();
+      unsubscribePolicy();
       await worker.close();
       await connection.quit();
     },

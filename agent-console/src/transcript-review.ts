@@ -5,6 +5,7 @@ import {
   findIn,
   UserError,
   isDuplicateKey,
+  satisfactionByHandoff,
   seesBranch,
   toAdvisorWire,
   visibleBranchFilter,
@@ -13,9 +14,13 @@ import {
   type ConversationReviewDoc,
   type HandoffDoc,
   type MessageDoc,
+  type QualityScoreDoc,
   type Services,
 } from '@brokerbot/shared';
+import { complianceOverridesOf } from './advisor-compliance';
 import type { AdvisorClaims } from './advisor-token';
+import { notesOf } from './notes';
+import { newestScore } from './quality/quality-records';
 
 /**
  * Supervisors review past and present conversations for quality and compliance: search,
@@ -44,8 +49,14 @@ const isoDate = (what: string) =>
     .refine((s) => !Number.isNaN(Date.parse(s)), `${what}不是有效的日期时间`)
     .transform((s) => new Date(s));
 
-/** A page position: the last message walked (time and id), opaque to the console. */
-const CURSOR_RE = /^(\d{1,15})\.([0-9a-f]{24})$/;
+/** A page position, opaque to the console: the last message walked (time and id), or, sorted by score, the offset. */
+const TIME_CURSOR_RE = /^(\d{1,15})\.([0-9a-f]{24})$/;
+const SCORE_CURSOR_RE = /^s(\d{1,7})$/;
+const CURSOR_RE = /^(\d{1,15}\.[0-9a-f]{24}|s\d{1,7})$/;
+/** Quality flags to filter by: a failed item of that severity, or any failed item. */
+export const QUALITY_FLAGS = ['critical', 'major', 'minor', 'any'] as const;
+const SORTS = ['recent', 'score_asc', 'score_desc'] as const;
+const isScoreSort = (sort: string | undefined) => sort === 'score_asc' || sort === 'score_desc';
 interface Cursor {
   at: Date;
   /** A message _id (mongoose casts it in filters). */
@@ -53,7 +64,7 @@ interface Cursor {
 }
 const encodeCursor = (c: Cursor) => `${c.at.getTime()}.${c.id}`;
 function decodeCursor(s: string): Cursor {
-  const [, ms, id] = CURSOR_RE.exec(s)!;
+  const [, ms, id] = TIME_CURSOR_RE.exec(s)!;
   return { at: new Date(Number(ms)), id: id! };
 }
 
@@ -67,10 +78,34 @@ export const transcriptRequests = {
       escalated: z.boolean().optional(),
       emotion: z.enum(NEGATIVE_EMOTIONS, { errorMap: () => ({ message: '情绪只能是 anxious、angry 或 sad' }) }).optional(),
       reviewed: z.boolean().optional(),
+      minScore: z
+        .number({ invalid_type_error: '最低分必须是数字' })
+        .min(0, '分数在 0–100 之间')
+        .max(100, '分数在 0–100 之间')
+        .optional(),
+      maxScore: z
+        .number({ invalid_type_error: '最高分必须是数字' })
+        .min(0, '分数在 0–100 之间')
+        .max(100, '分数在 0–100 之间')
+        .optional(),
+      flag: z.enum(QUALITY_FLAGS, { errorMap: () => ({ message: '标记只能是 critical、major、minor 或 any' }) }).optional(),
+      failedItem: z
+        .string()
+        .regex(/^[a-z][a-z0-9_]{0,39}$/, '质检项编号无效')
+        .optional(),
+      sort: z.enum(SORTS, { errorMap: () => ({ message: '排序只能是 recent、score_asc 或 score_desc' }) }).optional(),
       before: z.string().regex(CURSOR_RE, '翻页位置无效').optional(),
     })
     .strict()
-    .refine((q) => !q.from || !q.to || q.from <= q.to, { message: '开始时间不能晚于结束时间', path: ['from'] }),
+    .refine((q) => !q.from || !q.to || q.from <= q.to, { message: '开始时间不能晚于结束时间', path: ['from'] })
+    .refine((q) => q.minScore === undefined || q.maxScore === undefined || q.minScore <= q.maxScore, {
+      message: '最低分不能高于最高分',
+      path: ['minScore'],
+    })
+    .refine((q) => !q.before || (isScoreSort(q.sort) ? SCORE_CURSOR_RE.test(q.before) : TIME_CURSOR_RE.test(q.before)), {
+      message: '翻页位置无效',
+      path: ['before'],
+    }),
   open: z.object({ conversationId: objectId('会话编号') }).strict(),
   review: z
     .object({
@@ -105,6 +140,15 @@ export interface TranscriptSummary {
   strongestEmotion: { emotion: string; intensity: number | null } | null;
   /** The latest review by any supervisor. */
   review: { verdict: 'ok' | 'issue'; reviewerName: string; at: string } | null;
+  /** The latest automatic inspection (智能质检) of the conversation's latest closed chat, if scored. */
+  quality: QualityBrief | null;
+}
+
+export interface QualityBrief {
+  total: number | null;
+  flags: string[];
+  failedItemIds: string[];
+  scorecardVersion: string;
 }
 
 function requireSupervisor(user: AdvisorClaims): void {
@@ -164,7 +208,90 @@ async function idFilters(
   if (reviewed && q.reviewed) only = restrict(reviewed, only);
   if (reviewed && q.reviewed === false) reviewed.forEach((id) => except.add(id));
   if (emotional) only = restrict(emotional, only);
+  if (qualityFiltered(q)) {
+    const scored = (await scoredConversations(db, user, q)).map((s) => s.conversationId);
+    only = restrict(scored, only);
+  }
   return { only, except };
+}
+
+type ScoreRow = Pick<
+  QualityScoreDoc,
+  'conversationId' | 'closedAt' | 'total' | 'flags' | 'failedItemIds' | 'scorecardVersion'
+> & {
+  scoredAt: Date;
+};
+
+const qualityFiltered = (q: TranscriptQuery) =>
+  q.minScore !== undefined || q.maxScore !== undefined || q.flag !== undefined || q.failedItem !== undefined;
+
+/**
+ * The latest score of each scored conversation in scope that passes the quality filters. Reads the
+ * scores collection only (one small document per closed chat; by branch, an indexed equality),
+ * never the messages.
+ */
+async function scoredConversations(db: Db, user: AdvisorClaims, q: TranscriptQuery): Promise<ScoreRow[]> {
+  const scope = branchScope(user, q.branchId);
+  const rows = (await db.QualityScore.find(scope, {
+    conversationId: 1,
+    closedAt: 1,
+    scoredAt: 1,
+    total: 1,
+    flags: 1,
+    failedItemIds: 1,
+    scorecardVersion: 1,
+  }).lean()) as ScoreRow[];
+  const byConversation = new Map<string, ScoreRow[]>();
+  for (const r of rows) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r]);
+  const latest = [...byConversation.values()].map((list) => newestScore(list)!);
+  return latest.filter((s) => {
+    if (q.minScore !== undefined && (s.total === null || s.total === undefined || s.total < q.minScore)) return false;
+    if (q.maxScore !== undefined && (s.total === null || s.total === undefined || s.total > q.maxScore)) return false;
+    if (q.flag === 'any' && s.flags.length === 0) return false;
+    if (q.flag && q.flag !== 'any' && !s.flags.includes(q.flag)) return false;
+    if (q.failedItem && !s.failedItemIds.includes(q.failedItem)) return false;
+    return true;
+  });
+}
+
+/**
+ * Scored conversations by score (lowest or highest first, unscored ones are not listed), the other
+ * filters applied through the same id sets as the time-ordered search; the date range applies to
+ * when the chat closed. A page's cursor is its offset in that order.
+ */
+async function searchByScore(
+  db: Db,
+  user: AdvisorClaims,
+  q: TranscriptQuery,
+  only: Set<string> | null,
+  except: Set<string>,
+): Promise<{ items: TranscriptSummary[]; next: string | null }> {
+  const range = dateRange(q);
+  const rows = (await scoredConversations(db, user, q)).filter(
+    (s) =>
+      (!only || only.has(s.conversationId)) &&
+      !except.has(s.conversationId) &&
+      (!range || ((!range.$gte || new Date(s.closedAt) >= range.$gte) && (!range.$lte || new Date(s.closedAt) <= range.$lte))),
+  );
+  const dir = q.sort === 'score_asc' ? 1 : -1;
+  rows.sort((a, b) => {
+    const [x, y] = [a.total ?? null, b.total ?? null];
+    if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
+    return x !== y ? dir * (x - y) : +new Date(b.closedAt) - +new Date(a.closedAt);
+  });
+  const offset = q.before ? Number(SCORE_CURSOR_RE.exec(q.before)![1]) : 0;
+  const page = rows.slice(offset, offset + PAGE_SIZE);
+  const latest = await Promise.all(
+    page.map(async (s) => {
+      const last = (await db.Message.find({ conversationId: s.conversationId }, { createdAt: 1 })
+        .sort({ seq: -1 })
+        .limit(1)
+        .lean()) as { createdAt: Date }[];
+      return { conversationId: s.conversationId, lastMessageAt: last[0]?.createdAt ?? s.closedAt };
+    }),
+  );
+  const next = offset + PAGE_SIZE < rows.length ? `s${offset + PAGE_SIZE}` : null;
+  return { items: await summaries(db, latest), next };
 }
 
 function dateRange(q: TranscriptQuery): Record<string, Date> | null {
@@ -245,6 +372,7 @@ export async function searchTranscripts(
   requireSupervisor(user);
   const { only, except } = await idFilters(deps.db, user, q);
   if (only && only.size === 0) return { items: [], next: null };
+  if (isScoreSort(q.sort)) return searchByScore(deps.db, user, q, only, except);
   const { hits, more, resumeAt } = await walk(deps.db, q, only, except);
   const lastHit = hits.at(-1);
   const next = !more ? null : encodeCursor(resumeAt ?? { at: lastHit!.lastMessageAt, id: lastHit!.messageId });
@@ -255,7 +383,7 @@ export async function searchTranscripts(
 async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessageAt'>[]): Promise<TranscriptSummary[]> {
   if (hits.length === 0) return [];
   const conversationIds = hits.map((h) => h.conversationId);
-  const [conversations, handoffs, reviews, emotions, counts] = await Promise.all([
+  const [conversations, handoffs, reviews, emotions, counts, scores] = await Promise.all([
     findIn<ConversationDoc>(db.Conversation, '_id', conversationIds),
     findIn<HandoffDoc>(db.Handoff, 'conversationId', conversationIds).then((list) =>
       list.sort((a, b) => +new Date(a.createdAt) - +new Date(b.createdAt)),
@@ -273,6 +401,9 @@ async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessage
       },
     ),
     Promise.all(conversationIds.map(async (id) => ({ _id: id, n: await db.Message.countDocuments({ conversationId: id }) }))),
+    findIn<ScoreRow>(db.QualityScore, 'conversationId', conversationIds, {
+      projection: { conversationId: 1, closedAt: 1, scoredAt: 1, total: 1, flags: 1, failedItemIds: 1, scorecardVersion: 1 },
+    }),
   ]);
   const [customers, advisorNames] = await Promise.all([
     customersById(
@@ -319,9 +450,20 @@ async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessage
         review: latest
           ? { verdict: latest.verdict, reviewerName: latest.reviewerName, at: new Date(latest.at).toISOString() }
           : null,
+        quality: qualityBrief(newestScore(scores.filter((x) => x.conversationId === h.conversationId))),
       },
     ];
   });
+}
+
+function qualityBrief(score: ScoreRow | null): QualityBrief | null {
+  if (!score) return null;
+  return {
+    total: score.total ?? null,
+    flags: score.flags,
+    failedItemIds: score.failedItemIds,
+    scorecardVersion: score.scorecardVersion,
+  };
 }
 
 async function namesById(db: Db, list: (string | null | undefined)[]): Promise<Map<string, string>> {
@@ -373,6 +515,10 @@ export async function openTranscript(deps: Deps, user: AdvisorClaims, conversati
     db.Handoff.find({ conversationId }).sort({ createdAt: 1 }).lean() as Promise<HandoffDoc[]>,
     reviewsOf(db, conversationId),
   ]);
+  const satisfactions = await satisfactionByHandoff(
+    db,
+    handoffs.map((h) => h._id.toString()),
+  );
   const actorIds = transitions.map((t) => (t.by.startsWith('advisor:') ? t.by.slice('advisor:'.length) : null));
   const names = await namesById(db, [...actorIds, ...handoffs.map((h) => h.advisorId)]);
   const last = messages.at(-1);
@@ -402,9 +548,26 @@ export async function openTranscript(deps: Deps, user: AdvisorClaims, conversati
         createdAt: new Date(h.createdAt).toISOString(),
         acceptedAt: h.acceptedAt ? new Date(h.acceptedAt).toISOString() : null,
         closedAt: h.closedAt ? new Date(h.closedAt).toISOString() : null,
+        wrapUp: wrapUpView((h as unknown as { wrapUp?: unknown }).wrapUp),
+        satisfaction: satisfactions.get(h._id.toString()) ?? null,
       })),
       reviews,
+      // Internal notes (never sent to the client) and advisor messages sent over a compliance warning.
+      notes: await notesOf(db, conversationId),
+      complianceOverrides: complianceOverridesOf(messages),
     },
+  };
+}
+
+/** The advisor's wrap-up (console feature; absent on chats closed without one). */
+function wrapUpView(raw: unknown): { category: string; note: string; advisorName: string | null } | null {
+  if (!raw || typeof raw !== 'object') return null;
+  const w = raw as { category?: unknown; note?: unknown; advisorName?: unknown };
+  if (typeof w.category !== 'string') return null;
+  return {
+    category: w.category,
+    note: typeof w.note === 'string' ? w.note : '',
+    advisorName: typeof w.advisorName === 'string' ? w.advisorName : null,
   };
 }
 

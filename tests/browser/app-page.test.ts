@@ -111,7 +111,7 @@ describe('browser: the trading app page', () => {
     'offers a clarifying menu as buttons; a tap sends the option and the bot answers it',
     async () => {
       const app = await openApp(sys, '吴婷');
-      await say(app, '怎么开户');
+      await say(app, '开户');
       const menu = appMessage(app, 'bot', '您想问的是以下哪个问题');
       const options = menuOptions(menu);
       await options.first().waitFor();
@@ -138,7 +138,7 @@ describe('browser: the trading app page', () => {
       await shot(app, 'app-menu-picked');
 
       // A second menu closes as soon as the client writes anything else.
-      await say(app, '怎么开户');
+      await say(app, '开户');
       const second = app
         .locator('li.msg[data-from="bot"]')
         .filter({ has: app.getByRole('group') })
@@ -209,7 +209,7 @@ describe('browser: the trading app page', () => {
       llm.reply = (req) => (req.stream ? `${sentences.join('')}【来源:${firstSource(req)}】` : '无法回答');
       const app = await openApp(llmSys, '刘洋');
       const seen = await watchBotBubbles(app);
-      await say(app, '怎么开户');
+      await say(app, '开户');
 
       // While the model writes: its first sentences in a bubble with a blinking cursor.
       const draft = app.locator('li.msg.is-draft[data-from="bot"]');
@@ -226,7 +226,7 @@ describe('browser: the trading app page', () => {
       await draft.waitFor({ state: 'detached' });
       expect(await final.locator('.bubble').textContent()).toMatch(new RegExp(`^${sentences.join('')}\\n（参考：`));
       expect(await app.locator('li.msg .bubble').allTextContents()).toEqual([
-        '怎么开户',
+        '开户',
         expect.stringMatching(/^可以在手机App上自助开户。/),
       ]);
       const log = await seen();
@@ -270,7 +270,7 @@ describe('browser: the trading app page', () => {
       );
       await link.upgraded.promise;
       const seen = await watchBotBubbles(app);
-      await say(app, '怎么开户');
+      await say(app, '开户');
       const draft = app.locator('li.msg.is-draft[data-from="bot"]');
       await draft.filter({ hasText: sentences[0]! }).waitFor();
 
@@ -303,7 +303,7 @@ describe('browser: the trading app page', () => {
       llm.reply = (req) => `开户可以在App办理。顺便说一句，这只股票明天一定会涨。【来源:${firstSource(req)}】`;
       const app = await openApp(llmSys, '孙丽');
       const seen = await watchBotBubbles(app);
-      await say(app, '怎么开户');
+      await say(app, '开户');
       // The model's answer is not used: the bot asks which question was meant instead.
       const menu = appMessage(app, 'bot', '您想问的是以下哪个问题');
       await menuOptions(menu).first().waitFor();

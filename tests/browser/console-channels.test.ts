@@ -349,9 +349,11 @@ describe('browser: channel facts, delivery, recalls and writing help in the advi
       const assist = pane.getByRole('region', { name: '智能辅助' });
       await assist.getByRole('button', { name: '交接摘要', exact: true }).click();
       await assist.getByRole('status').filter({ hasText: '正在生成交接摘要…' }).waitFor();
-      const summary = assist.locator('.assist-block').filter({ hasText: '客户诉求：咨询转账到账时间' });
-      await summary.waitFor();
+      // The written summary takes the handoff card's place: one summary on screen.
+      const summary = pane.locator('.handoff-card').filter({ hasText: '客户诉求：咨询转账到账时间' });
+      await summary.filter({ hasText: '交接摘要' }).waitFor();
       await summary.getByText('AI 生成', { exact: true }).waitFor();
+      expect(await pane.getByText('转人工摘要').count()).toBe(0);
       expect(await assist.getByRole('status').count()).toBe(0);
 
       // Three suggestions by the LLM; clicking one puts it in the reply box for editing.
@@ -445,7 +447,7 @@ describe('browser: channel facts, delivery, recalls and writing help in the advi
       sockets.push(client);
       await new Promise<void>((resolve) => client.once('history', () => resolve()));
       // An ambiguous question: the bot offers a menu of the questions it could mean.
-      await client.timeout(10_000).emitWithAck('message', { clientMessageId: 'menu1', text: '怎么开户' });
+      await client.timeout(10_000).emitWithAck('message', { clientMessageId: 'menu1', text: '开户' });
       const conversation = await waitFor(
         () => sys.services.db.Conversation.findOne({ channel: 'app', externalUserId: 'C1001' }).lean(),
         'the conversation',

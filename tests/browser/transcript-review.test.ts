@@ -67,7 +67,7 @@ describe('browser: supervisors review past conversations', () => {
       clientMessageId: 'r1',
       text: '您好，我来帮您查看冻结原因。',
     });
-    await emitAck(advisor, 'chat:close', { conversationId: chat.conversationId });
+    await emitAck(advisor, 'chat:close', { conversationId: chat.conversationId, wrapUp: { category: '业务办理' } });
     const answered = nextEvent(faq, 'message', (m: { from: string }) => m.from === 'bot');
     await emitAck(faq, 'message', { clientMessageId: 'f1', text: '交易时间是几点？' });
     await answered;
@@ -108,7 +108,7 @@ describe('browser: supervisors review past conversations', () => {
     await shot(page, 'transcript-review-open');
 
     await page.getByRole('radio', { name: '有问题' }).check();
-    await page.getByLabel('备注').fill('首次回复前等待较久');
+    await page.getByLabel('备注', { exact: true }).fill('首次回复前等待较久');
     await page.getByRole('button', { name: '提交评审' }).click();
     await page.getByText('评审已保存').waitFor();
     const existing = page.getByRole('list', { name: '已有评审' });

@@ -97,7 +97,9 @@ describe('advisor typing in a trading-app chat', () => {
     expect(overheard).toEqual([]);
 
     // Once the chat is closed, its former owner may not show typing either.
-    await emitAck(advisor, 'chat:close', { conversationId });
+    expect(
+      await emitAck(advisor, 'chat:close', { conversationId, wrapUp: { category: '咨询解答' }, confirm: true }),
+    ).toMatchObject({ ok: true });
     expect(await emitAck(advisor, 'chat:typing', { conversationId, typing: true })).toMatchObject({
       ok: false,
       error: 'not_owner',

@@ -178,7 +178,7 @@ describe('appointment requests reach the branch', () => {
   it('refuses an advisor of another branch and changes nothing', async () => {
     const wang = await advisor('wang.fang');
     const zhang = await advisor('zhang.min'); // SZ01
-    const { appointment } = await requestAppointment(wang, 'C1006', '开通创业板', '明天下午');
+    const { appointment } = await requestAppointment(wang, 'C1006', '开通创业板', '周一下午');
 
     expect((await list(zhang)).map((a) => a.appointmentId)).not.toContain(appointment.appointmentId);
     for (const status of ['confirmed', 'cancelled']) {

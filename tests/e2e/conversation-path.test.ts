@@ -74,7 +74,10 @@ describe('trading app → bot → escalation → advisor → reply', () => {
       'message',
       (m) => m.from === 'system' && m.text.includes('结束'),
     );
-    expect(await emitAck(advisor, 'chat:close', { conversationId })).toMatchObject({ ok: true });
+    // The client's last question is still open: the advisor confirms closing anyway, with a wrap-up.
+    expect(
+      await emitAck(advisor, 'chat:close', { conversationId, wrapUp: { category: '咨询解答' }, confirm: true }),
+    ).toMatchObject({ ok: true });
     await closedNotice;
     expect(botSpoke).not.toHaveBeenCalled();
     const botAgain = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.from === 'bot');

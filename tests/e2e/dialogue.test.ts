@@ -12,7 +12,7 @@ import {
   useTestSystem,
 } from '../support/test-system';
 
-type Wire = { from: string; text: string };
+type Wire = { from: string; text: string; menu?: { id: string; label: string }[] };
 
 /** The dialogue engine as a client meets it, over real sockets against the running system. */
 describe('dialogue engine in the running system', () => {
@@ -24,36 +24,98 @@ describe('dialogue engine in the running system', () => {
     ctx.sockets.push(s);
     return s;
   }
-  /** Sends and resolves with the bot's (or system's) next reply. */
-  async function say(s: Socket, text: string): Promise<string> {
+  /** Sends and resolves with the bot's (or system's) next reply, as the client receives it (with its menu). */
+  async function ask(s: Socket, text: string): Promise<Wire> {
     const reply = nextEvent<Wire>(s, 'message', (m) => m.from === 'bot');
     expect(await emitAck(s, 'message', { clientMessageId: `d${n++}`, text })).toMatchObject({ ok: true });
-    return (await reply).text;
+    return reply;
+  }
+  async function say(s: Socket, text: string): Promise<string> {
+    return (await ask(s, text)).text;
   }
 
   it('asks which question was meant and answers the pick', async () => {
     const s = await client('C1001');
-    const menu = await say(s, '怎么开户');
+    const menu = await say(s, '开户');
     expect(menu).toMatch(/您想问的是以下哪个问题？\n1\. /);
     const answer = await say(s, '2');
     expect(answer).not.toMatch(/您想问的是/);
     expect(answer.length).toBeGreaterThan(10);
   });
 
-  it('walks a client through a password reset flow', async () => {
-    const s = await client('C1002');
-    expect(await say(s, '交易密码忘了怎么办')).toContain('请问是哪一种密码');
-    expect(await say(s, '1')).toContain('是否已被锁定');
-    const done = await say(s, '1');
-    expect(done).toContain('重置交易密码');
-    expect(done).toContain('30 分钟后自动解锁');
+  it('answers a question asked as the knowledge base words it at once, without a menu', async () => {
+    const s = await client('C2003');
+    for (const [question, expected] of [
+      ['怎么开户', /App首页点击“开户”/],
+      ['银证转账怎么操作？', /银行转证券/],
+      ['新股申购中签了怎么缴款？', /T\+2日16:00前/],
+    ] as const) {
+      const reply = await ask(s, question);
+      expect(reply.text).not.toMatch(/您想问的是/);
+      expect(reply.menu).toBeUndefined();
+      expect(reply.text).toMatch(expected);
+    }
   });
 
-  it('refuses stock tips with the disclaimer and offers an advisor', async () => {
+  it('walks a client through a password reset flow, asking only what was not said, with tappable options', async () => {
+    const s = await client('C1002');
+    const question = await ask(s, '交易密码忘了怎么办');
+    expect(question.text).not.toContain('请问是哪一种密码');
+    expect(question.text).toContain('是否已被锁定');
+    expect(question.menu?.map((m) => m.label)).toEqual(['已被锁定（提示输错次数过多）', '没有锁定，只是忘了']);
+    // A tap sends the option's label.
+    const done = await say(s, question.menu![0]!.label);
+    expect(done).toContain('重置交易密码');
+    expect(done).toContain('30 分钟后自动解锁');
+
+    const other = await ask(s, '密码忘了');
+    expect(other.text).toContain('请问是哪一种密码');
+    expect(other.menu?.map((m) => m.label)).toEqual(['交易密码', '资金密码', 'App 登录/手势密码']);
+  });
+
+  it('refuses stock tips with the disclaimer and offers a transfer to an advisor', async () => {
     const s = await client('C1004');
     const reply = await say(s, '推荐几只明天会涨的股票吧');
     expect(reply).toContain('不构成投资建议');
-    expect(reply).toContain('转人工');
+    expect(reply).toContain('回复“转人工”即为您转接');
+    expect(reply).not.toContain('预约');
+  });
+
+  it('books a meeting only when the branch is open, offering the nearest open times as buttons', async () => {
+    const s = await client('C2004', 'SZ01');
+    expect(await say(s, '我想预约客户经理聊聊基金')).toContain('您方便的时间');
+    const refused = await ask(s, '周六上午10点');
+    expect(refused.text).toMatch(/周六）10:00营业部不营业/);
+    expect(refused.menu?.length).toBe(3);
+    for (const option of refused.menu!) expect(option.label).toMatch(/^\d+月\d+日（周[一二三四五]）10:00$/);
+    const booked = await say(s, refused.menu![0]!.label);
+    expect(booked).toContain(`时间：${refused.menu![0]!.label}`);
+    const stored = await ctx.sys.services.db.Appointment.findOne({ customerId: 'C2004' }).lean();
+    expect(stored).toMatchObject({ topic: '基金', preferredTime: refused.menu![0]!.label, status: 'requested' });
+  });
+
+  it('puts the escalating question on the handoff card, with what the bot answered to it — not an older answer', async () => {
+    const s = await client('C2002', 'SZ01');
+    const older = await say(s, '交易时间是几点？');
+    const question = '额度怎么突然降了？你们有没有人管？转人工';
+    const handedOver = await say(s, question);
+    const handoff = await ctx.sys.services.db.Handoff.findOne({ customerId: 'C2002' }).lean();
+    const line = (label: string) => handoff!.summary.split('\n').find((l) => l.startsWith(label)) ?? '';
+    expect(line('客户诉求')).toContain(question);
+    expect(line('客户最近说')).toContain(`“${question}”`);
+    expect(line('智能助手已答复')).toContain(`本条答复“${handedOver.slice(0, 40)}`);
+    // The bot's earlier answer is quoted only as the answer to the earlier question.
+    expect(line('智能助手已答复')).toContain(`此前对“交易时间是几点？”答复“${older.slice(0, 20)}`);
+  });
+
+  it('keeps the client’s question on the handoff card when the handoff is asked for afterwards', async () => {
+    const s = await client('C2005', 'SZ01');
+    const question = '两融额度是怎么计算的？';
+    const answer = await say(s, question);
+    await say(s, '转人工');
+    const handoff = await ctx.sys.services.db.Handoff.findOne({ customerId: 'C2005' }).lean();
+    expect(handoff?.summary).toContain(`客户最近说：“${question}”｜“转人工”`);
+    expect(handoff?.summary).toContain(`此前对“${question}”答复“${answer.slice(0, 20)}`);
   });
 
   it('hands a distressed client to a person at the highest priority, with a summary', async () => {

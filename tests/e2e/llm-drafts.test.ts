@@ -33,7 +33,7 @@ describe('streamed LLM answers in the trading app', () => {
       req.stream
         ? `可以在手机App上自助开户。需要准备本人身份证和银行卡。全程约需15分钟。【来源:${firstSource(req)}】`
         : '无法回答';
-    const { drafts, reply } = await ask('C1001', '怎么开户');
+    const { drafts, reply } = await ask('C1001', '开户');
     expect(drafts.length).toBeGreaterThanOrEqual(2);
     // One growing draft: every update extends the previous one and carries the final message's id.
     expect(new Set(drafts.map((d) => d.id))).toEqual(new Set([reply.id]));
@@ -46,7 +46,7 @@ describe('streamed LLM answers in the trading app', () => {
 
   it('withdraws a draft the moment it breaks a guardrail, and never sends that text', async () => {
     llm.reply = (req) => `开户可以在App办理。顺便说一句，这只股票明天一定会涨。【来源:${firstSource(req)}】`;
-    const { drafts, reply } = await ask('C1002', '怎么开户');
+    const { drafts, reply } = await ask('C1002', '开户');
     expect(drafts[0]).toMatchObject({ text: '开户可以在App办理。' });
     expect(drafts[drafts.length - 1]).toMatchObject({ id: drafts[0]!.id, cancelled: true });
     expect(drafts.some((d) => d.text.includes('一定会涨'))).toBe(false);

@@ -66,7 +66,7 @@ describe('transcript review for supervisors', () => {
       text: '您好，我来帮您查看冻结原因。',
     });
     await reply;
-    await emitAck(advisor, 'chat:close', { conversationId: escalatedId });
+    await emitAck(advisor, 'chat:close', { conversationId: escalatedId, wrapUp: { category: '业务办理' } });
 
     // A client of SZ01 asks an FAQ question and is answered by the bot.
     const faq = ctx.track(await connect(ctx.sys.url, '/client', { token: clientToken(ctx.sys.config, 'C2001', 'SZ01') }));

@@ -112,7 +112,7 @@ describe('WeCom 微信客服 channel', () => {
 
   it('sends the bot’s clarifying menu as a msgmenu, and a tap comes back as the chosen question', async () => {
     const user = 'wmMenu00000000000000000000000001';
-    await t.sim.simulateClientMessage({ externalUserId: user, text: '怎么开户' });
+    await t.sim.simulateClientMessage({ externalUserId: user, text: '开户' });
     const [menu] = await waitFor(() => (sentTo(user).length ? sentTo(user) : null), 'the menu');
     expect(menu!.msgtype).toBe('msgmenu');
     const body = menu!.body.msgmenu as { head_content: string; list: { type: string; click: { id: string; content: string } }[] };

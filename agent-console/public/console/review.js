@@ -7,6 +7,12 @@
  *   transcripts:search { from?, to?, branchId?, escalated?, emotion?, reviewed?, before? } → { items, next }
  *   transcripts:open { conversationId } → { transcript: { summary, messages, transitions, handoffs, reviews } }
  *   transcripts:review { conversationId, verdict: ok|issue, note } → { review, reviews }
+ *   (智能质检, agent-console/src/requests/quality.ts)
+ *   qa:branches → { items: [{ id, name }] }   the 营业部 filter
+ *   qa:result { conversationId } → { result: { total, scorecardVersion, items, flags, confirmations } } | not_scored
+ *   qa:confirm { conversationId, itemId, verdict: confirmed|overridden, note? } → { confirmation, confirmations }
+ *   qa:rescore { conversationId } → { queued, revision }
+ * Search adds minScore/maxScore, flag (critical|major|minor|any) and sort (recent|score_asc|score_desc).
  *
  * All user text is written with textContent, never as HTML.
  */
@@ -33,6 +39,11 @@
     closed: '已关闭',
   };
   var VERDICT_LABELS = { ok: '合规', issue: '有问题' };
+  var SEVERITY_LABELS = { critical: '严重', major: '重要', minor: '一般' };
+  var QA_VERDICT_LABELS = { confirmed: '已确认', overridden: '已推翻' };
+  /** How long after a re-score request the result is asked for again (the quality role scores within seconds). */
+  var RESCORE_POLL_MS = 1500;
+  var RESCORE_POLLS = 10;
   /** Transition reasons (agent-console, router, WeCom mirror) in words. */
   var TRANSITION_LABELS = {
     accepted: '顾问接入',
@@ -54,6 +65,10 @@
   var next = null;
   var searchSeq = 0;
   var openSeq = 0;
+  var qaSeq = 0;
+  /** The inspection result of the open transcript, or null (not scored / not loaded). */
+  var quality = null;
+  var rescoreTimer = null;
   /** The transcript shown on the right, or null. */
   var current = null;
 
@@ -96,10 +111,53 @@
   fromInput.type = 'date';
   var toInput = el('input');
   toInput.type = 'date';
-  var branchInput = el('input');
-  branchInput.placeholder = '全部';
-  branchInput.maxLength = 32;
-  branchInput.autocomplete = 'off';
+  /** The branches this account may see (qa:branches), filled after connecting. */
+  var branchSelect = el('select');
+  function fillBranches(list) {
+    var keep = branchSelect.value;
+    // One branch: only that one; several: 全部 first.
+    var options = (list.length === 1 ? [] : [['', '全部']]).concat(
+      list.map(function (b) {
+        return [b.id, b.id + ' ' + b.name];
+      }),
+    );
+    branchSelect.replaceChildren.apply(
+      branchSelect,
+      options.map(function (pair) {
+        var o = el('option', '', pair[1]);
+        o.value = pair[0];
+        return o;
+      }),
+    );
+    if (keep) branchSelect.value = keep;
+  }
+  function select(pairs) {
+    var sel = el('select');
+    pairs.forEach(function (pair) {
+      var o = el('option', '', pair[1]);
+      o.value = pair[0];
+      sel.appendChild(o);
+    });
+    return sel;
+  }
+  var scoreSelect = select([
+    ['', '不限'],
+    ['0-59.9', '低于 60 分'],
+    ['60-79.9', '60–80 分'],
+    ['80-100', '80 分及以上'],
+  ]);
+  var flagSelect = select([
+    ['', '不限'],
+    ['any', '有未通过项'],
+    ['critical', '严重'],
+    ['major', '重要'],
+    ['minor', '一般'],
+  ]);
+  var sortSelect = select([
+    ['recent', '最近活动'],
+    ['score_asc', '质检分从低到高'],
+    ['score_desc', '质检分从高到低'],
+  ]);
   var emotionSelect = el('select');
   [
     ['', '不限'],
@@ -115,8 +173,11 @@
   var unreviewedBox = checkbox('仅未评审');
   form.appendChild(field('开始日期', fromInput));
   form.appendChild(field('结束日期', toInput));
-  form.appendChild(field('营业部', branchInput));
+  form.appendChild(field('营业部', branchSelect));
   form.appendChild(field('负面情绪', emotionSelect));
+  form.appendChild(field('质检分数', scoreSelect));
+  form.appendChild(field('质检标记', flagSelect));
+  form.appendChild(field('排序', sortSelect));
   form.appendChild(escalatedBox.label);
   form.appendChild(unreviewedBox.label);
   var searchButton = el('button', 'primary', '查询');
@@ -157,8 +218,14 @@
     var f = {};
     if (fromInput.value) f.from = new Date(fromInput.value + 'T00:00:00').toISOString();
     if (toInput.value) f.to = new Date(toInput.value + 'T23:59:59.999').toISOString();
-    var branch = branchInput.value.trim();
-    if (branch) f.branchId = branch;
+    if (branchSelect.value) f.branchId = branchSelect.value;
+    if (scoreSelect.value) {
+      var range = scoreSelect.value.split('-');
+      f.minScore = Number(range[0]);
+      f.maxScore = Number(range[1]);
+    }
+    if (flagSelect.value) f.flag = flagSelect.value;
+    if (sortSelect.value && sortSelect.value !== 'recent') f.sort = sortSelect.value;
     if (emotionSelect.value) f.emotion = emotionSelect.value;
     if (escalatedBox.input.checked) f.escalated = true;
     if (unreviewedBox.input.checked) f.reviewed = false;
@@ -206,6 +273,7 @@
     head.appendChild(el('span', 'qi-name', customerName(s)));
     var tier = s.customer && TIER_LABELS[s.customer.tier];
     if (tier) head.appendChild(el('span', 'tier tier-' + s.customer.tier, tier));
+    head.appendChild(qualityBadge(s.quality));
     head.appendChild(reviewBadge(s.review));
     b.appendChild(head);
     var meta = [CHANNEL_LABELS[s.channel] || s.channel, formatTime(s.lastMessageAt)];
@@ -219,11 +287,23 @@
         chips.appendChild(el('span', 'chip', labels.reasonLabel(r)));
       });
     });
+    ((s.quality && s.quality.flags) || []).forEach(function (f) {
+      chips.appendChild(el('span', 'chip qa-flag qa-flag-' + f, '质检' + (SEVERITY_LABELS[f] || f)));
+    });
     var emotion = labels.emotionText(s.strongestEmotion);
     if (emotion) chips.appendChild(el('span', 'chip review-emotion emo-' + s.strongestEmotion.emotion, '最强情绪 ' + emotion));
     if (chips.childNodes.length) b.appendChild(chips);
     li.appendChild(b);
     return li;
+  }
+
+  function qualityBadge(q) {
+    if (!q) return el('span', 'qa-score none', '未质检');
+    var total = q.total === null || q.total === undefined ? '—' : String(q.total);
+    var level = q.total === null || q.total === undefined ? 'none' : q.total < 60 ? 'low' : q.total < 80 ? 'mid' : 'high';
+    var badge = el('span', 'qa-score ' + level, '质检 ' + total);
+    badge.title = '评分卡版本 ' + q.scorecardVersion;
+    return badge;
   }
 
   function reviewBadge(review) {
@@ -243,8 +323,10 @@
         return;
       }
       current = res.transcript;
+      quality = null;
       renderDetail();
       renderList();
+      loadQuality(conversationId);
     });
   }
 
@@ -268,17 +350,45 @@
 
     var messages = el('ul', 'review-messages');
     messages.setAttribute('aria-label', '聊天记录');
-    t.messages.forEach(function (m) {
-      messages.appendChild(renderMessage(m));
+    // Internal notes (never sent to the client) sit after the message they followed.
+    var notes = (t.notes || []).slice();
+    var overrides = {};
+    (t.complianceOverrides || []).forEach(function (o) {
+      overrides[o.messageId] = o;
     });
+    function notesUpTo(seq) {
+      while (notes.length && (seq === null || notes[0].afterSeq <= seq)) messages.appendChild(renderNote(notes.shift()));
+    }
+    t.messages.forEach(function (m) {
+      notesUpTo(m.seq - 1);
+      messages.appendChild(renderMessage(m, overrides[m.id]));
+    });
+    notesUpTo(null);
     if (t.truncated) messages.appendChild(el('li', 'review-status', '消息过多，仅显示前 10000 条'));
 
     var sections = [head];
     (t.handoffs || []).forEach(function (x) {
       if (x.summary) sections.push(el('p', 'review-handoff-summary', '转人工摘要：' + x.summary));
+      if (x.wrapUp) {
+        var w = '服务小结：' + x.wrapUp.category + (x.wrapUp.note ? ' · ' + x.wrapUp.note : '');
+        sections.push(el('p', 'review-wrapup', w + (x.wrapUp.advisorName ? '（' + x.wrapUp.advisorName + '）' : '')));
+      }
+      if (x.satisfaction) sections.push(el('p', 'review-satisfaction', satisfactionText(x.satisfaction)));
     });
+    sections.push(renderQuality());
     sections.push(el('h4', '', '状态记录'), log, el('h4', '', '聊天记录'), messages, renderReviews());
+    // Re-rendered when the inspection result arrives or changes: keep the reader's place.
+    var scrollTop = detail.scrollTop;
     detail.replaceChildren.apply(detail, sections);
+    detail.scrollTop = scrollTop;
+  }
+
+  /** The client's rating of a chat (satisfaction survey): answered, still asked, or not given. */
+  function satisfactionText(v) {
+    if (v.score !== null && v.score !== undefined) return '客户满意度：' + v.score + ' 分' + (v.comment ? ' · ' + v.comment : '');
+    return (
+      '客户满意度：' + ({ asked: '待客户评价', dismissed: '客户未评价', expired: '评价已过期，客户未评价' }[v.status] || '未评价')
+    );
   }
 
   /** "转人工（客户要求人工）", "顾问接入（王芳）", "顾问结束人工服务（王芳）" … */
@@ -295,8 +405,38 @@
     return label + who;
   }
 
-  function renderMessage(m) {
+  function renderNote(n) {
+    var li = el('li', 'review-msg review-note-msg');
+    li.appendChild(el('div', 'review-msg-author', '内部备注 · ' + (n.authorName || '') + ' · ' + formatTime(n.createdAt)));
+    li.appendChild(el('div', 'review-msg-text', n.text));
+    return li;
+  }
+
+  function renderMessage(m, override) {
     var li = el('li', 'review-msg from-' + m.from);
+    li.dataset.messageId = m.id;
+    var cited = evidenceItems(m.id);
+    if (cited.length) {
+      li.classList.add('qa-evidence');
+      if (
+        cited.some(function (i) {
+          return i.passed === false;
+        })
+      )
+        li.classList.add('qa-evidence-failed');
+      li.appendChild(
+        el(
+          'div',
+          'qa-evidence-tag',
+          '质检证据：' +
+            cited
+              .map(function (i) {
+                return i.label;
+              })
+              .join('、'),
+        ),
+      );
+    }
     var author =
       { client: '客户', bot: '智能助手', advisor: '顾问 ' + (m.authorName || ''), system: '系统消息' }[m.from] || m.from;
     li.appendChild(el('div', 'review-msg-author', author + ' · ' + formatTime(m.createdAt)));
@@ -305,6 +445,16 @@
     var marks = [];
     if (m.status === 'failed') marks.push('发送失败：' + (m.error || '消息未送达客户'));
     if (m.recalled) marks.push('客户已撤回');
+    if (override)
+      marks.push(
+        '合规警告后仍发送（' +
+          (override.rules || [])
+            .map(function (r) {
+              return r.label;
+            })
+            .join('、') +
+          '）',
+      );
     if (marks.length) li.appendChild(el('div', 'review-msg-mark', marks.join(' · ')));
     return li;
   }
@@ -385,6 +535,199 @@
     return box;
   }
 
+  // ---------------------------------------------------------------- 智能质检
+
+  /** The result's items that cite this message as evidence. */
+  function evidenceItems(messageId) {
+    if (!quality) return [];
+    return quality.items.filter(function (i) {
+      return (i.evidence || []).some(function (e) {
+        return e.messageId === messageId;
+      });
+    });
+  }
+
+  function loadQuality(conversationId, wantRevision) {
+    var seq = ++qaSeq;
+    return request('qa:result', { conversationId: conversationId }).then(function (res) {
+      if (seq !== qaSeq || !current || current.summary.conversationId !== conversationId) return null;
+      if (!res.ok && res.error !== 'not_scored') {
+        toast(res.message || '质检结果加载失败', 'error');
+        return null;
+      }
+      quality = res.ok ? res.result : null;
+      renderDetail();
+      return quality && (wantRevision === undefined || quality.revision >= wantRevision) ? quality : null;
+    });
+  }
+
+  function statusText(item) {
+    if (item.passed === null) return '不适用';
+    return item.passed ? '通过' : '未通过';
+  }
+
+  function renderQuality() {
+    var box = el('section', 'qa-box');
+    box.setAttribute('aria-label', '智能质检');
+    var head = el('div', 'qa-head');
+    head.appendChild(el('h4', '', '智能质检'));
+    if (!quality) {
+      head.appendChild(el('span', 'qa-score none', '未质检'));
+      box.appendChild(head);
+      box.appendChild(el('p', 'review-status', '该会话尚无质检结果（人工服务结束后数秒内自动质检）。'));
+      box.appendChild(rescoreButton());
+      return box;
+    }
+    head.appendChild(qualityBadge(quality));
+    head.appendChild(
+      el(
+        'span',
+        'qi-meta',
+        '评分卡 ' +
+          quality.scorecardVersion +
+          (quality.revision ? ' · 第 ' + (quality.revision + 1) + ' 次质检' : '') +
+          ' · ' +
+          formatTime(quality.scoredAt),
+      ),
+    );
+    head.appendChild(rescoreButton());
+    box.appendChild(head);
+    var listEl = el('ul', 'qa-items');
+    listEl.setAttribute('aria-label', '质检项');
+    quality.items.forEach(function (item) {
+      listEl.appendChild(renderQualityItem(item));
+    });
+    box.appendChild(listEl);
+    return box;
+  }
+
+  function rescoreButton() {
+    return button('ghost-dark qa-rescore', '重新质检', function (e) {
+      var b = e.currentTarget;
+      var conversationId = current.summary.conversationId;
+      b.disabled = true;
+      request('qa:rescore', { conversationId: conversationId }).then(function (res) {
+        if (!res.ok) {
+          b.disabled = false;
+          toast(res.message || '重新质检失败，请重试', 'error');
+          return;
+        }
+        toast('已提交重新质检');
+        var polls = 0;
+        clearTimeout(rescoreTimer);
+        var poll = function () {
+          loadQuality(conversationId, res.revision).then(function (found) {
+            if (!found && ++polls < RESCORE_POLLS) rescoreTimer = setTimeout(poll, RESCORE_POLL_MS);
+          });
+        };
+        rescoreTimer = setTimeout(poll, RESCORE_POLL_MS);
+      });
+    });
+  }
+
+  function renderQualityItem(item) {
+    var state = item.passed === null ? 'na' : item.passed ? 'pass' : 'fail';
+    var li = el('li', 'qa-item qa-' + state);
+    li.dataset.itemId = item.id;
+    var line = el('div', 'qa-item-head');
+    line.appendChild(el('span', 'qa-status', statusText(item)));
+    line.appendChild(el('span', 'qa-label', item.label));
+    line.appendChild(el('span', 'chip qa-flag qa-flag-' + item.severity, SEVERITY_LABELS[item.severity] || item.severity));
+    li.appendChild(line);
+    if (item.detail) li.appendChild(el('div', 'qa-detail', item.detail));
+    if (item.evidence && item.evidence.length) {
+      var ev = el('ul', 'qa-evidence-list');
+      item.evidence.forEach(function (e) {
+        var q = button('qa-quote', '“' + e.quote + '”', function () {
+          showMessage(e.messageId);
+        });
+        q.title = '在聊天记录中查看';
+        var row = el('li');
+        row.appendChild(q);
+        ev.appendChild(row);
+      });
+      li.appendChild(ev);
+    }
+    if (item.passed !== null) li.appendChild(renderConfirm(item));
+    return li;
+  }
+
+  /** Scrolls the transcript to a message and marks it for a moment. */
+  function showMessage(messageId) {
+    var target = detail.querySelector('.review-msg[data-message-id="' + cssEscape(messageId) + '"]');
+    if (!target) {
+      toast('该消息不在当前显示的聊天记录中', 'error');
+      return;
+    }
+    target.scrollIntoView({ block: 'center' });
+    target.classList.remove('qa-focus');
+    void target.offsetWidth;
+    target.classList.add('qa-focus');
+  }
+
+  function cssEscape(s) {
+    return window.CSS && window.CSS.escape ? window.CSS.escape(s) : String(s).replace(/["\\]/g, '\\$&');
+  }
+
+  /** Confirm or override an item's automatic result (each supervisor's latest verdict counts). */
+  function renderConfirm(item) {
+    var box = el('div', 'qa-confirm');
+    var all = (quality.confirmations || []).filter(function (c) {
+      return c.itemId === item.id;
+    });
+    all.forEach(function (c) {
+      box.appendChild(
+        el(
+          'div',
+          'qa-confirmation qa-' + c.verdict,
+          QA_VERDICT_LABELS[c.verdict] + ' · ' + c.reviewerName + (c.note ? ' · ' + c.note : ''),
+        ),
+      );
+    });
+    if (item.passed !== false) return box;
+    var note = el('input');
+    note.type = 'text';
+    note.maxLength = NOTE_MAX;
+    note.placeholder = '说明（选填）';
+    note.setAttribute('aria-label', item.label + ' 的说明');
+    var mine = all.filter(function (c) {
+      return session && c.reviewerId === session.advisor.id;
+    })[0];
+    if (mine) note.value = mine.note;
+    var send = function (verdict) {
+      return function (e) {
+        var b = e.currentTarget;
+        var conversationId = current.summary.conversationId;
+        b.disabled = true;
+        request('qa:confirm', { conversationId: conversationId, itemId: item.id, verdict: verdict, note: note.value }).then(
+          function (res) {
+            b.disabled = false;
+            if (!res.ok) {
+              toast(res.message || '提交失败，请重试', 'error');
+              return;
+            }
+            toast(verdict === 'confirmed' ? '已确认该项结果' : '已推翻该项结果');
+            if (!quality || !current || current.summary.conversationId !== conversationId) return;
+            quality.confirmations = res.confirmations || [];
+            renderDetail();
+          },
+        );
+      };
+    };
+    var actions = el('div', 'qa-actions');
+    actions.appendChild(note);
+    actions.appendChild(button('ghost-dark qa-confirm-ok', '确认', send('confirmed')));
+    actions.appendChild(button('ghost-dark qa-confirm-override', '推翻', send('overridden')));
+    box.appendChild(actions);
+    return box;
+  }
+
+  function loadBranches() {
+    request('qa:branches').then(function (res) {
+      if (res.ok) fillBranches(res.items || []);
+    });
+  }
+
   // ---------------------------------------------------------------- view
 
   function open() {
@@ -392,6 +735,7 @@
     root.hidden = false;
     if (workspace) workspace.hidden = true;
     toggle.setAttribute('aria-pressed', 'true');
+    loadBranches();
     runSearch(false);
   }
 
@@ -404,10 +748,14 @@
   function reset() {
     searchSeq += 1;
     openSeq += 1;
+    qaSeq += 1;
+    clearTimeout(rescoreTimer);
     items = [];
     next = null;
     current = null;
+    quality = null;
     form.reset();
+    fillBranches([]);
     list.replaceChildren();
     listStatus.textContent = '';
     moreButton.hidden = true;
