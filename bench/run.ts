@@ -18,6 +18,8 @@ import { EscalationScenario, type EscalationResult } from './scenarios/escalatio
 import { DASHBOARD_TARGET_P99_MS, runDashboard, type DashboardResult } from './scenarios/dashboard';
 import { READS_TARGET_P99_MS, runReads, type ReadsResult } from './scenarios/reads';
 import { ThroughputRig, type ThroughputResult } from './scenarios/throughput';
+import { measureRatios, type RatiosResult } from './scenarios/ratios';
+import { SOCKETS_TARGET_RSS_MB, runSockets, type SocketsResult } from './scenarios/sockets';
 import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromHistogram, type Summary } from './stats';
 
 /**
@@ -30,6 +32,9 @@ import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromH
  *   BENCH_BASELINE_SECONDS=5 (one client, closed loop: the latency floor)
  *   BENCH_REPLY_TIMEOUT_MS=10000 BENCH_SCENARIOS=baseline,reads,dashboard,escalation,closed,open (run in that order)
  *   BENCH_DASHBOARD_SAMPLES=200 (看板: dashboard:summary and dashboard:series requests each, one at a time)
+ *   BENCH_RATIO_SECONDS=5 (ratios: raw BullMQ add→process and raw Socket.IO echo on this machine)
+ *   BENCH_SOCKET_CLIENTS=10000 BENCH_SOCKET_ADVISORS=1000 BENCH_SOCKETS_HOLD_SECONDS=10 (sockets: held on the gateway, its RSS)
+ *   BENCH_ADVISOR_TOKEN_SECRET            the stack's advisor-token secret (sockets; npm run bench passes it)
  *   BENCH_MONGODB_URI                     the stack's database, for the seeding (scripts/bench.mjs passes it)
  *   BENCH_SEED_CONVERSATIONS=100000 BENCH_SEED_MESSAGES=1000000 (0 messages = no seeding, a quick run)
  *   BENCH_PG_URL                          FerretDB's PostgreSQL database: VACUUM (ANALYZE) after seeding
@@ -53,7 +58,7 @@ function intEnv(name: string, def: number, min: number, max: number): number {
   return n;
 }
 
-const SCENARIO_NAMES = ['baseline', 'reads', 'dashboard', 'escalation', 'closed', 'open'] as const;
+const SCENARIO_NAMES = ['baseline', 'reads', 'dashboard', 'escalation', 'closed', 'open', 'ratios', 'sockets'] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 function readParams() {
@@ -86,6 +91,10 @@ function readParams() {
     escalationClients: intEnv('BENCH_ESC_CLIENTS', 100, 1, 2_000),
     escalationRate: intEnv('BENCH_ESC_RATE', 25, 0, 10_000),
     replyTimeoutMs: intEnv('BENCH_REPLY_TIMEOUT_MS', 10_000, 100, 120_000),
+    ratioSeconds: intEnv('BENCH_RATIO_SECONDS', 5, 1, 120),
+    socketClients: intEnv('BENCH_SOCKET_CLIENTS', 10_000, 1, 50_000),
+    socketAdvisors: intEnv('BENCH_SOCKET_ADVISORS', 1_000, 0, 10_000),
+    socketsHoldSeconds: intEnv('BENCH_SOCKETS_HOLD_SECONDS', 10, 1, 600),
     scenarios: scenarios as ScenarioName[],
   };
 }
@@ -160,6 +169,8 @@ export interface BenchResults {
     escalation?: EscalationResult | { error: string };
     reads?: ReadsResult | { error: string };
     dashboard?: DashboardResult | { error: string };
+    ratios?: RatiosResult | { error: string };
+    sockets?: SocketsResult | { error: string };
   };
   phases: PhaseRecord[];
   rss: {
@@ -309,6 +320,49 @@ function pushDashboardTarget(results: BenchResults): void {
   }
 }
 
+/** The pipeline's share of what BullMQ alone does on this machine (goal ≥ 20 %), and of Socket.IO echo. */
+function pushRatioTargets(results: BenchResults): void {
+  const r = results.scenarios.ratios;
+  const answered = Math.max(0, ...[results.scenarios.closed, results.scenarios.open].map((t) => t?.answeredPerSec ?? 0));
+  const ok = r && 'bullmq' in r ? r : undefined;
+  const share = (of: number) => (of > 0 ? (100 * answered) / of : 0);
+  results.targets.push({
+    name: "answered msgs/s ≥ 20 % of raw BullMQ add→process on this machine",
+    met: ok && answered > 0 ? share(ok.bullmq.perSec) >= 20 : null,
+    observed: ok
+      ? `BullMQ no-op jobs ${Math.round(ok.bullmq.perSec)}/s, Socket.IO echo ${Math.round(ok.socketio.perSec)} round trips/s (${ok.socketio.sockets} sockets); ` +
+        (answered > 0
+          ? `pipeline answered ${answered.toFixed(1)}/s = ${share(ok.bullmq.perSec).toFixed(1)} % of BullMQ, ${share(ok.socketio.perSec).toFixed(1)} % of Socket.IO echo`
+          : 'no closed/open phase ran, so no share')
+      : r && 'error' in r
+        ? r.error
+        : 'ratios not run',
+  });
+}
+
+/** 10,000 client + 1,000 advisor sockets on one gateway process: RSS ≤ 1 GB. */
+function pushSocketsTarget(results: BenchResults): void {
+  const r = results.scenarios.sockets;
+  const ok = r && 'clients' in r ? r : undefined;
+  results.targets.push({
+    name: `${results.params.socketClients.toLocaleString('en')} client + ${results.params.socketAdvisors.toLocaleString('en')} advisor sockets on one app process: RSS ≤ ${SOCKETS_TARGET_RSS_MB} MB`,
+    met: ok
+      ? ok.appRssMb.held !== null &&
+        ok.appRssMb.held <= SOCKETS_TARGET_RSS_MB &&
+        ok.clients.failures === 0 &&
+        ok.advisors.failures === 0
+      : null,
+    observed: ok
+      ? `${ok.clients.connected}/${ok.clients.requested} clients in ${(ok.clients.wallMs / 1000).toFixed(1)} s, ${ok.advisors.connected}/${ok.advisors.requested} advisors in ${(ok.advisors.wallMs / 1000).toFixed(1)} s; ` +
+        `app RSS ${ok.appRssMb.before?.toFixed(0) ?? '–'} MB before → ${ok.appRssMb.held?.toFixed(0) ?? '–'} MB held (${ok.perSocketKb?.toFixed(1) ?? '–'} KB per socket)` +
+        (Object.keys(ok.clients.errors).length ? `; client errors ${JSON.stringify(ok.clients.errors)}` : '') +
+        (Object.keys(ok.advisors.errors).length ? `; advisor errors ${JSON.stringify(ok.advisors.errors)}` : '')
+      : r && 'error' in r
+        ? r.error
+        : 'sockets not run',
+  });
+}
+
 function optionalPid(name: string): number | null {
   const v = Number(process.env[name]);
   return Number.isInteger(v) && v > 0 ? v : null;
@@ -339,7 +393,9 @@ async function main(): Promise<number> {
     180 +
     (seedDocs > 0 ? seedDocs / 1_000 + 600 : 0) +
     readsBound +
-    (params.scenarios.includes('dashboard') ? 2 * params.dashboardSamples * 2 + 60 : 0);
+    (params.scenarios.includes('dashboard') ? 2 * params.dashboardSamples * 2 + 60 : 0) +
+    (params.scenarios.includes('ratios') ? 2 * params.ratioSeconds + 60 : 0) +
+    (params.scenarios.includes('sockets') ? params.socketsHoldSeconds + params.socketClients / 20 + params.socketAdvisors / 5 + 60 : 0);
   const watchdog = setTimeout(() => {
     console.error(`✖ bench run exceeded ${maxSeconds.toFixed(0)} s: aborting`);
     process.exit(3);
@@ -408,12 +464,14 @@ async function main(): Promise<number> {
     notes: [],
   };
 
-  const needLoadClients = params.scenarios.some((sc) => sc !== 'escalation' && sc !== 'reads' && sc !== 'dashboard');
+  const needLoadClients = params.scenarios.some((sc) => ['baseline', 'closed', 'open'].includes(sc));
   let grown: GrowResult | null = null;
   let rig: ThroughputRig | null = null;
   const escalation = new EscalationScenario();
+  let closeSockets: (() => void) | null = null;
   const cleanup = () => {
     rig?.close();
+    closeSockets?.();
     escalation.close();
   };
   process.once('SIGINT', () => {
@@ -515,6 +573,51 @@ async function main(): Promise<number> {
         } catch (err) {
           results.scenarios.dashboard = { error: (err as Error).message };
         }
+      } else if (name === 'ratios') {
+        console.log(`› ratios: raw BullMQ add→process and raw Socket.IO echo, ${params.ratioSeconds} s each…`);
+        try {
+          results.scenarios.ratios = await phase('ratios', () =>
+            measureRatios({
+              redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+              prefix: `bench-raw-${tag}`,
+              seconds: params.ratioSeconds,
+            }),
+          );
+        } catch (err) {
+          results.scenarios.ratios = { error: (err as Error).message };
+        }
+      } else if (name === 'sockets') {
+        const advisorSecret = process.env.BENCH_ADVISOR_TOKEN_SECRET ?? '';
+        if (!mongoUri || advisorSecret.length < 32) {
+          results.scenarios.sockets = {
+            error: 'not run: needs BENCH_MONGODB_URI and BENCH_ADVISOR_TOKEN_SECRET (npm run bench passes both)',
+          };
+          continue;
+        }
+        console.log(
+          `› sockets: ${params.socketClients.toLocaleString('en')} app clients + ${params.socketAdvisors.toLocaleString('en')} advisor consoles held ${params.socketsHoldSeconds} s…`,
+        );
+        try {
+          const held = await phase('sockets', () =>
+            runSockets({
+              baseUrl,
+              appSecret: secret,
+              advisorSecret,
+              mongoUri,
+              appPid,
+              clients: params.socketClients,
+              advisors: params.socketAdvisors,
+              tag,
+              holdSeconds: params.socketsHoldSeconds,
+            }),
+          );
+          const { close, ...result } = held;
+          closeSockets = close;
+          results.scenarios.sockets = result;
+          close();
+        } catch (err) {
+          results.scenarios.sockets = { error: (err as Error).message };
+        }
       } else if (name === 'closed') {
         console.log(`› closed loop: ${rig!.clients.length} clients for ${params.closedSeconds} s…`);
         results.scenarios.closed = await phase('closed', () => rig!.closedLoop(params.closedSeconds));
@@ -596,6 +699,8 @@ async function main(): Promise<number> {
 
   pushReadTargets(results);
   pushDashboardTarget(results);
+  pushRatioTargets(results);
+  pushSocketsTarget(results);
 
   const other = Math.max(0, ...phases.map((p) => p.usage.otherCores ?? 0));
   results.notes.push(

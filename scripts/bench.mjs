@@ -146,6 +146,7 @@ async function main() {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const appSecret = randomBytes(32).toString('hex');
+  const advisorSecret = randomBytes(32).toString('hex');
   const logFile = path.join(tmp, 'app.log');
   const logFd = openSync(logFile, 'a');
   const appEnv = {
@@ -155,7 +156,7 @@ async function main() {
     REDIS_URL: redisUrl,
     PORT: String(port),
     APP_TOKEN_SECRET: appSecret,
-    ADVISOR_TOKEN_SECRET: randomBytes(32).toString('hex'),
+    ADVISOR_TOKEN_SECRET: advisorSecret,
     DEMO_MODE: '1',
     QUEUE_PREFIX: prefix,
     LOG_LEVEL: 'warn',
@@ -199,6 +200,7 @@ async function main() {
     BENCH_URL: url,
     APP_TOKEN_SECRET: appSecret,
     BENCH_OWN_STACK: '1',
+    BENCH_ADVISOR_TOKEN_SECRET: advisorSecret,
     BENCH_APP_PID: String(app.pid),
     BENCH_DB_PID: ferret ? String(ferret.pid) : '',
     BENCH_APP_LOG: logFile,
