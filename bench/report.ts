@@ -210,6 +210,8 @@ export function renderReport(r: BenchResults): string {
       [
         'phase',
         'msgs in',
+        'db cmds',
+        'db cmds/msg',
         'reply p50≤',
         'reply p99≤',
         'reply mean',
@@ -224,6 +226,8 @@ export function renderReport(r: BenchResults): string {
       r.phases.map((p) => [
         p.name,
         f0(p.server?.messagesIn),
+        f0(p.server?.dbCommands),
+        p.server?.dbCommands != null && p.server.messagesIn ? f1(p.server.dbCommands / p.server.messagesIn) : '–',
         bound(p.server?.reply, 'p50Ms'),
         bound(p.server?.reply, 'p99Ms'),
         f1(p.server?.reply.meanMs),
@@ -237,6 +241,11 @@ export function renderReport(r: BenchResults): string {
       ]),
     ),
   );
+  for (const p of r.phases)
+    if (p.server?.messagesIn && p.server.dbCommandsTop.length)
+      out.push(
+        `  ${p.name}: busiest database commands ${p.server.dbCommandsTop.map((c) => `${c.command} ${c.collection} ${f1(c.count / p.server!.messagesIn!)}/msg`).join(', ')}`,
+      );
   out.push('');
 
   out.push('CPU (cores busy on average; 2 CPUs = 2.00) and app memory per phase');

@@ -112,6 +112,9 @@ interface LatencyFromHistogram {
 
 export interface ServerPhase {
   messagesIn: number | null;
+  /** Database commands (round trips) the app sent during the phase, and the five busiest kinds. */
+  dbCommands: number | null;
+  dbCommandsTop: { command: string; collection: string; count: number }[];
   reply: LatencyFromHistogram;
   botTurn: LatencyFromHistogram;
   offer: LatencyFromHistogram;
@@ -214,8 +217,21 @@ function serverDiff(before: Scrape | null, after: Scrape | null): ServerPhase | 
     const v = gauge(after, k);
     return v === null ? null : v * 1000;
   };
+  const commands = new Map<string, number>();
+  for (const [k, v] of after) if (k.startsWith('bb_db_commands_total{')) commands.set(k, v - (before?.get(k) ?? 0));
+  const dbCommandsTop = [...commands]
+    .filter(([, n]) => n > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([k, count]) => ({
+      command: /command="([^"]*)"/.exec(k)?.[1] ?? '?',
+      collection: /collection="([^"]*)"/.exec(k)?.[1] ?? '?',
+      count,
+    }));
   return {
     messagesIn: sumPrefix(after, 'bb_messages_in_total{') - sumPrefix(before, 'bb_messages_in_total{'),
+    dbCommands: commands.size ? [...commands.values()].reduce((a, b) => a + b, 0) : null,
+    dbCommandsTop,
     reply: fromHistogram(h('bb_reply_latency_seconds')),
     botTurn: fromHistogram(h('bb_bot_turn_seconds')),
     offer: fromHistogram(h('bb_handoff_offer_latency_seconds')),

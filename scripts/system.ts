@@ -40,10 +40,12 @@ export async function startSystem(
   } = {},
 ): Promise<System> {
   const logger = options.logger ?? createLogger(config.LOG_LEVEL);
+  const metrics = createMetrics();
   const db = await connectDb(config.MONGODB_URI, {
     ferretPostgresUrl: config.FERRETDB_POSTGRESQL_URL,
     maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
     logger,
+    onCommand: (command, collection) => metrics.dbCommands.inc({ command, collection }),
   });
   const redis = createRedis(config.REDIS_URL, 'main');
   const services: Services = {
@@ -53,7 +55,7 @@ export async function startSystem(
     queues: createQueues(redis, config.QUEUE_PREFIX),
     seq: new SequenceAllocator(redis, db, config.QUEUE_PREFIX),
     emitter: createEmitter(redis, config.QUEUE_PREFIX),
-    metrics: createMetrics(),
+    metrics,
     logger,
   };
   if (options.seed ?? config.DEMO_MODE) await seedDemo(db);

@@ -52,6 +52,12 @@ export function createMetrics() {
       buckets: latencyBuckets,
       registers: [registry],
     }),
+    dbCommands: new Counter({
+      name: 'bb_db_commands_total',
+      help: 'Commands sent to the database (round trips), by command and collection',
+      labelNames: ['command', 'collection'] as const,
+      registers: [registry],
+    }),
     offerLatency: new Histogram({
       name: 'bb_handoff_offer_latency_seconds',
       help: 'Escalation → offer emitted to an advisor',

@@ -92,6 +92,12 @@ export interface ConnectOptions {
    * it writes), so more operations than half of FerretDB's pool deadlock it until timeouts fire.
    */
   maxPoolSize?: number;
+  /**
+   * Called for every command the driver sends (a round trip to the database), with the command's
+   * name and collection: the process's metrics count them (bb_db_commands_total), so the bench can
+   * print round trips per answered message.
+   */
+  onCommand?: (command: string, collection: string) => void;
   logger?: Logger;
 }
 
@@ -104,8 +110,16 @@ export async function connectDb(uri: string, options: ConnectOptions = {}): Prom
     maxPoolSize: options.maxPoolSize ?? (options.ferretPostgresUrl ? FERRET_PG_MAX_OPERATIONS : undefined),
     // Indexes are built explicitly below so that start-up fails loudly if one cannot be.
     autoIndex: false,
+    monitorCommands: options.onCommand !== undefined,
   });
   await connection.asPromise();
+  if (options.onCommand) {
+    const onCommand = options.onCommand;
+    connection.getClient().on('commandStarted', (e) => {
+      const target = (e.command as Record<string, unknown>)[e.commandName];
+      onCommand(e.commandName, typeof target === 'string' ? target : '');
+    });
+  }
   const m = models(connection);
   await Promise.all(Object.values(m).map((model) => model.createIndexes()));
   if (options.ferretPostgresUrl) await ensureFerretPgIndexes(connection, options.ferretPostgresUrl, options.logger);
