@@ -1,5 +1,5 @@
 import {
-  isDuplicateKey,
+  VersionedLog,
   type AppointmentChangeDoc,
   type AppointmentDoc,
   type AppointmentStatus,
@@ -16,6 +16,9 @@ export interface AppointmentChange {
   set?: { advisorId?: string; advisorName?: string };
 }
 
+/** An appointment's changes: its versioned log (see VersionedLog). */
+const changeLog = (db: Db) => new VersionedLog(db.AppointmentChange, db.Appointment, 'appointmentId');
+
 /**
  * Changes an appointment's status exactly once. The change is won by inserting
  * (appointmentId, version + 1) into the log, whose unique index admits one winner even when
@@ -23,17 +26,14 @@ export interface AppointmentChange {
  * Returns the updated appointment, or null when someone else changed it first.
  */
 export async function applyChange(db: Db, current: AppointmentDoc, change: AppointmentChange): Promise<AppointmentDoc | null> {
-  const log = db.AppointmentChange;
-  const appointmentId = current._id.toString();
-  const version = (current.version ?? 0) + 1;
   const set = change.set ?? {};
-  try {
-    await log.create({ appointmentId, version, from: current.status, to: change.to, by: change.by, set, at: new Date() });
-  } catch (err) {
-    if (isDuplicateKey(err)) return null;
-    throw err;
-  }
-  await db.Appointment.updateOne({ _id: appointmentId }, { $set: { status: change.to, version, ...set } });
+  const version = await changeLog(db).advance(
+    current._id.toString(),
+    current.version ?? 0,
+    { from: current.status, to: change.to, by: change.by, set },
+    { status: change.to, ...set },
+  );
+  if (version === null) return null;
   return { ...current, ...set, status: change.to, version, updatedAt: new Date() };
 }
 
@@ -59,11 +59,11 @@ export async function catchUp(db: Db, appointment: AppointmentDoc): Promise<Appo
     })
     .sort({ version: 1 })
     .lean()) as AppointmentChangeDoc[];
+  const changes = changeLog(db);
   let current = appointment;
   for (const c of missed) {
-    if (c.version !== (current.version ?? 0) + 1) break;
     const set = (c.set ?? {}) as Record<string, unknown>;
-    await db.Appointment.updateOne({ _id: appointmentId }, { $set: { status: c.to, version: c.version, ...set } });
+    if (!(await changes.applyMissed(appointmentId, current.version ?? 0, c, { status: c.to, ...set }))) break;
     current = { ...current, ...set, status: c.to, version: c.version, updatedAt: new Date() };
   }
   return current;

@@ -1,6 +1,7 @@
 import type { Db } from './models/db';
 import type { ConversationDoc } from './models/schemas';
 import { canTransition, type Channel, type ConversationState } from './states';
+import { VersionedLog } from './versioned-log';
 
 export interface ConversationRef {
   channel: Channel;
@@ -42,11 +43,14 @@ export interface TransitionRequest {
   where?: Record<string, unknown>;
 }
 
+/** A conversation's transitions: its versioned log (see VersionedLog). */
+const transitionLog = (db: Db) => new VersionedLog(db.Transition, db.Conversation, 'conversationId');
+
 /**
  * Moves a conversation between states exactly once. The transition is won by inserting
  * (conversationId, version + 1) into the transition log, whose unique index admits one
  * winner; only the winner then writes the conversation document, so it has one writer at a
- * time. Returns the updated conversation, or null when the conversation is not in an
+ * time (VersionedLog). Returns the updated conversation, or null when the conversation is not in an
  * expected state or someone else moved it first: the caller decides what that means.
  */
 export async function transition(db: Db, req: TransitionRequest): Promise<ConversationDoc | null> {
@@ -59,24 +63,14 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Conver
   for (const [key, value] of Object.entries(req.where ?? {})) {
     if ((current as Record<string, unknown>)[key] !== value) return null;
   }
-  const version = (current.version ?? 0) + 1;
   const set = req.set ?? {};
-  try {
-    await db.Transition.create({
-      conversationId: req.conversationId,
-      version,
-      from: current.state,
-      to: req.to,
-      by: req.by,
-      reason: req.reason,
-      set,
-      at: new Date(),
-    });
-  } catch (err) {
-    if (isDuplicateKey(err)) return null;
-    throw err;
-  }
-  await db.Conversation.updateOne({ _id: req.conversationId }, { $set: { state: req.to, version, ...set } });
+  const version = await transitionLog(db).advance(
+    req.conversationId,
+    current.version ?? 0,
+    { from: current.state, to: req.to, by: req.by, reason: req.reason, set },
+    { state: req.to, ...set },
+  );
+  if (version === null) return null;
   return { ...current, ...set, state: req.to, version } as ConversationDoc;
 }
 
@@ -94,13 +88,11 @@ export async function repairTransitions(db: Db, graceMs = 10_000, windowMs = 24 
   const latest = new Map<string, (typeof recent)[number]>();
   for (const t of recent)
     if (!latest.has(t.conversationId) || latest.get(t.conversationId)!.version < t.version) latest.set(t.conversationId, t);
+  const log = transitionLog(db);
   let repaired = 0;
   for (const t of latest.values()) {
     const c = await db.Conversation.findById(t.conversationId, { version: 1 }).lean();
-    if (c && (c.version ?? 0) === t.version - 1) {
-      await db.Conversation.updateOne({ _id: t.conversationId }, { $set: { state: t.to, version: t.version, ...(t.set ?? {}) } });
-      repaired += 1;
-    }
+    if (c && (await log.applyMissed(t.conversationId, c.version ?? 0, t, { state: t.to, ...(t.set ?? {}) }))) repaired += 1;
   }
   return repaired;
 }

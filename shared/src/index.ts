@@ -33,3 +33,4 @@ export * from './models/find-in';
 export * from './protocol';
 export * from './satisfaction';
 export * from './watched-file';
+export * from './versioned-log';

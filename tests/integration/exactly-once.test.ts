@@ -5,6 +5,7 @@ import {
   ensureConversation,
   recordInbound,
   recordOutbound,
+  repairTransitions,
   transition,
   type Db,
 } from '@brokerbot/shared';
@@ -53,6 +54,33 @@ describe('exactly-once primitives under concurrency', () => {
     const stored = await db.Conversation.findById(id).lean();
     expect(stored).toMatchObject({ state: 'human', advisorId: winners[0]!.advisorId, version: 2 });
     expect(await db.Transition.countDocuments({ conversationId: id })).toBe(2);
+  });
+
+  it('completes a transition whose winner died before writing the conversation, once its grace has passed', async () => {
+    const c = await ensureConversation(db, { channel: 'app', externalUserId: 'repair-1', customerId: null, branchId: 'SH01' });
+    const id = c._id.toString();
+    // The winner's log entry, written 20 s ago; the process died before it wrote the conversation.
+    await db.Transition.create({
+      conversationId: id,
+      version: 1,
+      from: 'bot',
+      to: 'queued',
+      by: 'bot',
+      reason: 'escalate',
+      set: { handoffId: 'h-died' },
+      at: new Date(Date.now() - 20_000),
+    });
+    // Until repaired, no later transition can be won (version 1 is taken).
+    expect(await transition(db, { conversationId: id, from: 'bot', to: 'closed', by: 'bot', reason: 'test' })).toBeNull();
+    expect(await repairTransitions(db, 10_000)).toBeGreaterThanOrEqual(1);
+    expect(await db.Conversation.findById(id).lean()).toMatchObject({ state: 'queued', handoffId: 'h-died', version: 1 });
+    // Repairing again changes nothing; the next transition is won normally.
+    await repairTransitions(db, 10_000);
+    expect(await db.Conversation.findById(id).lean()).toMatchObject({ version: 1 });
+    expect(await transition(db, { conversationId: id, from: 'queued', to: 'bot', by: 'bot', reason: 'test' })).toMatchObject({
+      state: 'bot',
+      version: 2,
+    });
   });
 
   it('hands out unique, gap-free sequence numbers to 50 concurrent messages, and restarts after Redis loses the counter', async () => {
