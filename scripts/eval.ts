@@ -27,29 +27,27 @@ import { loadGeneralProbe, scoreGeneralProbe, type ProbeScore, type ProbeSplit }
 import { EMOTIONS, INTENT_IDS } from '../flows/src/nlu/labels';
 import { DEFAULT_CORPORA_DIR, devHalves, readCorpora } from '../flows/src/nlu/corpora';
 import { corpusFigures, formatCorpusFigures, type CorpusFigures } from '../flows/src/nlu/corpus-eval';
-import { classificationReport, formatConfusion, formatReport, percentile, topConfusions } from '../flows/src/nlu/metrics';
+import {
+  classificationReport,
+  expectedCalibrationError,
+  reliabilityBins,
+  formatConfusion,
+  formatReport,
+  percentile,
+  topConfusions,
+} from '../flows/src/nlu/metrics';
 import { measureNatural } from '../flows/src/nlu/natural-baseline';
 import { decideForMessage, sharedPolicyStore } from '../flows/src/policy';
 import { Nlu } from '../flows/src/nlu/nlu';
 import { EVAL_RESULTS_PATH, NATURAL_RESULTS_PATH } from '../flows/src/nlu/paths';
 import { DOMAIN_MODEL_PATH } from '../flows/src/nlu/domain-model';
 import { EMOTION_MODEL_PATH } from '../flows/src/nlu/emotion-model';
+import { INTENT_MODEL_PATH } from '../flows/src/nlu/intent-model';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
 const corporaDir = argv.includes('--corpora') ? argv[argv.indexOf('--corpora') + 1] : DEFAULT_CORPORA_DIR;
 
-/** Reliability of a confidence: mean |accuracy − confidence| over 10 equal-width bins, weighted. */
-function expectedCalibrationError(items: ReadonlyArray<{ confidence: number; correct: boolean }>): number {
-  const bins = Array.from({ length: 10 }, () => ({ n: 0, conf: 0, ok: 0 }));
-  for (const x of items) {
-    const b = bins[Math.min(9, Math.floor(x.confidence * 10))]!;
-    b.n++;
-    b.conf += x.confidence;
-    b.ok += x.correct ? 1 : 0;
-  }
-  return bins.reduce((s, b) => s + (b.n ? (b.n / items.length) * Math.abs(b.ok / b.n - b.conf / b.n) : 0), 0);
-}
 const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 /** Load time in a fresh process: what a bot start-up pays (jieba, lexicon, training). */
@@ -233,12 +231,21 @@ async function main(): Promise<void> {
   console.log(formatConfusion(escalation));
   console.log();
   console.log(formatReport('INTENT (test split)', intent));
-  const intentEce = expectedCalibrationError(
-    results.map((x) => ({ confidence: x.r.confidence, correct: x.r.intent === x.u.intent })),
-  );
+  const intentItems = results.map((x) => ({ confidence: x.r.confidence, correct: x.r.intent === x.u.intent }));
+  const intentEce = expectedCalibrationError(intentItems);
+  const intentReliability = reliabilityBins(intentItems);
   const meanConfidence = results.reduce((sum, x) => sum + x.r.confidence, 0) / results.length;
   console.log(
     `intent confidence: mean ${meanConfidence.toFixed(3)} vs accuracy ${intent.accuracy.toFixed(3)}; expected calibration error ${intentEce.toFixed(3)}`,
+  );
+  console.log('intent reliability (confidence bin: messages, mean confidence → accuracy):');
+  for (const b of intentReliability)
+    console.log(
+      `  ${b.from.toFixed(1)}–${b.to.toFixed(1)}: ${String(b.n).padStart(3)}  ${b.meanConfidence.toFixed(3)} → ${b.accuracy.toFixed(3)}`,
+    );
+  const underMenu = results.filter((x) => x.r.confidence < policy.minIntentConfidence);
+  console.log(
+    `below minIntentConfidence ${policy.minIntentConfidence} (the bot asks with its menu): ${underMenu.length} of ${results.length} messages, of which ${underMenu.filter((x) => x.r.intent !== x.u.intent).length} misread`,
   );
   console.log('most frequent intent confusions (gold → predicted):');
   for (const c of topConfusions(intent, 12)) console.log(`  ${c.gold} → ${c.predicted}: ${c.count}`);
@@ -255,12 +262,14 @@ async function main(): Promise<void> {
   console.log(
     `load (${nlu.modelSource} model, in-process): ${loadMs} ms; cold process (module loading via tsx + load + first message): ${coldMs ?? 'n/a'} ms; training from ${train.length} utterances instead: ${trainMs} ms`,
   );
-  const sizes = [EMOTION_MODEL_PATH, DOMAIN_MODEL_PATH].map((f) =>
+  const sizes = [EMOTION_MODEL_PATH, DOMAIN_MODEL_PATH, INTENT_MODEL_PATH].map((f) =>
     existsSync(f)
       ? `${path.relative(process.cwd(), f)} ${(statSync(f).size / 1048576).toFixed(1)} MiB`
       : `${path.basename(f)} missing`,
   );
-  console.log(`model files: ${sizes.join(', ')} (emotion model ${nlu.emotionModel ? 'loaded' : 'NOT loaded'})`);
+  console.log(
+    `model files: ${sizes.join(', ')} (emotion model ${nlu.emotionModel ? 'loaded' : 'NOT loaded'}, intent model ${nlu.intentModel ? 'loaded' : 'NOT loaded'})`,
+  );
   console.log(
     `latency per message, paced like incoming messages: p50 ${latency.p50Ms} ms, p99 ${latency.p99Ms} ms, max ${latency.maxMs} ms (${latency.samples} calls)`,
   );
@@ -307,6 +316,7 @@ async function main(): Promise<void> {
     negative,
     escalation,
     intent,
+    intentReliability,
     probe: { emotion: probeEmotion, negative: probeNegative },
     holdoutProbe: { emotion: holdout.emotion, negative: holdout.negative },
     generalProbe: general,
@@ -316,6 +326,7 @@ async function main(): Promise<void> {
       intentAccuracy: intent.accuracy,
       intentMacroF1: intent.macroF1,
       intentConfidenceEce: r3(intentEce),
+      intentMeanConfidence: r3(meanConfidence),
       escalationPrecision: escalation.perClass.escalate?.precision ?? 0,
       escalationRecall: escalation.perClass.escalate?.recall ?? 0,
       escalationF1: escalation.perClass.escalate?.f1 ?? 0,

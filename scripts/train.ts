@@ -26,23 +26,32 @@ import {
   EMOTION_TRAIN_OPTIONS,
   binaryScore,
   SOURCE_WEIGHTS,
+  chooseAnswerableThreshold,
   chooseEmotionThresholds,
   chooseNegativeThreshold,
   fitTemperature,
   fromCorpus,
   fromOwn,
-  outOfFoldLogits,
+  outOfFold,
   type LabelledText,
 } from '../flows/src/nlu/emotion-training';
-import { EMOTIONS } from '../flows/src/nlu/labels';
+import {
+  INTENT_MODEL_PATH,
+  INTENT_TRAIN_OPTIONS,
+  IntentModel,
+  combinedScores,
+  fitIntentTemperature,
+} from '../flows/src/nlu/intent-model';
+import { EMOTIONS, INTENT_IDS } from '../flows/src/nlu/labels';
+import { argmax, softmaxInPlace } from '../flows/src/nlu/sparse';
 import { kbUtterances } from '../flows/src/nlu/kb-utterances';
 import { loadLexiconData } from '../flows/src/nlu/lexicon';
-import { classificationReport } from '../flows/src/nlu/metrics';
+import { classificationReport, expectedCalibrationError } from '../flows/src/nlu/metrics';
 import { trainModels } from '../flows/src/nlu/model';
 import { MODEL_PATH, writeStoredModels } from '../flows/src/nlu/model-store';
 import { Nlu } from '../flows/src/nlu/nlu';
 import { Preprocessor } from '../flows/src/nlu/preprocess';
-import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy } from '../flows/src/policy';
+import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy, type EscalationPolicy } from '../flows/src/policy';
 
 /**
  * Escalations allowed on neutral/happy texts (out-of-fold) when choosing the thresholds: the
@@ -50,10 +59,19 @@ import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy } from '../flows/src/
  */
 const FALSE_ESCALATION_BUDGET = 0.04;
 const SAD_BUDGET = 0.005;
+/**
+ * Escalations allowed on the own train split's utterances labelled "no escalation" (out of fold,
+ * any reason) when choosing the answerable-message thresholds: 2.5 %. About 2 % of them escalate
+ * for other reasons (high-risk words, small talk at the general thresholds), so emotion alone
+ * gets the rest; on the test split that keeps precision ≥ 0.85 (47 escalations, 271 not).
+ */
+const OWN_FALSE_ESCALATION_BUDGET = 0.025;
+const NB_WEIGHTS = [0.5, 1, 2];
 const OLD_WEIGHTS = [0.25, 0.5];
 const LEXICON_WEIGHTS = [0, 0.25, 0.5, 1];
 
 const log = (msg: string) => console.log(msg);
+
 const ms = (t0: number) => `${Math.round(performance.now() - t0)} ms`;
 
 function main(): void {
@@ -89,7 +107,7 @@ function main(): void {
   log(`features: ${ms(t1)}`);
 
   const t2 = performance.now();
-  const oof = outOfFoldLogits(samples);
+  const { logits: oof, fold: folds, models: foldModels } = outOfFold(samples);
   log(`${CV_FOLDS}-fold out-of-fold predictions: ${ms(t2)}`);
   // Calibration uses the public texts only: the lexicon + classifier posterior of an own
   // utterance comes from a classifier trained on it.
@@ -136,7 +154,11 @@ function main(): void {
     .map((i, j) => ({ t: training[i]!, p: probs[j]! }))
     .filter((x) => x.t.source.startsWith('smp') && (x.t.label === 'neutral' || x.t.label === 'happy'));
   const signalsOnly = base.withModels(null, domain);
-  const noEmotion = { ...readPolicy(DEFAULT_POLICY_PATH), emotionThresholds: { anxious: 2, angry: 2, sad: 2 } };
+  const noEmotion = {
+    ...readPolicy(DEFAULT_POLICY_PATH),
+    emotionThresholds: { anxious: 2, angry: 2, sad: 2 },
+    answerableEmotionThresholds: { anxious: 2, angry: 2, sad: 2 },
+  };
   const other = calmSmp.map((x) => {
     const text = x.t.text.trim();
     return decideForMessage(noEmotion, text, signalsOnly.analyze(text)).escalate;
@@ -179,6 +201,111 @@ function main(): void {
     `escalation thresholds (≤ ${FALSE_ESCALATION_BUDGET * 100} % escalations for any reason, ≤ ${SAD_BUDGET * 100} % for sadness, on each SMP corpus's out-of-fold neutral/happy texts (${calmSmp.length}; per corpus ${JSON.stringify(perCorpus)}); ${((other.filter(Boolean).length / calmSmp.length) * 100).toFixed(1)} % escalate for other reasons): ${JSON.stringify(thresholds)}`,
   );
 
+  // 3. Intent model (own train split + knowledge-base questions), its combination with naive
+  //    Bayes and its temperature chosen on out-of-fold predictions over the own train split,
+  //    on the emotion model's folds (the own utterances are the last `own.length` samples).
+  const t5 = performance.now();
+  const ownFold = own.map((_, j) => folds[training.length - own.length + j]!);
+  const kb = kbUtterances();
+  const ibits = INTENT_TRAIN_OPTIONS.bits;
+  const kbX = kb.map((k) => base.hashedFeatures(k.text, ibits));
+  const ownX = own.map((u) => base.hashedFeatures(u.text, ibits));
+  const ownGold = own.map((u) => INTENT_IDS.indexOf(u.intent));
+  const oofIntent: Array<{ logits: Float64Array; nb: Float64Array }> = new Array(own.length);
+  const foldParts: Array<{ nlu: Nlu; intent: IntentModel }> = [];
+  for (let f = 0; f < CV_FOLDS; f++) {
+    const tr = own.map((_, j) => j).filter((j) => ownFold[j] !== f);
+    const intentModel = IntentModel.train(
+      [...tr.map((j) => ownX[j]!), ...kbX],
+      [...tr.map((j) => own[j]!.intent), ...kb.map((k) => k.intent)],
+    );
+    const foldNlu = Nlu.train(tr.map((j) => own[j]!));
+    own.forEach((u, j) => {
+      if (ownFold[j] === f) oofIntent[j] = { logits: intentModel.logits(ownX[j]!), nb: foldNlu.naiveBayesIntent(u.text) };
+    });
+    foldParts.push({ nlu: foldNlu, intent: intentModel });
+  }
+  let bestIntent = { w: 1, acc: -1, t: 1 };
+  for (const w of NB_WEIGHTS) {
+    const scores = oofIntent.map((o) => combinedScores(o.logits, o.nb, w));
+    const acc = scores.filter((z, j) => argmax(z) === ownGold[j]).length / own.length;
+    log(
+      `  intent: naive-Bayes weight ${w}: out-of-fold top-1 ${acc.toFixed(3)} (classifier alone, before rules and domain prior)`,
+    );
+    if (acc > bestIntent.acc) bestIntent = { w, acc, t: fitIntentTemperature(scores, ownGold) };
+  }
+  const oofConf = oofIntent.map((o, j) => {
+    const p = softmaxInPlace(combinedScores(o.logits, o.nb, bestIntent.w).map((v) => v / bestIntent.t));
+    const k = argmax(p);
+    return { confidence: p[k]!, correct: k === ownGold[j] };
+  });
+  log(
+    `intent model: naive-Bayes weight ${bestIntent.w}, temperature ${bestIntent.t}; out of fold top-1 ${bestIntent.acc.toFixed(3)}, mean confidence ${(oofConf.reduce((s, x) => s + x.confidence, 0) / own.length).toFixed(3)}, ECE ${expectedCalibrationError(oofConf).toFixed(3)} (${ms(t5)})`,
+  );
+  const intentModel = IntentModel.train([...ownX, ...kbX], [...own.map((u) => u.intent), ...kb.map((k) => k.intent)]);
+  intentModel.nbWeight = bestIntent.w;
+  intentModel.temperature = bestIntent.t;
+  intentModel.provenance = {
+    trainedOn: `own train split (${own.length}) + knowledge-base questions and variants (${kb.length})`,
+    options: INTENT_TRAIN_OPTIONS,
+    calibration: `naive-Bayes weight and temperature on ${CV_FOLDS}-fold out-of-fold predictions over the own train split`,
+    outOfFoldTop1: Math.round(bestIntent.acc * 1000) / 1000,
+  };
+
+  // 3b. Thresholds for messages the bot can answer, on the own train split out of fold: every
+  //     part that learnt from own utterances (brokerage classifiers, emotion model, intent
+  //     model) is the fold's, trained without the utterance.
+  for (const m of foldModels) {
+    m.oldWeight = best.w;
+    m.lexiconWeight = best.lw;
+    m.temperature = best.t;
+    m.negativeThreshold = negativeThreshold;
+  }
+  const ownOof = own.map((u, j) => {
+    const part = foldParts[ownFold[j]!]!;
+    part.intent.nbWeight = bestIntent.w;
+    part.intent.temperature = bestIntent.t;
+    const text = u.text.trim();
+    return { u, text, r: part.nlu.withModels(foldModels[ownFold[j]!]!, domain, part.intent).analyze(text) };
+  });
+  const calmOwn = ownOof.filter((x) => !x.u.escalate);
+  // The file's current answerable thresholds (from an earlier run) must not influence the choice.
+  const { answerableEmotionThresholds: _previous, ...fileBase } = readPolicy(DEFAULT_POLICY_PATH);
+  const general = { ...fileBase, emotionThresholds: thresholds };
+  const withAnswerable = (t: number) => ({
+    ...general,
+    answerableEmotionThresholds: { anxious: t, angry: t, sad: Math.max(t, thresholds.sad) },
+  });
+  const answerableT = chooseAnswerableThreshold(
+    (t) => calmOwn.map((x) => decideForMessage(withAnswerable(t), x.text, x.r).escalate),
+    OWN_FALSE_ESCALATION_BUDGET,
+    Math.max(thresholds.angry, thresholds.anxious),
+  );
+  const answerable = withAnswerable(answerableT).answerableEmotionThresholds;
+  const calmRate = (p: EscalationPolicy) =>
+    calmOwn.filter((x) => decideForMessage(p, x.text, x.r).escalate).length / Math.max(1, calmOwn.length);
+  const ownEsc = binaryScore(
+    ownOof.map((x) => x.u.escalate),
+    ownOof.map((x) => decideForMessage(withAnswerable(answerableT), x.text, x.r).escalate),
+  );
+  const ownEscGeneral = binaryScore(
+    ownOof.map((x) => x.u.escalate),
+    ownOof.map((x) => decideForMessage(general, x.text, x.r).escalate),
+  );
+  log(
+    `answerable-message thresholds (≤ ${OWN_FALSE_ESCALATION_BUDGET * 100} % of the own train split's ${calmOwn.length} non-escalating utterances escalated, out of fold, any reason): ${JSON.stringify(answerable)} (${(calmRate(withAnswerable(answerableT)) * 100).toFixed(1)} %; general thresholds alone ${(calmRate(general) * 100).toFixed(1)} %); own train out of fold: escalation precision ${ownEsc.precision.toFixed(3)}, recall ${ownEsc.recall.toFixed(3)} (with the general thresholds only: ${ownEscGeneral.precision.toFixed(3)} / ${ownEscGeneral.recall.toFixed(3)})`,
+  );
+
+  for (const t of [0.9, 0.95, 0.97, 0.98, 0.99, 1]) {
+    const sc = binaryScore(
+      ownOof.map((x) => x.u.escalate),
+      ownOof.map((x) => decideForMessage(withAnswerable(t), x.text, x.r).escalate),
+    );
+    log(
+      `  answerable threshold ${t.toFixed(2)}: ${(calmRate(withAnswerable(t)) * 100).toFixed(1)} % false escalations, precision ${sc.precision.toFixed(3)}, recall ${sc.recall.toFixed(3)}`,
+    );
+  }
+
   const t3 = performance.now();
   const model = EmotionModel.train(samples, EMOTION_TRAIN_OPTIONS);
   model.oldWeight = best.w;
@@ -191,6 +318,7 @@ function main(): void {
   const policyPath = DEFAULT_POLICY_PATH;
   const raw = JSON.parse(readFileSync(policyPath, 'utf8')) as Record<string, unknown>;
   raw.emotionThresholds = thresholds;
+  raw.answerableEmotionThresholds = answerable;
   raw.calibration = {
     chosenOn: `${CV_FOLDS}-fold out-of-fold predictions of the emotion model on its training set; neutral+happy texts of SMP2020-EWECT (epidemic train + tune half of both dev splits; ${calmSmp.length} texts), each of general and epidemic Weibo within the budget, counting every escalation reason`,
     falseEscalationTarget: 0.05,
@@ -198,12 +326,19 @@ function main(): void {
     intensity:
       'calibrated probability of the reported emotion (flows/models/emotion.bin, temperature scaling of the blended scores)',
     model: path.relative(path.join(__dirname, '..'), EMOTION_MODEL_PATH),
+    answerable: {
+      chosenOn: `own train split (flows/data/nlu/train.jsonl), ${CV_FOLDS}-fold out-of-fold readings (brokerage classifiers, emotion and intent models trained without the utterance); the ${calmOwn.length} utterances labelled "no escalation"`,
+      falseEscalationTarget: OWN_FALSE_ESCALATION_BUDGET,
+      appliesTo:
+        'messages about the brokerage (P(in domain) ≥ 0.5) whose intent is a brokerage topic (not small talk, human_request or complaint); the higher of these and emotionThresholds applies',
+      outOfFold: { precision: Math.round(ownEsc.precision * 1000) / 1000, recall: Math.round(ownEsc.recall * 1000) / 1000 },
+    },
   };
-  const policy = { ...readPolicy(policyPath), emotionThresholds: thresholds };
+  const policy = { ...readPolicy(policyPath), emotionThresholds: thresholds, answerableEmotionThresholds: answerable };
   if (!dryRun) writeFileSync(policyPath, JSON.stringify(raw, null, 2) + '\n');
 
   // 5. Report halves with the shipped model and policy, through analyze() + decideForMessage().
-  const nlu = base.withModels(model, domain);
+  const nlu = base.withModels(model, domain, intentModel);
   const figures = corpusFigures(nlu, (text, r) => decideForMessage(policy, text, r), report);
   log(formatCorpusFigures('\nDEV FIGURES (report halves of the dev splits: never trained, calibrated or tuned on)', figures));
   const ownTest = readJsonl(TEST_PATH);
@@ -213,8 +348,12 @@ function main(): void {
     EMOTIONS,
   );
   const intentAcc = ownTest.filter((u) => nlu.analyze(u.text).intent === u.intent).length / ownTest.length;
+  const testEsc = binaryScore(
+    ownTest.map((u) => u.escalate),
+    ownTest.map((u) => decideForMessage(policy, u.text, nlu.analyze(u.text)).escalate),
+  );
   log(
-    `own test split (${ownTest.length}): emotion macro-F1 ${emo.macroF1.toFixed(3)}, accuracy ${emo.accuracy.toFixed(3)}; intent accuracy ${intentAcc.toFixed(3)}`,
+    `own test split (${ownTest.length}): emotion macro-F1 ${emo.macroF1.toFixed(3)}, accuracy ${emo.accuracy.toFixed(3)}; intent accuracy ${intentAcc.toFixed(3)}; escalation precision ${testEsc.precision.toFixed(3)}, recall ${testEsc.recall.toFixed(3)}`,
   );
 
   model.provenance = {
@@ -230,8 +369,10 @@ function main(): void {
   mkdirSync(path.dirname(EMOTION_MODEL_PATH), { recursive: true });
   model.save();
   domain.save();
+  intentModel.save();
+  const mib = (f: string) => `${path.relative(process.cwd(), f)} (${(statSync(f).size / 1048576).toFixed(1)} MiB)`;
   log(
-    `wrote ${path.relative(process.cwd(), EMOTION_MODEL_PATH)} (${(statSync(EMOTION_MODEL_PATH).size / 1048576).toFixed(1)} MiB), ${path.relative(process.cwd(), DOMAIN_MODEL_PATH)} (${(statSync(DOMAIN_MODEL_PATH).size / 1048576).toFixed(1)} MiB) and the thresholds in ${path.relative(process.cwd(), policyPath)}; total ${ms(t0)}`,
+    `wrote ${mib(EMOTION_MODEL_PATH)}, ${mib(DOMAIN_MODEL_PATH)}, ${mib(INTENT_MODEL_PATH)} and the thresholds in ${path.relative(process.cwd(), policyPath)}; total ${ms(t0)}`,
   );
 }
 

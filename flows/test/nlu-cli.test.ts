@@ -89,7 +89,7 @@ describe('nlu CLI', () => {
 });
 
 describe('nlu CLI escalation follows the escalation policy file', () => {
-  const worried = '等了半天还没到账，急死了！！！';
+  const worried = '急死了！！！怎么办啊！！！';
   const bundled = JSON.parse(readFileSync(DEFAULT_POLICY_PATH, 'utf8')) as { emotionThresholds: Record<string, number> };
 
   it('a raised anxiety threshold stops a worried message from escalating', () => {

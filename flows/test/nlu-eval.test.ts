@@ -1,7 +1,7 @@
 import { TEST_PATH, readJsonl } from '../src/nlu/dataset';
 import { loadGeneralProbe, scoreGeneralProbe } from '../src/nlu/general-probe';
 import { EMOTIONS, INTENT_IDS } from '../src/nlu/labels';
-import { classificationReport } from '../src/nlu/metrics';
+import { classificationReport, expectedCalibrationError } from '../src/nlu/metrics';
 import { Nlu } from '../src/nlu/nlu';
 import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy } from '../src/policy';
 
@@ -11,14 +11,15 @@ import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy } from '../src/policy
  * Escalation is the bot's policy file applied to each message (decideForMessage).
  */
 const FLOORS = {
-  emotionMacroF1: 0.85, // measured 0.887
-  negativeF1: 0.9, // measured 0.930
-  intentAccuracy: 0.8, // measured 0.830
-  escalationRecall: 0.9, // measured 0.915 (was 0.957)
-  // Measured 0.494 (was 0.882): the policy's thresholds are now calibrated probabilities chosen
-  // for ≤ 5 % escalations on calm public texts, so mild worry (有点担心), which the team's labels
-  // keep with the bot, reaches a person; see the README's NLU section.
-  escalationPrecision: 0.45,
+  emotionMacroF1: 0.87, // measured 0.899
+  negativeF1: 0.9, // measured 0.924
+  intentAccuracy: 0.81, // measured 0.830 (intent model + naive Bayes, KB questions as training text)
+  escalationRecall: 0.9, // measured 0.915
+  // Measured 0.896: emotion alone escalates a message the bot answers only at the policy's
+  // answerableEmotionThresholds, chosen on the own train split out of fold (see the README).
+  escalationPrecision: 0.85,
+  // The intent confidence is calibrated: measured ECE 0.094, mean confidence 0.828 vs accuracy 0.830.
+  intentEce: 0.13,
 };
 
 describe('test-split quality floors', () => {
@@ -55,6 +56,14 @@ describe('test-split quality floors', () => {
       INTENT_IDS,
     );
     expect(rep.accuracy).toBeGreaterThanOrEqual(FLOORS.intentAccuracy);
+  });
+
+  it(`intent confidence is calibrated: expected calibration error ≤ ${FLOORS.intentEce}`, () => {
+    const items = results.map((x) => ({ confidence: x.r.confidence, correct: x.r.intent === x.u.intent }));
+    expect(expectedCalibrationError(items)).toBeLessThanOrEqual(FLOORS.intentEce);
+    const mean = items.reduce((s, x) => s + x.confidence, 0) / items.length;
+    const accuracy = items.filter((x) => x.correct).length / items.length;
+    expect(Math.abs(mean - accuracy)).toBeLessThan(0.06);
   });
 
   it(`escalation recall ≥ ${FLOORS.escalationRecall} and precision ≥ ${FLOORS.escalationPrecision}`, () => {

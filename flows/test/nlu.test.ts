@@ -193,6 +193,15 @@ describe('escalation', () => {
     expect(r.reasons).toContain('explicit_request');
   });
 
+  it.each(['额度怎么突然降了？你们有没有人管？', '转账失败三天了，你们到底管不管'])(
+    'frustration asking whether anyone is in charge ("%s") is negative and reaches a person',
+    (text) => {
+      const r = analyze(text);
+      expect(r.negative).toBe(true);
+      expect(r.escalate).toBe(true);
+    },
+  );
+
   it('不用转人工 is not a request', () => {
     const r = analyze('不用转人工了，我自己搞定了');
     expect(r.reasons).not.toContain('explicit_request');
@@ -214,13 +223,26 @@ describe('escalation', () => {
   });
 
   it('escalates by the policy it is given, with no thresholds of its own', () => {
-    const worried = '等了半天还没到账，急死了！！！';
+    const worried = '急死了！！！怎么办啊！！！';
     expect(analyze(worried).escalation.reasons).toEqual([expect.stringMatching(/^anxiety:/)]);
     const strict = judgedBy({ ...policy, emotionThresholds: { ...policy.emotionThresholds, anxious: 0.99 } });
     expect(strict(worried)).toMatchObject({ emotion: 'anxious', escalate: false });
-    const lenient = judgedBy({ ...policy, emotionThresholds: { anxious: 0.3, angry: 0.3, sad: 0.3 } });
+    const low = { anxious: 0.3, angry: 0.3, sad: 0.3 };
+    const lenient = judgedBy({ ...policy, emotionThresholds: low, answerableEmotionThresholds: low });
     expect(strict('还是有点担心').escalate).toBe(false);
     expect(lenient('还是有点担心').escalate).toBe(true);
+  });
+
+  it('worry about a matter the bot answers escalates only at the answerable thresholds', () => {
+    // A transfer that has not arrived: the bot answers (what to check, how long it takes); the
+    // team's labels keep such messages with the bot unless the anxiety is extreme.
+    const worried = '钱一直没到账，我快急疯了！！！';
+    const r = analyze(worried);
+    expect(r).toMatchObject({ emotion: 'anxious', intent: 'transfer_failed', escalate: false });
+    expect(r.intensity).toBeGreaterThanOrEqual(policy.emotionThresholds.anxious);
+    const t = r.intensity;
+    const lower = judgedBy({ ...policy, answerableEmotionThresholds: { anxious: t, angry: t, sad: t } });
+    expect(lower(worried).escalation.reasons).toEqual([`anxiety:${t.toFixed(2)}`]);
   });
 
   it('high-risk intents escalate', () => {

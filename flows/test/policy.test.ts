@@ -70,6 +70,19 @@ describe('escalation policy', () => {
     expect(policy.calibration?.chosenOn).toMatch(/SMP2020-EWECT/);
   });
 
+  it('holds anger about a matter the bot answers to the higher answerable thresholds', () => {
+    const answerable = policy.answerableEmotionThresholds!;
+    expect(answerable.angry).toBeGreaterThan(policy.emotionThresholds.angry);
+    expect(policy.calibration?.answerable).toMatchObject({ falseEscalationTarget: expect.any(Number) });
+    const fee = { ...base, intent: 'commission_fee', inDomain: 0.95, emotion: 'angry' as const };
+    const between = policy.emotionThresholds.angry + 0.01;
+    expect(decide(policy, { ...fee, intensity: between }).escalate).toBe(false);
+    expect(decide(policy, { ...fee, intensity: answerable.angry }).reasons).toEqual([`anger:${answerable.angry.toFixed(2)}`]);
+    // Small talk, or a post that is not about the brokerage: the general thresholds.
+    expect(decide(policy, { ...fee, intent: 'chitchat', intensity: between }).escalate).toBe(true);
+    expect(decide(policy, { ...fee, inDomain: 0.2, intensity: between }).escalate).toBe(true);
+  });
+
   it('escalates a rising trend before any single message crosses the line', () => {
     const level = policy.trend.threshold + 0.02;
     const mild = { ...base, emotion: 'anxious' as const, intensity: policy.emotionThresholds.anxious - 0.1 };

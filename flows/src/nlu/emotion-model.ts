@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { EMOTIONS, type Emotion } from './labels';
+import { float32View } from './intent-model';
 import { seededRandom } from './random';
 import { softmaxInPlace, type SparseVector } from './sparse';
 
@@ -165,8 +166,7 @@ export class EmotionModel {
     offset += (4 - (offset % 4)) % 4;
     const n = (1 << meta.bits) * K;
     if (buf.length - offset !== n * 4) throw new Error('emotion model file is truncated');
-    const weights = new Float32Array(n);
-    new Uint8Array(weights.buffer).set(buf.subarray(offset, offset + n * 4));
+    const weights = float32View(buf, offset, n);
     const m = new EmotionModel(meta.bits, weights);
     m.bias.set(meta.bias);
     m.oldWeight = meta.oldWeight;

@@ -60,9 +60,22 @@ export function outOfFoldLogits(
   opts = EMOTION_TRAIN_OPTIONS,
   folds = CV_FOLDS,
 ): Float64Array[] {
+  return outOfFold(samples, opts, folds).logits;
+}
+
+/**
+ * The same, with each sample's fold and the fold models (model f never saw fold f), so that
+ * other parts trained on the own utterances can be held out on the same folds (scripts/train.ts).
+ */
+export function outOfFold(
+  samples: readonly TrainingSample[],
+  opts = EMOTION_TRAIN_OPTIONS,
+  folds = CV_FOLDS,
+): { logits: Float64Array[]; fold: number[]; models: EmotionModel[] } {
   const rand = seededRandom(opts.seed + 1);
   const fold = samples.map(() => Math.floor(rand() * folds));
   const out: Float64Array[] = new Array(samples.length);
+  const models: EmotionModel[] = [];
   for (let f = 0; f < folds; f++) {
     const model = EmotionModel.train(
       samples.filter((_, i) => fold[i] !== f),
@@ -71,8 +84,22 @@ export function outOfFoldLogits(
     samples.forEach((s, i) => {
       if (fold[i] === f) out[i] = model.logits(s.x);
     });
+    models.push(model);
   }
-  return out;
+  return { logits: out, fold, models };
+}
+
+/**
+ * The answerable-message threshold (policy answerableEmotionThresholds; one value for anxiety
+ * and anger, step 0.01, 1 at most): the lowest at which the share of the own utterances labelled
+ * "no escalation" that escalate for any reason stays within `budget`. `escalatesAt(t)` applies
+ * the policy with that threshold to those utterances (out-of-fold readings).
+ */
+export function chooseAnswerableThreshold(escalatesAt: (t: number) => readonly boolean[], budget: number, from = 0.5): number {
+  let t = Math.round(from * 100);
+  const rate = (x: readonly boolean[]) => x.filter(Boolean).length / Math.max(1, x.length);
+  while (t < 100 && rate(escalatesAt(t / 100)) > budget) t++;
+  return t / 100;
 }
 
 export function probsAt(logits: Float64Array, temperature: number): Float64Array {

@@ -9,6 +9,7 @@
  *   if (r.intent === 'stock_advice') refuseInvestmentAdvice();
  */
 export { Nlu } from './nlu';
+export { segment, segmentForSearch } from './segment';
 export type { NluEvidence, NluOptions, NluResult } from './nlu';
 export { EmotionTrend } from './trend';
 export type { EmotionTrendState, TrendSnapshot } from './trend';

@@ -99,3 +99,32 @@ export function topConfusions(r: ClassificationReport, limit = 15): Array<{ gold
       if (g !== p && (r.confusion[g]?.[p] ?? 0) > 0) cells.push({ gold: g, predicted: p, count: r.confusion[g]?.[p] ?? 0 });
   return cells.sort((a, b) => b.count - a.count).slice(0, limit);
 }
+
+/** Reliability of a confidence: mean |accuracy − confidence| over 10 equal-width bins, weighted by bin size. */
+export function expectedCalibrationError(items: ReadonlyArray<{ confidence: number; correct: boolean }>): number {
+  const bins = Array.from({ length: 10 }, () => ({ n: 0, conf: 0, ok: 0 }));
+  for (const x of items) {
+    const b = bins[Math.min(9, Math.floor(x.confidence * 10))]!;
+    b.n++;
+    b.conf += x.confidence;
+    b.ok += x.correct ? 1 : 0;
+  }
+  return bins.reduce((s, b) => s + (b.n ? (b.n / items.length) * Math.abs(b.ok / b.n - b.conf / b.n) : 0), 0);
+}
+
+/** Reliability table of a confidence: per 0.1-wide bin, how many, mean confidence, accuracy. */
+export function reliabilityBins(
+  items: ReadonlyArray<{ confidence: number; correct: boolean }>,
+): Array<{ from: number; to: number; n: number; meanConfidence: number; accuracy: number }> {
+  const bins = Array.from({ length: 10 }, (_, i) => ({ from: i / 10, to: (i + 1) / 10, n: 0, conf: 0, ok: 0 }));
+  for (const x of items) {
+    const b = bins[Math.min(9, Math.floor(x.confidence * 10))]!;
+    b.n++;
+    b.conf += x.confidence;
+    b.ok += x.correct ? 1 : 0;
+  }
+  const r3 = (v: number) => Math.round(v * 1000) / 1000;
+  return bins
+    .filter((b) => b.n > 0)
+    .map((b) => ({ from: b.from, to: b.to, n: b.n, meanConfidence: r3(b.conf / b.n), accuracy: r3(b.ok / b.n) }));
+}

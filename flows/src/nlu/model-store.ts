@@ -3,6 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TRAIN_PATH } from './dataset';
 import { INTENT_KEYWORDS_PATH } from './intent-keywords';
+import { kbUtterances } from './kb-utterances';
 import { EMOTIONS, INTENT_IDS } from './labels';
 import { LEXICON_PATH, MODIFIERS_PATH } from './lexicon';
 import type { NluModels } from './model';
@@ -46,6 +47,7 @@ const TRAINING_SOURCES = [
   'logreg.ts',
   'naive-bayes.ts',
   'model.ts',
+  'kb-utterances.ts',
   'labels.ts',
   'sparse.ts',
   'random.ts',
@@ -77,6 +79,8 @@ export function trainingFingerprint(): string {
     h.update(`${path.basename(file)}\n`);
     h.update(existsSync(file) ? readFileSync(file) : 'missing');
   }
+  // The knowledge base's questions the intent classifier learns from (answers may change freely).
+  h.update(`kb ${JSON.stringify(kbUtterances())}\n`);
   for (const p of PACKAGES) h.update(`${p} ${packageVersion(p)}\n`);
   return h.digest('hex');
 }

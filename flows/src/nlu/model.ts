@@ -1,4 +1,5 @@
 import type { Utterance } from './dataset';
+import { kbUtterances, type KbUtterance } from './kb-utterances';
 import { EMOTIONS, INTENT_IDS, type Emotion, type IntentId } from './labels';
 import type { Preprocessor } from './preprocess';
 import { TextClassifier, type TrainOptions } from './text-classifier';
@@ -27,13 +28,20 @@ export const EMOTION_TRAINING: TrainOptions = {
 };
 export const INTENT_TRAINING: TrainOptions = { algorithm: 'naive-bayes', alpha: 0.7, temperature: 0.25, uniformPrior: true };
 
+/**
+ * The intent classifier also learns from the knowledge base's questions and variants
+ * (kb-utterances.ts; `extraIntent`, default all of them): +0.8 points of 4-fold CV accuracy on
+ * the train split. The emotion classifier learns from the labelled utterances only.
+ */
 export function trainModels(
   pre: Preprocessor,
   data: readonly Utterance[],
-  opts?: { emotion?: TrainOptions; intent?: TrainOptions },
+  opts?: { emotion?: TrainOptions; intent?: TrainOptions; extraIntent?: readonly KbUtterance[] },
 ): NluModels {
   const docs = data.map((u) => pre.run(u.text).features);
-  const index = FeatureIndex.fit(docs);
+  const extra = opts?.extraIntent ?? kbUtterances();
+  const extraDocs = extra.map((u) => pre.run(u.text).features);
+  const index = FeatureIndex.fit([...docs, ...extraDocs]);
   const counts = docs.map((d) => index.counts(d));
   return {
     index,
@@ -47,9 +55,9 @@ export function trainModels(
     ),
     intent: TextClassifier.train(
       index,
-      docs,
-      counts,
-      data.map((u) => u.intent),
+      [...docs, ...extraDocs],
+      [...counts, ...extraDocs.map((d) => index.counts(d))],
+      [...data.map((u) => u.intent), ...extra.map((u) => u.intent)],
       INTENT_IDS,
       opts?.intent ?? INTENT_TRAINING,
     ),

@@ -6,6 +6,7 @@ import { DomainModel } from './domain-model';
 import { emotionFeatureStrings, hashFeatures } from './hashed-features';
 import { detectSignals, signalReasons, type NluSignals } from './escalation-signals';
 import { decideIntent, withDomainPrior } from './intent';
+import { IntentModel } from './intent-model';
 import { EMOTIONS, intentLabel, type Emotion, type IntentId } from './labels';
 import { loadLexiconData, type LexiconData } from './lexicon';
 import { trainModels, type NluModels } from './model';
@@ -67,6 +68,8 @@ export interface NluOptions {
   emotionModel?: EmotionModel | null;
   /** The in-domain detector; default none. */
   domainModel?: DomainModel | null;
+  /** The hashed-feature intent model combined with naive Bayes; default none (naive Bayes alone). */
+  intentModel?: IntentModel | null;
   training?: { emotion?: TrainOptions; intent?: TrainOptions };
 }
 
@@ -92,6 +95,8 @@ export class Nlu {
     readonly emotionModel: EmotionModel | null = null,
     /** flows/models/domain.json; null → the intent classifier alone. */
     readonly domainModel: DomainModel | null = null,
+    /** flows/models/intent.bin; null → naive Bayes alone. */
+    readonly intentModel: IntentModel | null = null,
   ) {}
 
   /**
@@ -106,6 +111,7 @@ export class Nlu {
       const models = stored ?? trainModels(pre, readJsonl(TRAIN_PATH));
       const emotionModel = EmotionModel.load();
       const domainModel = DomainModel.load();
+      const intentModel = IntentModel.load();
       Nlu.shared = new Nlu(
         pre,
         models,
@@ -114,6 +120,7 @@ export class Nlu {
         stored ? 'stored' : 'trained',
         emotionModel,
         domainModel,
+        intentModel,
       );
     }
     return Nlu.shared;
@@ -125,12 +132,44 @@ export class Nlu {
     const pre = new Preprocessor(opts.lexicon ?? loadLexiconData());
     const models = trainModels(pre, data, opts.training);
     const params = opts.emotionParams ?? DEFAULT_EMOTION_PARAMS;
-    return new Nlu(pre, models, params, performance.now() - t0, 'trained', opts.emotionModel ?? null, opts.domainModel ?? null);
+    return new Nlu(
+      pre,
+      models,
+      params,
+      performance.now() - t0,
+      'trained',
+      opts.emotionModel ?? null,
+      opts.domainModel ?? null,
+      opts.intentModel ?? null,
+    );
   }
 
   /** The same trained parts with other public-corpus models (training, evaluation). */
-  withModels(emotionModel: EmotionModel | null, domainModel: DomainModel | null = this.domainModel): Nlu {
-    return new Nlu(this.preprocessor, this.models, this.emotionParams, this.loadMs, this.modelSource, emotionModel, domainModel);
+  withModels(
+    emotionModel: EmotionModel | null,
+    domainModel: DomainModel | null = this.domainModel,
+    intentModel: IntentModel | null = this.intentModel,
+  ): Nlu {
+    return new Nlu(
+      this.preprocessor,
+      this.models,
+      this.emotionParams,
+      this.loadMs,
+      this.modelSource,
+      emotionModel,
+      domainModel,
+      intentModel,
+    );
+  }
+
+  /** The hashed feature vector of a message at `bits` bits (what the public-corpus models read). */
+  hashedFeatures(text: string, bits: number): ReturnType<typeof hashFeatures> {
+    return hashFeatures(emotionFeatureStrings(this.preprocessor.run(text)), bits);
+  }
+
+  /** The naive-Bayes intent posterior of a message (INTENT_IDS order). */
+  naiveBayesIntent(text: string): Float64Array {
+    return this.models.intent.predict(this.models.index.counts(this.preprocessor.run(text).features)).probs;
   }
 
   /**
@@ -173,7 +212,7 @@ export class Nlu {
     const pre = this.preprocessor.run(raw);
     const lexical = this.lexiconEmotion(pre);
     const { counts, coverage } = lexical;
-    const bits = this.emotionModel?.bits ?? this.domainModel?.bits;
+    const bits = this.emotionModel?.bits ?? this.domainModel?.bits ?? this.intentModel?.bits;
     const strings = bits !== undefined ? emotionFeatureStrings(pre) : [];
     const hashed = bits !== undefined ? hashFeatures(strings, bits) : null;
     const hashedFor = (b: number) => (hashed && b === bits ? hashed : hashFeatures(strings, b));
@@ -187,7 +226,10 @@ export class Nlu {
       : lexical;
     const emotionScores = Object.fromEntries(EMOTIONS.map((e, k) => [e, round2(emo.probs[k] ?? 0)])) as Record<Emotion, number>;
     const inDomain = this.domainModel ? this.domainModel.inDomain(hashedFor(this.domainModel.bits)) : undefined;
-    const nb = this.models.intent.predict(counts);
+    const nbIntent = this.models.intent.predict(counts);
+    const nb = this.intentModel
+      ? this.intentModel.combine(this.intentModel.logits(hashedFor(this.intentModel.bits)), nbIntent.probs)
+      : nbIntent;
     const intentClf = inDomain === undefined ? nb : withDomainPrior(nb, inDomain, this.models.intent.labels);
     const intent = decideIntent(pre.text, intentClf, this.models.intent.labels);
     const conversation = trend ?? new EmotionTrend();

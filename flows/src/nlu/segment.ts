@@ -30,3 +30,14 @@ export function segment(text: string, hmm = true): string[] {
     .cut(text, hmm)
     .filter((t) => t.trim().length > 0);
 }
+
+/**
+ * Tokens for a search index: jieba's search mode, which also yields the dictionary words inside a
+ * longer one (维持担保比例 → 维持, 担保, 比例, 维持担保比例), HMM off (the same text always gives
+ * the same tokens, so a query segmented the same way finds what was indexed).
+ */
+export function segmentForSearch(text: string): string[] {
+  return instance()
+    .cutForSearch(text, false)
+    .filter((t) => t.trim().length > 0);
+}

@@ -25,6 +25,8 @@ export interface PolicyInput {
   intent: string;
   /** The intent classifier's calibrated confidence in `intent` (0..1). */
   intentConfidence: number;
+  /** P(the message is about the brokerage's services), from the NLU's in-domain detector; absent: unknown (taken as 1). */
+  inDomain?: number;
   signals: EscalationSignals;
   tier: 'standard' | 'gold' | 'vip' | CustomerTier | null;
   /** Bot answers in a row that did not help (fallbacks), before this message. */
@@ -50,6 +52,32 @@ export interface PolicyDecision {
 }
 
 const EMOTION_REASON = { anxious: 'anxiety', angry: 'anger', sad: 'sadness' } as const;
+
+/** Intents that are not a matter the bot answers (small talk), or that escalate by themselves. */
+const NOT_ANSWERED: ReadonlySet<string> = new Set([
+  'greeting',
+  'thanks',
+  'goodbye',
+  'acknowledgement',
+  'chitchat',
+  'human_request',
+  'complaint',
+]);
+
+/**
+ * Whether the message is a matter the bot answers (or asks which topic with its menu): about the
+ * brokerage's services (P(in domain) ≥ 0.5) and its intent a brokerage topic, not small talk.
+ */
+export function isAnswerable(input: Pick<PolicyInput, 'intent' | 'inDomain'>): boolean {
+  return (input.inDomain ?? 1) >= 0.5 && !NOT_ANSWERED.has(input.intent);
+}
+
+/** The emotion threshold that applies: the higher answerableEmotionThresholds when the bot answers the matter. */
+export function emotionThreshold(policy: EscalationPolicy, emotion: 'anxious' | 'angry' | 'sad', answerable: boolean): number {
+  const general = policy.emotionThresholds[emotion];
+  const a = policy.answerableEmotionThresholds;
+  return a && answerable ? Math.max(general, a[emotion]) : general;
+}
 
 function matched(text: string, terms: string[]): string[] {
   return terms.filter((t) => text.includes(t));
@@ -88,7 +116,7 @@ export function decide(policy: EscalationPolicy, input: PolicyInput): PolicyDeci
   const vip = input.tier === 'vip';
   const discount = vip ? policy.vipEmotionThresholdDiscount : 0;
   if (input.emotion === 'anxious' || input.emotion === 'angry' || input.emotion === 'sad') {
-    if (input.intensity >= policy.emotionThresholds[input.emotion] - discount) {
+    if (input.intensity >= emotionThreshold(policy, input.emotion, isAnswerable(input)) - discount) {
       reasons.push(`${EMOTION_REASON[input.emotion]}:${input.intensity.toFixed(2)}`);
       raise(p.negative_emotion);
     }

@@ -45,6 +45,7 @@ export function decideForMessage(
     intensity: nlu.intensity,
     intent: nlu.intent,
     intentConfidence: nlu.confidence,
+    ...(nlu.evidence.inDomain !== undefined ? { inDomain: nlu.evidence.inDomain } : {}),
     signals: escalationSignals(nlu, ctx.trend),
     tier: ctx.tier ?? null,
     consecutiveMisses: ctx.consecutiveMisses ?? 0,

@@ -18,6 +18,18 @@ export const policySchema = z.object({
     angry: z.number().min(0).max(1),
     sad: z.number().min(0).max(1),
   }),
+  /**
+   * Thresholds for a message the bot answers: about the brokerage's services (the NLU's
+   * P(in domain) ≥ 0.5) with a brokerage-topic intent (not small talk, human_request or
+   * complaint; see policy/decide.ts isAnswerable). Anger or worry about a matter the bot answers
+   * (fees, a transfer, a locked password) escalates by itself only at these — the higher of
+   * these and emotionThresholds applies — and the trend rule still escalates if it goes on.
+   * Chosen by `npm run train` on the own train split (out of fold) for a stated false-escalation
+   * rate (calibration.answerable). Absent: emotionThresholds apply to every message.
+   */
+  answerableEmotionThresholds: z
+    .object({ anxious: z.number().min(0).max(1), angry: z.number().min(0).max(1), sad: z.number().min(0).max(1) })
+    .optional(),
   vipEmotionThresholdDiscount: z.number().min(0).max(0.5),
   trend: z.object({ threshold: z.number().min(0).max(1), minMessages: z.number().int().min(1) }),
   /** How emotionThresholds were chosen (written by `npm run train`): data and false-escalation rate. */
