@@ -1,6 +1,14 @@
 import { loadBrain, startBotRole } from '@brokerbot/bot';
 import { createChannels, createGateway, startOutboundRole, type ChannelSet } from '@brokerbot/channels';
-import { AdvisorSessions, mountConsole, startDashboardRole, startQualityRole, startRouterRole } from '@brokerbot/agent-console';
+import {
+  AdvisorSessions,
+  mountConsole,
+  startDashboardRole,
+  startQualityRole,
+  startRetentionRole,
+  startRouterRole,
+  startTranscriptIndexRole,
+} from '@brokerbot/agent-console';
 import {
   connectDb,
   createEmitter,
@@ -93,8 +101,12 @@ export async function startSystem(
     if (config.ROLES.includes('router')) roles.push(startRouterRole(services));
     // The dashboard's finished hours are sealed into the database by the router role's processes.
     if (config.ROLES.includes('router')) roles.push(startDashboardRole(services));
+    // 会话记录 search's index is written from the messages' stream by the router role's processes.
+    if (config.ROLES.includes('router')) roles.push(startTranscriptIndexRole(services));
     if (config.ROLES.includes('outbound')) roles.push(startOutboundRole(services, channels.senders));
     if (config.ROLES.includes('quality')) roles.push(startQualityRole(services));
+    // The daily retention purge (RETENTION_DAYS, legal holds) runs with the other compliance work.
+    if (config.ROLES.includes('quality')) roles.push(startRetentionRole(services));
   } catch (err) {
     await Promise.allSettled(roles.map((r) => r.stop()));
     await sessions?.stop();

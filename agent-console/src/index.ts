@@ -12,6 +12,7 @@ export { startRouterRole, routeHandoff, recoverHandoffs, pickAdvisor } from './r
 export { startQualityRole, scoreJob, adoptScorecardVersion } from './quality/scoring-worker';
 export { ScorecardStore, readScorecard, DEFAULT_SCORECARD_PATH } from './quality/scorecard-store';
 export { confirmationCounts, type ItemConfirmationCount } from './quality/quality-records';
+export { startRetentionRole, purgeExpired, purgeDecision, retentionCutoff } from './records/retention';
 export {
   startDashboardRole,
   sealDashboard,
@@ -23,6 +24,15 @@ export {
   eventsOfHandoff,
   writeRollups,
 } from './dashboard';
+export {
+  startTranscriptIndexRole,
+  backfillTranscriptIndex,
+  indexWritesOf,
+  writeIndex,
+  termsOf,
+  queryTerms,
+  indexSettled,
+} from './transcript-index';
 export { mintAdvisorToken, verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
 export {
   AdvisorSessions,

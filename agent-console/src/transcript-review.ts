@@ -21,22 +21,34 @@ import { complianceOverridesOf } from './advisor-compliance';
 import type { AdvisorClaims } from './advisor-token';
 import { notesOf } from './notes';
 import { newestScore } from './quality/quality-records';
+import { indexSettled } from './transcript-index/indexer';
+import { IndexSearcher } from './transcript-index/search';
+import { queryTerms } from './transcript-index/terms';
+import { termId } from './transcript-index/records';
+import { recordAudit } from './records/audit-log';
+import { holdStatus } from './records/legal-hold';
 
 /**
  * Supervisors review past and present conversations for quality and compliance: search,
  * read-only transcript with the bot's insight and the state log, and a verdict per supervisor.
  *
- * FerretDB v1 has no $lookup and its $group knows only $sum/$count (no $max/$first), so
- * "newest activity first" is found by walking messages newest first and keeping each
- * conversation's first hit; the other facts are fetched per page with `$in`.
+ * The search lists conversations newest activity first from the 会话记录 index
+ * (./transcript-index: an activity record per conversation per business day, a record per word
+ * said), read by equality only, never a range or sort over messages; the other filters narrow
+ * it through sets of conversation ids, and each page's facts are fetched per conversation.
  */
 type Deps = Pick<Services, 'db'>;
 type Db = Deps['db'];
+/** With the queues, a search first waits (briefly) for the index worker to catch up with what was just said. */
+type SearchDeps = Deps & Partial<Pick<Services, 'queues'>>;
 
 export const PAGE_SIZE = 30;
-const WALK_BATCH = 500;
-/** A page stops after this many message batches even if short; its cursor continues the walk. */
-const WALK_MAX_BATCHES = 8;
+/** How long a search waits at most for the index worker to index messages stored before it. */
+const INDEX_SETTLE_MS = 500;
+/** A word's conversations are listed up to this many; a more common word is checked per candidate instead. */
+const TERM_LIST_MAX = 5_000;
+/** Sorted by score, a common word is checked on at most this many scored conversations. */
+const SCORE_VERIFY_MAX = 2_000;
 const TRANSCRIPT_BATCH = 500;
 const TRANSCRIPT_MAX_MESSAGES = 10_000;
 export const NEGATIVE_EMOTIONS = ['anxious', 'angry', 'sad'] as const;
@@ -49,7 +61,7 @@ const isoDate = (what: string) =>
     .refine((s) => !Number.isNaN(Date.parse(s)), `${what}不是有效的日期时间`)
     .transform((s) => new Date(s));
 
-/** A page position, opaque to the console: the last message walked (time and id), or, sorted by score, the offset. */
+/** A page position, opaque to the console: the last conversation listed (its latest activity and id), or, sorted by score, the offset. */
 const TIME_CURSOR_RE = /^(\d{1,15})\.([0-9a-f]{24})$/;
 const SCORE_CURSOR_RE = /^s(\d{1,7})$/;
 const CURSOR_RE = /^(\d{1,15}\.[0-9a-f]{24}|s\d{1,7})$/;
@@ -59,7 +71,7 @@ const SORTS = ['recent', 'score_asc', 'score_desc'] as const;
 const isScoreSort = (sort: string | undefined) => sort === 'score_asc' || sort === 'score_desc';
 interface Cursor {
   at: Date;
-  /** A message _id (mongoose casts it in filters). */
+  /** A conversation id (all zeros: the start of that day, walked to its end). */
   id: string;
 }
 const encodeCursor = (c: Cursor) => `${c.at.getTime()}.${c.id}`;
@@ -94,6 +106,12 @@ export const transcriptRequests = {
         .regex(/^[a-z][a-z0-9_]{0,39}$/, '质检项编号无效')
         .optional(),
       sort: z.enum(SORTS, { errorMap: () => ({ message: '排序只能是 recent、score_asc 或 score_desc' }) }).optional(),
+      /** 关键词: conversations in which a client or an advisor said all of its words. */
+      keyword: z
+        .string({ invalid_type_error: '关键词必须是文字' })
+        .transform((s) => s.trim())
+        .pipe(z.string().min(1, '关键词不能为空').max(50, '关键词不能超过 50 字'))
+        .optional(),
       before: z.string().regex(CURSOR_RE, '翻页位置无效').optional(),
     })
     .strict()
@@ -170,19 +188,55 @@ async function visibleConversation(db: Db, user: AdvisorClaims, conversationId: 
 
 const ids = (values: unknown[]) => values.map((v) => String(v));
 
+interface IdFilters {
+  only: Set<string> | null;
+  except: Set<string>;
+  /** Keyword words too common to list: checked per candidate. */
+  verifyTerms: string[];
+  /** The keyword's words (for highlighting), [] without a keyword. */
+  terms: string[];
+}
+
 /**
- * Conversation ids the filters restrict the walk to (`only`, null = any) or exclude (`except`).
- * Each filter is one `distinct`, run together.
+ * A keyword's conversations: each word's list (by equality on the word), intersected. A word
+ * said in more than TERM_LIST_MAX conversations is not listed but checked per candidate.
  */
-async function idFilters(
+async function keywordFilter(
   db: Db,
-  user: AdvisorClaims,
-  q: TranscriptQuery,
-): Promise<{ only: Set<string> | null; except: Set<string> }> {
-  const scope = branchScope(user, q.branchId);
+  keyword: string,
+): Promise<{ only: Set<string> | null; verifyTerms: string[]; terms: string[] }> {
+  const terms = queryTerms(keyword);
+  if (terms.length === 0) {
+    throw new UserError('bad_keyword', '关键词里没有可搜索的词：请输入至少两个字的词，如“强平”“销户”');
+  }
+  const lists = await Promise.all(
+    terms.map(
+      async (term) =>
+        (await db.TranscriptTerm.find({ term }, { conversationId: 1, _id: 0 })
+          .limit(TERM_LIST_MAX + 1)
+          .lean()) as { conversationId: string }[],
+    ),
+  );
+  let only: Set<string> | null = null;
+  const verifyTerms: string[] = [];
+  lists.forEach((list, i) => {
+    if (list.length > TERM_LIST_MAX) return void verifyTerms.push(terms[i]!);
+    const here = new Set(list.map((t) => t.conversationId));
+    only = only ? new Set([...only].filter((id) => here.has(id))) : here;
+  });
+  return { only, verifyTerms, terms };
+}
+
+/**
+ * Conversation ids the filters restrict the search to (`only`, null = any) or exclude (`except`).
+ * Each filter is one `distinct` (or the keyword's word lists), run together. Branch scope is the
+ * index's own (its records carry the branch).
+ */
+async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery): Promise<IdFilters> {
+  branchScope(user, q.branchId); // refuses a branch this supervisor may not see
   const range = dateRange(q);
-  const [inScope, escalated, reviewed, emotional] = await Promise.all([
-    scope.branchId ? db.Conversation.distinct('_id', scope).then(ids) : null,
+  const [keyword, escalated, reviewed, emotional] = await Promise.all([
+    q.keyword ? keywordFilter(db, q.keyword) : null,
     q.escalated !== undefined || q.advisorId
       ? db.Handoff.distinct('conversationId', q.advisorId ? { advisorId: q.advisorId } : {}).then(ids)
       : null,
@@ -199,7 +253,7 @@ async function idFilters(
   const except = new Set<string>();
   const restrict = (list: string[], current: Set<string> | null) =>
     current ? new Set(list.filter((id) => current.has(id))) : new Set(list);
-  if (inScope) only = restrict(inScope, only);
+  if (keyword?.only) only = restrict([...keyword.only], only);
   if (escalated && q.escalated === false) {
     // Served by an advisor yet never escalated cannot be: nothing matches.
     if (q.advisorId) only = new Set();
@@ -212,7 +266,7 @@ async function idFilters(
     const scored = (await scoredConversations(db, user, q)).map((s) => s.conversationId);
     only = restrict(scored, only);
   }
-  return { only, except };
+  return { only, except, verifyTerms: keyword?.verifyTerms ?? [], terms: keyword?.terms ?? [] };
 }
 
 type ScoreRow = Pick<
@@ -265,14 +319,34 @@ async function searchByScore(
   q: TranscriptQuery,
   only: Set<string> | null,
   except: Set<string>,
+  verifyTerms: string[] = [],
 ): Promise<{ items: TranscriptSummary[]; next: string | null }> {
   const range = dateRange(q);
-  const rows = (await scoredConversations(db, user, q)).filter(
+  let rows = (await scoredConversations(db, user, q)).filter(
     (s) =>
       (!only || only.has(s.conversationId)) &&
       !except.has(s.conversationId) &&
       (!range || ((!range.$gte || new Date(s.closedAt) >= range.$gte) && (!range.$lte || new Date(s.closedAt) <= range.$lte))),
   );
+  for (const term of verifyTerms) {
+    if (rows.length > SCORE_VERIFY_MAX) {
+      throw new UserError(
+        'keyword_too_common',
+        `关键词“${term}”出现在太多会话中，按分数排序时请再加一个更具体的词或其他筛选条件`,
+      );
+    }
+    const have = new Set<string>();
+    for (let i = 0; i < rows.length; i += 100) {
+      const found = await findIn<{ conversationId: string }>(
+        db.TranscriptTerm,
+        '_id',
+        rows.slice(i, i + 100).map((r) => termId(term, r.conversationId)),
+        { projection: { conversationId: 1 } },
+      );
+      for (const f of found) have.add(f.conversationId);
+    }
+    rows = rows.filter((r) => have.has(r.conversationId));
+  }
   const dir = q.sort === 'score_asc' ? 1 : -1;
   rows.sort((a, b) => {
     const [x, y] = [a.total ?? null, b.total ?? null];
@@ -299,91 +373,47 @@ function dateRange(q: TranscriptQuery): Record<string, Date> | null {
   return { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) };
 }
 
-/** Messages strictly after the cursor in the walk order (createdAt desc, _id desc). */
-const afterCursor = (c: Cursor) => ({ $or: [{ createdAt: { $lt: c.at } }, { createdAt: c.at, _id: { $lt: c.id } }] });
-/** Messages at or before the cursor: their conversations were on an earlier page. */
-const atOrBeforeCursor = (c: Cursor) => ({ $or: [{ createdAt: { $gt: c.at } }, { createdAt: c.at, _id: { $gte: c.id } }] });
-
 interface Hit {
   conversationId: string;
   lastMessageAt: Date;
-  messageId: string;
-}
-
-/**
- * The next page of conversations by latest activity: walks messages newest first from the
- * cursor; a conversation counts at its first (= latest) message, unless it has a message
- * before the cursor, which put it on an earlier page.
- */
-async function walk(db: Db, q: TranscriptQuery, only: Set<string> | null, except: Set<string>) {
-  const range = dateRange(q);
-  const base: Record<string, unknown> = { ...(range ? { createdAt: range } : {}) };
-  if (only) base.conversationId = { $in: [...only].filter((id) => !except.has(id)) };
-  else if (except.size) base.conversationId = { $nin: [...except] };
-  const start = q.before ? decodeCursor(q.before) : null;
-  const seen = new Set<string>();
-  const hits: Hit[] = [];
-  let position = start;
-  for (let batch = 0; batch < WALK_MAX_BATCHES; batch++) {
-    const messages = (await db.Message.find(
-      { ...base, ...(position ? afterCursor(position) : {}) },
-      { conversationId: 1, createdAt: 1 },
-    )
-      .sort({ createdAt: -1, _id: -1 })
-      .limit(WALK_BATCH)
-      .lean()) as { _id: unknown; conversationId: string; createdAt: Date }[];
-    const fresh: Hit[] = [];
-    for (const m of messages) {
-      if (seen.has(m.conversationId)) continue;
-      seen.add(m.conversationId);
-      fresh.push({ conversationId: m.conversationId, lastMessageAt: m.createdAt, messageId: String(m._id) });
-    }
-    const shownBefore =
-      start && fresh.length
-        ? new Set(
-            ids(
-              await db.Message.distinct('conversationId', {
-                ...base,
-                conversationId: { $in: fresh.map((h) => h.conversationId) },
-                ...atOrBeforeCursor(start),
-              }),
-            ),
-          )
-        : new Set<string>();
-    for (const h of fresh) {
-      if (shownBefore.has(h.conversationId)) continue;
-      hits.push(h);
-      if (hits.length > PAGE_SIZE) return { hits: hits.slice(0, PAGE_SIZE), more: true };
-    }
-    const last = messages.at(-1);
-    if (messages.length < WALK_BATCH || !last) return { hits, more: false };
-    position = { at: last.createdAt, id: String(last._id) };
-  }
-  // Long conversations filled the batches: what was walked is complete, the cursor goes on from there.
-  return { hits, more: true, resumeAt: position! };
 }
 
 /** Conversations matching the filters, newest activity first, PAGE_SIZE at a time. */
 export async function searchTranscripts(
-  deps: Deps,
+  deps: SearchDeps,
   user: AdvisorClaims,
   q: TranscriptQuery,
-): Promise<{ items: TranscriptSummary[]; next: string | null }> {
+): Promise<{ items: TranscriptSummary[]; next: string | null; terms?: string[] }> {
   requireSupervisor(user);
-  const { only, except } = await idFilters(deps.db, user, q);
-  if (only && only.size === 0) return { items: [], next: null };
-  if (isScoreSort(q.sort)) return searchByScore(deps.db, user, q, only, except);
-  const { hits, more, resumeAt } = await walk(deps.db, q, only, except);
-  const lastHit = hits.at(-1);
-  const next = !more ? null : encodeCursor(resumeAt ?? { at: lastHit!.lastMessageAt, id: lastHit!.messageId });
-  return { items: await summaries(deps.db, hits), next };
+  // What was said before the search is in the index (idle: one Redis round trip).
+  if (deps.queues) await indexSettled(deps.queues, INDEX_SETTLE_MS);
+  const { only, except, verifyTerms, terms } = await idFilters(deps.db, user, q);
+  const withTerms = <T extends object>(page: T) => (q.keyword ? { ...page, terms } : page);
+  if (only && only.size === 0) return withTerms({ items: [], next: null });
+  if (isScoreSort(q.sort)) return withTerms(await searchByScore(deps.db, user, q, only, except, verifyTerms));
+  const scope = branchScope(user, q.branchId) as { branchId?: string };
+  const { hits, next } = await new IndexSearcher(deps.db, {
+    branchId: scope.branchId,
+    from: q.from,
+    to: q.to,
+    only,
+    except,
+    verifyTerms,
+    cursor: q.before ? decodeCursor(q.before) : null,
+    pageSize: PAGE_SIZE,
+  }).run();
+  const items = await summaries(
+    deps.db,
+    hits.map((h) => ({ conversationId: h.conversationId, lastMessageAt: h.lastAt })),
+  );
+  return withTerms({ items, next: next ? encodeCursor(next) : null });
 }
 
 /** The page's facts, each fetched once for all its conversations. */
 async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessageAt'>[]): Promise<TranscriptSummary[]> {
   if (hits.length === 0) return [];
   const conversationIds = hits.map((h) => h.conversationId);
-  const [conversations, handoffs, reviews, emotions, counts, scores] = await Promise.all([
+  const [conversations, handoffs, reviews, pageMessages, scores] = await Promise.all([
     findIn<ConversationDoc>(db.Conversation, '_id', conversationIds),
     findIn<HandoffDoc>(db.Handoff, 'conversationId', conversationIds).then((list) =>
       list.sort((a, b) => +new Date(a.createdAt) - +new Date(b.createdAt)),
@@ -391,16 +421,13 @@ async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessage
     findIn<ConversationReviewDoc>(db.ConversationReview, 'conversationId', conversationIds).then((list) =>
       list.sort((a, b) => +new Date(b.at) - +new Date(a.at)),
     ),
-    findIn<{ conversationId: string; meta: { understanding: { emotion: string; intensity?: unknown } } }>(
+    // One read per conversation serves both its message count and its strongest negative emotion.
+    findIn<{ conversationId: string; direction: string; meta?: { understanding?: { emotion?: string; intensity?: unknown } } }>(
       db.Message,
       'conversationId',
       conversationIds,
-      {
-        where: { direction: 'in', 'meta.understanding.emotion': { $in: NEGATIVE_EMOTIONS } },
-        projection: { conversationId: 1, 'meta.understanding': 1 },
-      },
+      { projection: { conversationId: 1, direction: 1, 'meta.understanding.emotion': 1, 'meta.understanding.intensity': 1 } },
     ),
-    Promise.all(conversationIds.map(async (id) => ({ _id: id, n: await db.Message.countDocuments({ conversationId: id }) }))),
     findIn<ScoreRow>(db.QualityScore, 'conversationId', conversationIds, {
       projection: { conversationId: 1, closedAt: 1, scoredAt: 1, total: 1, flags: 1, failedItemIds: 1, scorecardVersion: 1 },
     }),
@@ -416,7 +443,12 @@ async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessage
     ),
   ]);
   const byId = new Map(conversations.map((c) => [c._id.toString(), c]));
-  const countOf = new Map(counts.map((c) => [String(c._id), c.n]));
+  const countOf = new Map<string, number>();
+  for (const m of pageMessages) countOf.set(m.conversationId, (countOf.get(m.conversationId) ?? 0) + 1);
+  const emotions = pageMessages.filter(
+    (m): m is typeof m & { meta: { understanding: { emotion: string; intensity?: unknown } } } =>
+      m.direction === 'in' && (NEGATIVE_EMOTIONS as readonly string[]).includes(m.meta?.understanding?.emotion ?? ''),
+  );
   const strongest = new Map<string, { emotion: string; intensity: number | null }>();
   for (const m of emotions) {
     const u = m.meta.understanding;
@@ -504,16 +536,28 @@ async function allMessages(db: Db, conversationId: string): Promise<{ messages: 
   return { messages, truncated: true };
 }
 
-/** The read-only record of one conversation: transcript with insights, state log, handoffs, reviews. */
+/** The read-only record of one conversation, audited as `open` (see loadTranscript). */
 export async function openTranscript(deps: Deps, user: AdvisorClaims, conversationId: string) {
+  const { conversation, transcript } = await loadTranscript(deps, user, conversationId);
+  await recordAudit(deps.db, user, 'open', { conversationId, branchId: conversation.branchId });
+  return { transcript };
+}
+
+/**
+ * The read-only record of one conversation: transcript with insights, state log, handoffs,
+ * reviews, notes and legal hold (supervisors, branch scope). Not audited: callers audit what they
+ * do with it (open, export).
+ */
+export async function loadTranscript(deps: Deps, user: AdvisorClaims, conversationId: string) {
   requireSupervisor(user);
   const { db } = deps;
   const conversation = await visibleConversation(db, user, conversationId);
-  const [{ messages, truncated }, transitions, handoffs, reviews] = await Promise.all([
+  const [{ messages, truncated }, transitions, handoffs, reviews, legalHold] = await Promise.all([
     allMessages(db, conversationId),
     db.Transition.find({ conversationId }).sort({ version: 1 }).lean(),
     db.Handoff.find({ conversationId }).sort({ createdAt: 1 }).lean() as Promise<HandoffDoc[]>,
     reviewsOf(db, conversationId),
+    holdStatus(db, conversationId),
   ]);
   const satisfactions = await satisfactionByHandoff(
     db,
@@ -525,6 +569,7 @@ export async function openTranscript(deps: Deps, user: AdvisorClaims, conversati
   const [summary] = await summaries(db, [{ conversationId, lastMessageAt: last ? last.createdAt : conversation.createdAt }]);
   const wire: AdvisorWireMessage[] = messages.map(toAdvisorWire);
   return {
+    conversation,
     transcript: {
       summary,
       messages: wire,
@@ -555,6 +600,8 @@ export async function openTranscript(deps: Deps, user: AdvisorClaims, conversati
       // Internal notes (never sent to the client) and advisor messages sent over a compliance warning.
       notes: await notesOf(db, conversationId),
       complianceOverrides: complianceOverridesOf(messages),
+      // Records: while held, the retention purge keeps the conversation (agent-console/src/records).
+      legalHold,
     },
   };
 }
@@ -582,7 +629,7 @@ export async function reviewTranscript(
 ): Promise<{ review: ReviewView; reviews: ReviewView[] }> {
   requireSupervisor(user);
   const { db } = deps;
-  await visibleConversation(db, user, input.conversationId);
+  const conversation = await visibleConversation(db, user, input.conversationId);
   const key = { conversationId: input.conversationId, reviewerId: user.sub };
   const set = { reviewerName: user.name, verdict: input.verdict, note: input.note, at: new Date() };
   try {
@@ -591,6 +638,13 @@ export async function reviewTranscript(
     if (!isDuplicateKey(err)) throw err;
     await db.ConversationReview.updateOne(key, { $set: set });
   }
+  await recordAudit(
+    db,
+    user,
+    'review',
+    { conversationId: input.conversationId, branchId: conversation.branchId },
+    { verdict: input.verdict, note: input.note },
+  );
   const reviews = await reviewsOf(db, input.conversationId);
   return { review: reviews.find((r) => r.reviewerId === user.sub)!, reviews };
 }

@@ -1,6 +1,7 @@
 import { seesBranch, UserError, type ConversationDoc, type Services } from '@brokerbot/shared';
 import type { AdvisorClaims } from './advisor-token';
 import { logConversation } from './conversation-log';
+import { recordAudit } from './records/audit-log';
 
 /**
  * Whether this user may 静默监听 (watch) a chat: the advisor who owns it always; supervisors for
@@ -34,6 +35,9 @@ export async function authorizeWatch(deps: Pick<Services, 'db'>, user: AdvisorCl
     );
   }
   if (conversation.advisorId !== user.sub) {
+    // The conversation's own log shows the watch beside the chat; the audit log answers "who saw which records".
     await logConversation(deps, conversationId, user, 'watch', { advisorId: conversation.advisorId ?? null });
+    const watched = { conversationId, branchId: conversation.branchId };
+    await recordAudit(deps.db, user, 'watch', watched, { advisorId: conversation.advisorId ?? null });
   }
 }

@@ -1,6 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { RollupBuilder, eventsOfHandoff, eventsOfMessage, writeRollups } from '@brokerbot/agent-console';
-import { connectDb } from '@brokerbot/shared';
+import {
+  RollupBuilder,
+  eventsOfHandoff,
+  eventsOfMessage,
+  indexWritesOf,
+  writeIndex,
+  writeRollups,
+} from '@brokerbot/agent-console';
+import { connectDb, entryOfMessage, type TranscriptIndexEntry } from '@brokerbot/shared';
 import {
   ObjectIdClock,
   buildConversation,
@@ -49,6 +56,8 @@ export interface GrowResult {
   to: string;
   /** The dashboard's rollups written for the seeded data (看板 reads them, not the messages). */
   rollups: { hours: number; days: number; seconds: number };
+  /** 会话记录 search's index of the seeded messages (activity per conversation per day, keyword records), written with them. */
+  transcriptIndex: { activities: number; terms: number };
   seeded: SeededConversation[];
 }
 
@@ -193,6 +202,25 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
         refused += r.refused;
       });
 
+    // 会话记录 search's index, written in bulk as the index worker would have written it.
+    const indexed = { activities: 0, terms: 0 };
+    let indexBuffer: TranscriptIndexEntry[] = [];
+    const branchOf = new Map<string, string>();
+    const flushIndex = () => {
+      const entries = indexBuffer;
+      const branches = new Map(branchOf);
+      indexBuffer = [];
+      branchOf.clear();
+      return pool.submit(async () => {
+        const r = await writeIndex(
+          db,
+          indexWritesOf(entries, (id) => branches.get(id) ?? null),
+        );
+        indexed.activities += r.activitiesInserted;
+        indexed.terms += r.termsInserted;
+      });
+    };
+
     const t0 = performance.now();
     let lastLog = t0;
     const total = () => Object.values(stored).reduce((a, b) => a + b, 0);
@@ -220,6 +248,9 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
       for (const m of b.messages) buffers.messages.push(m);
       if (b.handoff) buffers.handoffs.push(b.handoff);
       for (const t of b.transitions) buffers.transitions.push(t);
+      for (const m of b.messages) indexBuffer.push(entryOfMessage(m as unknown as Parameters<typeof entryOfMessage>[0]));
+      branchOf.set(b.ref.conversationId, b.ref.branchId);
+      if (indexBuffer.length >= batchSize * 5) await flushIndex();
       for (const kind of KINDS) while (buffers[kind].length >= batchSize) await flush(kind, buffers[kind].splice(0, batchSize));
       if (performance.now() - lastLog > 5_000) {
         lastLog = performance.now();
@@ -227,7 +258,11 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
       }
     }
     for (const kind of KINDS) if (buffers[kind].length) await flush(kind, buffers[kind]);
+    if (indexBuffer.length) await flushIndex();
     await pool.drain();
+    log(
+      `  会话记录 index: ${indexed.activities.toLocaleString('en')} activity records, ${indexed.terms.toLocaleString('en')} keyword records`,
+    );
     const tr = performance.now();
     const written = await writeRollups(db, rollups, { mode: 'add' });
     const rollupSeconds = (performance.now() - tr) / 1000;
@@ -250,6 +285,7 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
       from: new Date(from).toISOString(),
       to: new Date(to).toISOString(),
       rollups: { ...written, seconds: rollupSeconds },
+      transcriptIndex: indexed,
       seeded,
     };
   } finally {

@@ -11,7 +11,8 @@ import { roundSummary, summarize, type Summary } from '../stats';
  *    (it missed its conversation's last exchange); io() → `history`;
  *  - opening a transcript: the supervisor's `transcripts:open` → ack;
  *  - a 会话记录 search page: `transcripts:search` with the console's typical filters in turn
- *    (none, one branch, escalated only, a 7-day range) → ack.
+ *    (none, one branch, escalated only, a 7-day range, a keyword) → ack. The keywords are words
+ *    the seeded clients said in a fraction of the conversations (爆仓, 投诉; 两融 + 爆仓 for two words).
  * Each kind stops after `samples` or `budgetMs`, whichever comes first; the first WARMUP
  * requests are not counted. Every answer is checked (right conversation, all its messages,
  * a non-empty page): a wrong one is counted, not timed. A request unanswered after `timeoutMs`
@@ -22,7 +23,8 @@ import { roundSummary, summarize, type Summary } from '../stats';
 export const READS_TARGET_P99_MS = 50;
 const WARMUP = 2;
 const SUPERVISOR = 'zhao.lei';
-const SEARCH_FILTERS = ['none', 'branch', 'escalated', 'date range'] as const;
+const SEARCH_FILTERS = ['none', 'branch', 'escalated', 'date range', 'keyword'] as const;
+const KEYWORDS = ['爆仓', '投诉', '两融 爆仓'];
 type SearchFilter = (typeof SEARCH_FILTERS)[number];
 
 export interface ReadKindResult {
@@ -187,7 +189,7 @@ export async function runReads(o: ReadsOptions): Promise<ReadsResult> {
     });
 
     console.log(`  reads: transcripts:search (${SEARCH_FILTERS.join(', ')})…`);
-    const byFilter: Record<SearchFilter, number[]> = { none: [], branch: [], escalated: [], 'date range': [] };
+    const byFilter: Record<SearchFilter, number[]> = { none: [], branch: [], escalated: [], 'date range': [], keyword: [] };
     const week = 7 * 24 * 3_600_000;
     const filterOf = (i: number) => SEARCH_FILTERS[i % SEARCH_FILTERS.length]!;
     const search = await measure(
@@ -201,7 +203,7 @@ export async function runReads(o: ReadsOptions): Promise<ReadsResult> {
         else if (filter === 'date range') {
           const from = o.from + o.random() * Math.max(0, o.to - o.from - week);
           query = { from: new Date(from).toISOString(), to: new Date(from + week).toISOString() };
-        }
+        } else if (filter === 'keyword') query = { keyword: pick(KEYWORDS) };
         const { ms, ack } = await ask(supervisor, 'transcripts:search', query, o);
         if (!Array.isArray(ack.items) || ack.items.length === 0) return { ms, wrong: `empty page for ${JSON.stringify(query)}` };
         return { ms };

@@ -148,6 +148,17 @@ const schema = z
     PRACTICE_REPLY_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(1_500),
     /** Seconds without an advisor answer after which the simulated client counts as ignored and writes again; 0 turns it off. */
     PRACTICE_IDLE_S: z.coerce.number().int().min(0).max(3_600).default(90),
+    /**
+     * Records retention (agent-console/src/records/retention.ts): conversations whose last activity
+     * is older than this many days are purged daily, unless under a legal hold. Default 7305 days
+     * (20 years): 《证券法》 keeps a broker's client and business records at least 20 years (README, Records).
+     */
+    RETENTION_DAYS: z.coerce
+      .number({ invalid_type_error: 'RETENTION_DAYS must be a whole number of days' })
+      .int('RETENTION_DAYS must be a whole number of days')
+      .min(1, 'RETENTION_DAYS must be at least 1 (day)')
+      .max(36_525, 'RETENTION_DAYS must be at most 36525 (100 years)')
+      .default(7305),
   })
   .superRefine((c, ctx) => {
     if (c.OPENAI_BASE_URL && !c.OPENAI_API_KEY)

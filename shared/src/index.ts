@@ -11,6 +11,7 @@ export * from './redis-url';
 export * from './realtime';
 export * from './conversations';
 export * from './transcript';
+export * from './transcript-index-feed';
 export * from './models/schemas';
 export * from './models/db';
 export * from './emitter';

@@ -4,6 +4,8 @@ import { isDuplicateKey } from './conversations';
 import type { SequenceAllocator } from './sequence';
 import type { Channel } from './states';
 import { newOutboundId } from './ids';
+import type { Queues } from './queues';
+import { entryOfMessage, feedTranscriptIndex } from './transcript-index-feed';
 
 export interface InboundMessage {
   conversationId: string;
@@ -26,6 +28,14 @@ export interface RecordResult {
 export interface TranscriptDeps {
   db: Db;
   seq: SequenceAllocator;
+  /** When given, each stored message is handed to 会话记录 search's index worker (one XADD; see transcript-index-feed.ts). */
+  queues?: Pick<Queues, 'inbound'>;
+}
+
+/** Stored (or found stored again: a redelivery repairs an entry lost to a crash) → the search index's stream. */
+async function indexed(deps: TranscriptDeps, result: RecordResult): Promise<RecordResult> {
+  if (deps.queues) await feedTranscriptIndex(deps.queues, entryOfMessage(result.message));
+  return result;
 }
 
 type NewMessage = Omit<MessageDoc, '_id' | 'seq' | 'createdAt' | 'updatedAt' | 'meta' | 'error'> & { meta?: unknown };
@@ -45,15 +55,15 @@ async function insertOnce(deps: TranscriptDeps, doc: NewMessage, usuallyNew = fa
   const key = { channel: doc.channel, channelMessageId: doc.channelMessageId };
   if (!usuallyNew) {
     const existing = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
-    if (existing) return { message: existing, duplicate: true };
+    if (existing) return indexed(deps, { message: existing, duplicate: true });
   }
   for (let attempt = 0; ; attempt++) {
     const seq = await deps.seq.next(doc.conversationId);
     const outcome = await deps.db.messageInserts.insert({ ...doc, seq });
-    if (outcome.ok) return { message: outcome.doc, duplicate: false };
+    if (outcome.ok) return indexed(deps, { message: outcome.doc, duplicate: false });
     if (!isDuplicateKey(outcome.error)) throw outcome.error;
     const stored = (await deps.db.Message.findOne(key).lean()) as MessageDoc | null;
-    if (stored) return { message: stored, duplicate: true };
+    if (stored) return indexed(deps, { message: stored, duplicate: true });
     if (attempt >= 5) throw outcome.error;
   }
 }

@@ -4,7 +4,8 @@
  * Plain browser JavaScript, no build step; loaded before console.js so that it hears the
  * first `console:connected` { socket, session, toast } (and `console:logout`).
  * Socket.IO namespace /advisor (agent-console/src/transcript-review.ts), requests with ack:
- *   transcripts:search { from?, to?, branchId?, escalated?, emotion?, reviewed?, before? } → { items, next }
+ *   transcripts:search { from?, to?, branchId?, escalated?, emotion?, reviewed?, keyword?, before? } → { items, next, terms? }
+ *     (keyword: 关键词, every word in the conversation; `terms` are the words matched, highlighted in the transcript)
  *   transcripts:open { conversationId } → { transcript: { summary, messages, transitions, handoffs, reviews } }
  *   transcripts:review { conversationId, verdict: ok|issue, note } → { review, reviews }
  *   (智能质检, agent-console/src/requests/quality.ts)
@@ -13,6 +14,11 @@
  *   qa:confirm { conversationId, itemId, verdict: confirmed|overridden, note? } → { confirmation, confirmations }
  *   qa:rescore { conversationId } → { queued, revision }
  * Search adds minScore/maxScore, flag (critical|major|minor|any) and sort (recent|score_asc|score_desc).
+ *   (质培一体化) practice:fromConversation { conversationId } → { scenario, created }   生成陪练场景
+ *   (记录, agent-console/src/requests/records.ts)
+ *   transcripts:export { conversationId } → { html, filename }   printable page, opened in a new window
+ *   transcripts:hold { conversationId, hold, reason } → { legalHold: { held, reason, byName, at } }
+ *   audit:list { conversationId?, advisorId?, before? } → { items, next }   审计记录
  *
  * All user text is written with textContent, never as HTML.
  */
@@ -64,6 +70,8 @@
   var items = [];
   var next = null;
   var searchSeq = 0;
+  /** The words of the last keyword search (from the server's segmentation), marked in opened transcripts. */
+  var highlightTerms = [];
   var openSeq = 0;
   var qaSeq = 0;
   /** The inspection result of the open transcript, or null (not scored / not loaded). */
@@ -71,6 +79,12 @@
   var rescoreTimer = null;
   /** The transcript shown on the right, or null. */
   var current = null;
+  /** The open transcript's audit entries (审计记录) and the cursor of their next page. */
+  var auditItems = [];
+  var auditNext = null;
+  var auditSeq = 0;
+  /** The 审计记录 section on screen (replaced alone when entries arrive). */
+  var auditBox = null;
 
   function request(event, payload) {
     return kit.request(socket, event, payload, ACK_TIMEOUT_MS);
@@ -171,6 +185,11 @@
   });
   var escalatedBox = checkbox('仅转人工');
   var unreviewedBox = checkbox('仅未评审');
+  var keywordInput = el('input', 'review-keyword');
+  keywordInput.type = 'search';
+  keywordInput.maxLength = 50;
+  keywordInput.placeholder = '如：强平 两融';
+  form.appendChild(field('关键词', keywordInput));
   form.appendChild(field('开始日期', fromInput));
   form.appendChild(field('结束日期', toInput));
   form.appendChild(field('营业部', branchSelect));
@@ -229,6 +248,7 @@
     if (emotionSelect.value) f.emotion = emotionSelect.value;
     if (escalatedBox.input.checked) f.escalated = true;
     if (unreviewedBox.input.checked) f.reviewed = false;
+    if (keywordInput.value.trim()) f.keyword = keywordInput.value.trim();
     return f;
   }
 
@@ -250,6 +270,7 @@
       }
       items = more ? items.concat(res.items || []) : res.items || [];
       next = res.next || null;
+      if (!more) highlightTerms = res.terms || [];
       renderList();
     });
   }
@@ -324,6 +345,9 @@
       }
       current = res.transcript;
       quality = null;
+      auditItems = [];
+      auditNext = null;
+      loadAudit(conversationId, false);
       renderDetail();
       renderList();
       loadQuality(conversationId);
@@ -340,6 +364,8 @@
     if (s.branchId) facts.push('营业部 ' + s.branchId);
     if (s.customer) facts.push('客户号 ' + s.customer.id);
     head.appendChild(el('div', 'qi-meta', facts.join(' · ')));
+    head.appendChild(practiceButton(s.conversationId));
+    head.appendChild(recordsBox(s.conversationId));
 
     var log = el('ol', 'review-log');
     log.setAttribute('aria-label', '状态记录');
@@ -376,7 +402,7 @@
       if (x.satisfaction) sections.push(el('p', 'review-satisfaction', satisfactionText(x.satisfaction)));
     });
     sections.push(renderQuality());
-    sections.push(el('h4', '', '状态记录'), log, el('h4', '', '聊天记录'), messages, renderReviews());
+    sections.push(el('h4', '', '状态记录'), log, el('h4', '', '聊天记录'), messages, renderReviews(), renderAudit());
     // Re-rendered when the inspection result arrives or changes: keep the reader's place.
     var scrollTop = detail.scrollTop;
     detail.replaceChildren.apply(detail, sections);
@@ -412,6 +438,31 @@
     return li;
   }
 
+  /** A message's text with the searched words marked (<mark>), as text nodes only. */
+  function highlighted(text, terms) {
+    var box = el('div', 'review-msg-text');
+    var words = (terms || []).filter(Boolean);
+    if (!words.length || !text) {
+      box.textContent = text || '';
+      return box;
+    }
+    var pattern = new RegExp(
+      '(' +
+        words
+          .map(function (w) {
+            return w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+          })
+          .join('|') +
+        ')',
+      'gi',
+    );
+    text.split(pattern).forEach(function (part, i) {
+      if (i % 2 === 1) box.appendChild(el('mark', 'review-hit', part));
+      else if (part) box.appendChild(document.createTextNode(part));
+    });
+    return box;
+  }
+
   function renderMessage(m, override) {
     var li = el('li', 'review-msg from-' + m.from);
     li.dataset.messageId = m.id;
@@ -440,7 +491,7 @@
     var author =
       { client: '客户', bot: '智能助手', advisor: '顾问 ' + (m.authorName || ''), system: '系统消息' }[m.from] || m.from;
     li.appendChild(el('div', 'review-msg-author', author + ' · ' + formatTime(m.createdAt)));
-    li.appendChild(el('div', 'review-msg-text', m.media && !m.text ? '[文件]' : m.text));
+    li.appendChild(m.media && !m.text ? el('div', 'review-msg-text', '[文件]') : highlighted(m.text, highlightTerms));
     if (m.from === 'client' && m.insight) li.appendChild(labels.renderInsight(m.insight));
     var marks = [];
     if (m.status === 'failed') marks.push('发送失败：' + (m.error || '消息未送达客户'));
@@ -532,6 +583,163 @@
       );
     });
     box.appendChild(f);
+    return box;
+  }
+
+  // ---------------------------------------------------------------- 记录: export, legal hold, audit log
+
+  var AUDIT_ACTION_LABELS = {
+    open: '查看记录',
+    review: '评审',
+    export: '导出',
+    qa_confirm: '质检确认',
+    watch: '静默监听',
+    legal_hold: '法律保全',
+    purge: '超期清除',
+  };
+
+  /** 导出 / 打印 and the legal hold (法律保全) of the open transcript. */
+  function recordsBox(conversationId) {
+    var box = el('div', 'review-records');
+    box.appendChild(
+      button('ghost-dark review-export', '导出 / 打印', function () {
+        // Opened now, inside the click (a window opened after the answer would be blocked), filled when it arrives.
+        var w = window.open('', '_blank');
+        request('transcripts:export', { conversationId: conversationId }).then(function (res) {
+          if (!res.ok) {
+            if (w) w.close();
+            toast(res.message || '导出失败，请重试', 'error');
+            return;
+          }
+          if (w) {
+            w.document.open();
+            w.document.write(res.html);
+            w.document.close();
+            w.focus();
+            w.print();
+          } else {
+            var a = el('a');
+            a.href = URL.createObjectURL(new window.Blob([res.html], { type: 'text/html;charset=utf-8' }));
+            a.download = res.filename;
+            a.click();
+            setTimeout(function () {
+              URL.revokeObjectURL(a.href);
+            }, 10000);
+          }
+          if (current && current.summary.conversationId === conversationId) loadAudit(conversationId, false);
+        });
+      }),
+    );
+    var h = current.legalHold || { held: false };
+    box.appendChild(
+      el(
+        'span',
+        'review-hold-status' + (h.held ? ' held' : ''),
+        h.held ? '法律保全中：' + h.reason + (h.byName ? '（' + h.byName + '）' : '') : '未保全',
+      ),
+    );
+    var reason = el('input');
+    reason.type = 'text';
+    reason.maxLength = 200;
+    reason.placeholder = h.held ? '解除原因' : '保全原因（如诉讼、监管问询）';
+    reason.setAttribute('aria-label', h.held ? '解除保全的原因' : '保全的原因');
+    var toggleHold = button('ghost-dark review-hold', h.held ? '解除保全' : '法律保全', function () {
+      toggleHold.disabled = true;
+      request('transcripts:hold', { conversationId: conversationId, hold: !h.held, reason: reason.value }).then(function (res) {
+        toggleHold.disabled = false;
+        if (!res.ok) {
+          toast(res.message || '操作失败，请重试', 'error');
+          return;
+        }
+        toast(res.legalHold.held ? '已保全：保存期满也不会被清除' : '已解除保全');
+        if (!current || current.summary.conversationId !== conversationId) return;
+        current.legalHold = res.legalHold;
+        renderDetail();
+        loadAudit(conversationId, false);
+      });
+    });
+    box.appendChild(reason);
+    box.appendChild(toggleHold);
+    return box;
+  }
+
+  function loadAudit(conversationId, more) {
+    var seq = ++auditSeq;
+    var payload = { conversationId: conversationId };
+    if (more && auditNext) payload.before = auditNext;
+    request('audit:list', payload).then(function (res) {
+      if (seq !== auditSeq || !current || current.summary.conversationId !== conversationId) return;
+      if (!res.ok) return;
+      auditItems = more ? auditItems.concat(res.items || []) : res.items || [];
+      auditNext = res.next || null;
+      // Only the section changes (a re-render of the whole transcript would drop a review being typed).
+      var old = auditBox;
+      var fresh = renderAudit();
+      if (old && old.parentNode) old.replaceWith(fresh);
+    });
+  }
+
+  /** 审计记录: who opened, reviewed, exported, watched or held this conversation's record. */
+  function renderAudit() {
+    var box = el('section', 'review-audit');
+    auditBox = box;
+    box.appendChild(el('h4', '', '审计记录'));
+    var list = el('ul', 'review-audit-list');
+    list.setAttribute('aria-label', '审计记录');
+    auditItems.forEach(function (e) {
+      var what = AUDIT_ACTION_LABELS[e.action] || e.action;
+      var d = e.details || {};
+      if (e.action === 'review' && d.verdict) what += '：' + (VERDICT_LABELS[d.verdict] || d.verdict);
+      if (e.action === 'legal_hold') what = (d.hold ? '法律保全' : '解除保全') + (d.reason ? '：' + d.reason : '');
+      if (e.action === 'qa_confirm' && d.verdict) what += '：' + (QA_VERDICT_LABELS[d.verdict] || d.verdict);
+      list.appendChild(el('li', 'review-audit-item', formatTime(e.at) + ' ' + e.actorName + ' · ' + what));
+    });
+    if (!auditItems.length) list.appendChild(el('li', 'review-status', '暂无审计记录'));
+    box.appendChild(list);
+    if (auditNext) {
+      var conversationId = current.summary.conversationId;
+      box.appendChild(
+        button('ghost-dark review-audit-more', '加载更多', function () {
+          loadAudit(conversationId, true);
+        }),
+      );
+    }
+    return box;
+  }
+
+  // ---------------------------------------------------------------- 质培一体化
+
+  /** Scenarios made from conversations shown here, by conversationId: { title, created }. */
+  var madeScenarios = {};
+
+  /** 生成陪练场景: the conversation becomes a practice scenario of its branch (practice:fromConversation), once. */
+  function practiceButton(conversationId) {
+    var box = el('div', 'review-practice');
+    var made = madeScenarios[conversationId];
+    var b = button('ghost-dark review-practice-make', '生成陪练场景', function () {
+      b.disabled = true;
+      request('practice:fromConversation', { conversationId: conversationId }).then(function (res) {
+        b.disabled = false;
+        if (!res.ok) {
+          toast(res.message || '生成陪练场景失败，请重试', 'error');
+          return;
+        }
+        madeScenarios[conversationId] = { title: res.scenario.title, created: res.created };
+        toast(res.created ? '已生成陪练场景：' + res.scenario.title : '该会话已生成过陪练场景：' + res.scenario.title);
+        if (current && current.summary.conversationId === conversationId) renderDetail();
+      });
+    });
+    b.title = '把这段真实会话变成本营业部顾问可练习的场景（个人信息已脱敏）';
+    box.appendChild(b);
+    if (made) {
+      box.appendChild(
+        el(
+          'span',
+          'review-practice-made',
+          (made.created ? '已生成陪练场景：' : '已有陪练场景：') + made.title,
+        ),
+      );
+    }
     return box;
   }
 
@@ -754,6 +962,10 @@
     next = null;
     current = null;
     quality = null;
+    madeScenarios = {};
+    auditSeq += 1;
+    auditItems = [];
+    auditNext = null;
     form.reset();
     fillBranches([]);
     list.replaceChildren();

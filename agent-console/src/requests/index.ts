@@ -6,6 +6,7 @@ import type { AdvisorClaims } from '../advisor-token';
 import { dashboardRequests } from './dashboard';
 import { practiceRequests } from './practice';
 import { qualityRequests } from './quality';
+import { recordsRequests } from './records';
 import { routingRequests } from './routing';
 import { serviceRequests } from './service';
 
@@ -39,4 +40,5 @@ export const featureRequests: FeatureRequests[] = [
   serviceRequests,
   routingRequests,
   practiceRequests,
+  recordsRequests,
 ];

@@ -8,6 +8,7 @@ import {
 } from '@brokerbot/shared';
 import type { AdvisorClaims } from '../advisor-token';
 import { confirmationsOf, latestScore, newestScore, queueScoring, storeConfirmation, toResult } from '../quality/quality-records';
+import { recordAudit } from '../records/audit-log';
 import type { FeatureRequests, RequestContext } from './index';
 
 /**
@@ -68,6 +69,13 @@ export const qualityRequests: FeatureRequests = (ctx) => {
     if (!item) throw new UserError('unknown_item', `质检结果中没有此项：${input.itemId}`);
     if (item.passed === null) throw new UserError('not_applicable', '该项不适用于此会话，无需确认');
     await storeConfirmation(db, score, item, { id: ctx.advisor.sub, name: ctx.advisor.name }, input.verdict, input.note ?? '');
+    await recordAudit(
+      db,
+      ctx.advisor,
+      'qa_confirm',
+      { conversationId: input.conversationId, branchId: score.branchId ?? null },
+      { itemId: input.itemId, verdict: input.verdict, note: input.note ?? '', scoreId: score._id.toString() },
+    );
     const confirmations = await confirmationsOf(db, score._id.toString());
     return {
       confirmation: confirmations.find((c) => c.itemId === input.itemId && c.reviewerId === ctx.advisor.sub)!,

@@ -24,6 +24,9 @@ import {
   qualityScorecardSchema,
   qualityScoreSchema,
   transitionSchema,
+  transcriptActivitySchema,
+  transcriptMonthSchema,
+  transcriptTermSchema,
 } from './schemas';
 
 /** One database connection and its models; a process may hold several (tests do). */
@@ -49,6 +52,10 @@ export interface Db {
   QualityScore: ReturnType<typeof models>['QualityScore'];
   QualityScorecard: ReturnType<typeof models>['QualityScorecard'];
   QualityConfirmation: ReturnType<typeof models>['QualityConfirmation'];
+  /** 会话记录 search index (agent-console/src/transcript-index). */
+  TranscriptActivity: ReturnType<typeof models>['TranscriptActivity'];
+  TranscriptTerm: ReturnType<typeof models>['TranscriptTerm'];
+  TranscriptMonth: ReturnType<typeof models>['TranscriptMonth'];
   /** Message inserts, batched across concurrent callers (see BatchInserter): the message path's hottest write. */
   messageInserts: BatchInserter<MessageDoc>;
   close(): Promise<void>;
@@ -76,6 +83,9 @@ function models(c: Connection) {
     ConversationNote: c.model('ConversationNote', conversationNoteSchema),
     Survey: c.model('Survey', surveySchema),
     SurveyAnswer: c.model('SurveyAnswer', surveyAnswerSchema),
+    TranscriptActivity: c.model('TranscriptActivity', transcriptActivitySchema),
+    TranscriptTerm: c.model('TranscriptTerm', transcriptTermSchema),
+    TranscriptMonth: c.model('TranscriptMonth', transcriptMonthSchema),
   };
 }
 
@@ -123,5 +133,10 @@ export async function connectDb(uri: string, options: ConnectOptions = {}): Prom
   const m = models(connection);
   await Promise.all(Object.values(m).map((model) => model.createIndexes()));
   if (options.ferretPostgresUrl) await ensureFerretPgIndexes(connection, options.ferretPostgresUrl, options.logger);
-  return { connection, ...m, messageInserts: new BatchInserter<MessageDoc>(m.Message), close: () => connection.close() };
+  return {
+    connection,
+    ...m,
+    messageInserts: new BatchInserter<MessageDoc>(m.Message),
+    close: () => connection.close(),
+  };
 }

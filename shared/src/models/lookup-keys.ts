@@ -17,16 +17,16 @@ export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
   handoffs: ['_id', 'conversationId', 'status', 'advisorId'],
   handoffoffers: ['handoffId'],
   handoffraises: ['handoffId'],
-  appointments: ['_id', 'requestMessageId', 'status'],
+  appointments: ['_id', 'requestMessageId', 'status', 'conversationId'],
   appointmentchanges: ['appointmentId'],
   conversationreviews: ['conversationId'],
   // Automatic inspection (agent-console/src/quality): scores by chat and by branch, confirmations by score.
   qualityscores: ['conversationId', 'branchId', 'scorecardVersion'],
-  qualityconfirmations: ['scoreId', 'branchId'],
+  qualityconfirmations: ['scoreId', 'branchId', 'conversationId'],
   conversationlogs: ['conversationId'],
   conversationnotes: ['conversationId', 'key'],
   surveys: ['_id', 'conversationId', 'handoffId'],
-  surveyanswers: ['surveyId', 'handoffId'],
+  surveyanswers: ['surveyId', 'handoffId', 'conversationId'],
   // Supervisor dashboard rollups (agent-console/src/dashboard): hours read by business day, days by month.
   dashboardhours: ['_id', 'day'],
   dashboarddays: ['_id', 'month'],
@@ -36,8 +36,15 @@ export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
   practiceresults: ['sessionId', 'advisorId', 'branchId'],
   practiceassignments: ['advisorId'],
   practicescenarios: ['_id', 'sourceConversationId', 'branchId'],
+  // 会话记录 search index (agent-console/src/transcript-index): a day's activity, a word's conversations.
+  transcriptactivities: ['_id', 'day', 'scopeDay', 'conversationId'],
+  transcriptterms: ['_id', 'term'],
   // Client files (channels' MediaStore: records keyed by channel + message id, bytes in GridFS).
   media: ['_id'],
   'media.files': ['_id'],
   'media.chunks': ['files_id'],
+  // Records (agent-console/src/records): audit log by conversation, branch and actor; legal holds by
+  // conversation. The retention purge deletes by conversationId from every collection that has one.
+  auditentries: ['conversationId', 'branchId', 'actorId'],
+  legalholds: ['conversationId'],
 };

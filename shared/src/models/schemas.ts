@@ -485,3 +485,47 @@ export const surveyAnswerSchema = new Schema(
 surveyAnswerSchema.index({ surveyId: 1 }, { unique: true });
 surveyAnswerSchema.index({ handoffId: 1 });
 export type SurveyAnswerDoc = InferSchemaType<typeof surveyAnswerSchema>;
+
+/**
+ * 会话记录 search's access path (agent-console/src/transcript-index): one record per conversation
+ * per business day it was active on, `_id` = `<day>:<conversationId>` (so a record is stored once
+ * however often it is written). The search reads a day's records by equality (`day`, or
+ * `scopeDay` = `<branchId or ->:<day>` for a branch), newest day first, instead of sorting
+ * messages. Written off the message path by the index worker in batches; `firstAt`/`lastAt` are
+ * the day's first and latest message (the worker raises `lastAt` with `$max` when the day goes on).
+ */
+export const transcriptActivitySchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    conversationId: { type: String, required: true },
+    day: { type: String, required: true },
+    scopeDay: { type: String, required: true },
+    branchId: { type: String, default: null },
+    channel: { type: String, enum: CHANNELS, required: true },
+    firstAt: { type: Date, required: true },
+    lastAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+transcriptActivitySchema.index({ day: 1 });
+transcriptActivitySchema.index({ scopeDay: 1 });
+transcriptActivitySchema.index({ conversationId: 1 });
+export type TranscriptActivityDoc = InferSchemaType<typeof transcriptActivitySchema>;
+
+/**
+ * Keyword search (FerretDB has no `$text`): one record per word per conversation that said it,
+ * `_id` = `<term>:<conversationId>`, insert-only. Words come from jieba (transcript-index/terms.ts).
+ */
+export const transcriptTermSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    term: { type: String, required: true },
+    conversationId: { type: String, required: true },
+  },
+  { versionKey: false },
+);
+transcriptTermSchema.index({ term: 1 });
+export type TranscriptTermDoc = InferSchemaType<typeof transcriptTermSchema>;
+
+/** The business months (`YYYY-MM`) that have activity records: the search's lower bound. Insert-only. */
+export const transcriptMonthSchema = new Schema({ _id: { type: String, required: true } }, { versionKey: false });

@@ -17,6 +17,8 @@ export interface ActiveChatView {
   customer: { id: string; name: string; tier: string } | null;
   /** When the advisor took it. */
   since: string;
+  /** Whether the asker may 静默监听 it (supervisors; advisors only where their branch grants it). */
+  mayWatch: boolean;
 }
 
 /** One conversation's payload. */
@@ -66,6 +68,8 @@ export interface TranscriptSearchPayload {
   flag?: 'critical' | 'major' | 'minor' | 'any';
   failedItem?: string;
   sort?: 'recent' | 'score_asc' | 'score_desc';
+  /** 关键词: conversations in which a client or an advisor said every word of it (≤ 50 chars; see README 会话记录 search index). */
+  keyword?: string;
   before?: string;
 }
 
@@ -97,7 +101,11 @@ export interface CoreAdvisorRequests {
     { summary: string; source: AssistSource } | { replies: string[]; source: AssistSource }
   >;
   /** 会话记录 (supervisors): one page of conversations. */
-  'transcripts:search': Request<TranscriptSearchPayload, { items: Record<string, unknown>[]; next?: string | null }>;
+  /** With a keyword, `terms` are the words searched (for highlighting). */
+  'transcripts:search': Request<
+    TranscriptSearchPayload,
+    { items: Record<string, unknown>[]; next?: string | null; terms?: string[] }
+  >;
   'transcripts:open': Request<ChatRef, Record<string, unknown>>;
   'transcripts:review': Request<{ conversationId: string; verdict: 'ok' | 'issue'; note: string }, Record<string, unknown>>;
   /** The advisor types (true, repeated at most every 5 s) or stopped; `supported: false` where the channel shows nothing. */

@@ -1,0 +1,65 @@
+import { businessDayStart } from '@brokerbot/shared';
+import { indexWritesOf } from '../src/transcript-index/records';
+import { afterCursor, daysBack } from '../src/transcript-index/search';
+import { queryTerms, termsOf } from '../src/transcript-index/terms';
+
+describe('会话记录 index: words', () => {
+  it('indexes the brokerage words a client said, not function words or single characters', () => {
+    const terms = termsOf('我的两融账户快被强平了，怎么办？');
+    expect(terms).toEqual(expect.arrayContaining(['两融', '账户', '强平']));
+    expect(terms).not.toContain('怎么办');
+    expect(terms).not.toContain('我');
+    expect(terms).not.toContain('，');
+  });
+
+  it('asks a query for its smallest words, so a long word also finds its parts said apart', () => {
+    expect(queryTerms('维持担保比例')).toEqual(['维持', '担保', '比例']);
+    expect(queryTerms('强平')).toEqual(['强平']);
+    expect(queryTerms('ETF 基金')).toEqual(['etf', '基金']);
+    expect(queryTerms('怎么 的')).toEqual([]);
+  });
+});
+
+describe('会话记录 index: records of a batch', () => {
+  const day = (d: string, hh: number) => businessDayStart(d) + hh * 3_600_000;
+
+  it('keeps one activity record per conversation per business day, with its first and latest message', () => {
+    const w = indexWritesOf(
+      [
+        { conversationId: 'a', at: day('2026-03-01', 9), channel: 'app', author: 'client', text: '强平了' },
+        { conversationId: 'a', at: day('2026-03-01', 10), channel: 'app', author: 'bot', text: '销户流程' },
+        { conversationId: 'a', at: day('2026-03-02', 1), channel: 'app', author: 'advisor', text: '强平后的账户' },
+        { conversationId: 'b', at: day('2026-03-01', 11), channel: 'wecom', author: 'client', text: '你好' },
+      ],
+      (id) => (id === 'a' ? 'SH01' : null),
+    );
+    expect(w.activities.map((r) => [r._id, r.scopeDay, +r.firstAt, +r.lastAt])).toEqual([
+      ['2026-03-01:a', 'SH01:2026-03-01', day('2026-03-01', 9), day('2026-03-01', 10)],
+      ['2026-03-02:a', 'SH01:2026-03-02', day('2026-03-02', 1), day('2026-03-02', 1)],
+      ['2026-03-01:b', '-:2026-03-01', day('2026-03-01', 11), day('2026-03-01', 11)],
+    ]);
+    // The bot's words are not indexed; a word is kept once per conversation.
+    expect(w.terms.map((t) => t._id).sort()).toEqual(['强平:a', '账户:a'].sort());
+    expect(w.months).toEqual(['2026-03']);
+  });
+});
+
+describe('会话记录 index: the walk', () => {
+  it('walks days newest first, skipping months without activity', () => {
+    const months = new Set(['2026-01', '2026-03']);
+    const days = daysBack('2026-03-02', '2026-01-01', months, 100);
+    expect(days.slice(0, 3)).toEqual(['2026-03-02', '2026-03-01', '2026-01-31']);
+    expect(days.at(-1)).toBe('2026-01-01');
+    expect(days).toHaveLength(33);
+    expect(daysBack('2026-03-02', '2026-01-01', months, 2)).toEqual(['2026-03-02', '2026-03-01']);
+  });
+
+  it('continues strictly after the last listed conversation', () => {
+    const at = new Date(1_000);
+    const c = { at, id: 'b'.repeat(24) };
+    expect(afterCursor({ lastAt: new Date(999), conversationId: 'z'.repeat(24) }, c)).toBe(true);
+    expect(afterCursor({ lastAt: at, conversationId: 'a'.repeat(24) }, c)).toBe(true);
+    expect(afterCursor({ lastAt: at, conversationId: 'b'.repeat(24) }, c)).toBe(false);
+    expect(afterCursor({ lastAt: new Date(1_001), conversationId: 'a'.repeat(24) }, c)).toBe(false);
+  });
+});

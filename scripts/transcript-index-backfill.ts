@@ -1,0 +1,30 @@
+import { backfillTranscriptIndex } from '@brokerbot/agent-console';
+import { connectDb, loadConfig } from '@brokerbot/shared';
+
+/**
+ * Builds 会话记录 search's index (activity per conversation per day, keyword records) from the
+ * stored messages (same environment as the app: MONGODB_URI …):
+ *
+ *   npm run -s transcripts:backfill
+ *
+ * Use it for conversations stored before the index existed, or after Redis lost the index
+ * worker's stream. It reads every message once (minutes at millions of messages) and keeps what
+ * is indexed already; safe while the app runs.
+ */
+async function main() {
+  const config = loadConfig();
+  const db = await connectDb(config.MONGODB_URI, { ferretPostgresUrl: config.FERRETDB_POSTGRESQL_URL });
+  try {
+    const t0 = performance.now();
+    const r = await backfillTranscriptIndex(db, { log: (line) => console.log(line) });
+    console.log(
+      `会话记录 index: ${r.messages} messages of ${r.conversations} conversations → ${r.activitiesInserted} new activity records (${r.activitiesUpdated} extended), ${r.termsInserted} new keyword records in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+  } finally {
+    await db.close();
+  }
+}
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});
