@@ -33,7 +33,7 @@ import { withAdvisorIntake } from './advisor-capacity';
 import { announceAdvisorLater } from './advisor-status';
 import { visibleBranchFilter, type AdvisorClaims } from './advisor-token';
 import { recordQueueWait } from './queue-position';
-import { authorizeWatch } from './watch-rights';
+import { authorizeWatch, mayWatch } from './watch-rights';
 import { existingPracticeService } from './practice/practice-service';
 import { askForSatisfaction } from './satisfaction';
 import { checkWrapUp, unansweredClientMessage, unansweredWarning, type WrapUpInput } from './wrap-up';
@@ -256,6 +256,8 @@ export interface ActiveChat {
   advisorName: string | null;
   customer: { id: string; name: string; tier: string } | null;
   since: string;
+  /** Whether the asker may 静默监听 it (watch-rights.ts), so the console offers the button only then. */
+  mayWatch: boolean;
 }
 
 /** Chats a person is serving now, in the branches this user may see (supervisors: all). */
@@ -276,6 +278,10 @@ export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promi
     deps.db,
     conversations.map((c) => c.customerId),
   );
+  const grants =
+    advisor.role === 'advisor'
+      ? ((await deps.db.Branch.findById(advisor.branchId, { advisorsMayWatch: 1 }).lean())?.advisorsMayWatch ?? false)
+      : false;
   return conversations.map((c) => {
     const customer = c.customerId ? customers.get(c.customerId) : undefined;
     return {
@@ -285,6 +291,7 @@ export async function listActiveChats(deps: Deps, advisor: AdvisorClaims): Promi
       advisorName: (c.advisorId && advisors.get(c.advisorId)) || null,
       customer: customer ? { id: customer._id, name: customer.name, tier: customer.tier } : null,
       since: new Date(c.updatedAt).toISOString(),
+      mayWatch: mayWatch(advisor, c, grants),
     };
   });
 }

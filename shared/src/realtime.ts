@@ -5,6 +5,7 @@
 import type { AppointmentView } from './appointment-view';
 import type { ChatView, HandoffView } from './handoff-view';
 import type { ConversationState } from './states';
+import type { PracticeOutcome } from './protocol/advisor-practice';
 import type { AdvisorWireMessage, MessageInsight, WireMessage } from './transcript';
 
 export const NAMESPACES = { client: '/client', advisor: '/advisor' } as const;
@@ -136,6 +137,9 @@ export interface ChatClosedEvent {
    * (a supervisor took it); absent when it was closed.
    */
   reason?: 'transferred' | 'taken_over';
+  /** A practice chat (智能陪练) ended: `by` is 'practice' when its rules ended it; its result is stored by now. */
+  practice?: true;
+  outcome?: PracticeOutcome;
 }
 
 /** CLIENT_EVENTS.queue: clients ahead of this one (0: next) and the expected wait in seconds. */

@@ -285,23 +285,36 @@ describe('browser: an advisor with many chats', () => {
         await page.locator('#active-list .active-item').nth(2).waitFor();
         await page.locator('.appointment-item').nth(1).waitFor();
 
-        // A client waits, offered to this advisor.
+        // Several clients wait, offered to this advisor.
+        const waitingNames: string[] = [];
+        for (let i = 1; i <= 3; i++) {
+          const id = `W${size.width}${i}`;
+          waitingNames.push(`候补客户${size.width}-${i}`);
+          await sys.services.db.Customer.create({ _id: id, name: waitingNames.at(-1), tier: 'standard', branchId: 'SH01', phone: null });
+          await escalate(await client(id));
+        }
         const liu = await client('C1001');
         await escalate(liu);
         const offered = page.locator('#queue-list .queue-item.offered');
-        await offered.waitFor();
-
-        await expectReachable(page, offered.getByRole('button', { name: '接入' }), 'the offered card’s 接入');
-        const active = page.locator('#active-list .active-item');
-        for (let i = 0; i < (await active.count()); i++) {
-          await expectReachable(page, active.nth(i).getByRole('button', { name: '静默监听' }), `active card ${i + 1}`);
-        }
-        // A notice is showing (the offer's) while the appointments' buttons are pressed.
+        await offered.filter({ hasText: '刘洋' }).waitFor();
+        // A notice is showing (the latest offer's, shown 4 s) while the appointments' buttons are pressed.
         await page.locator('.toast').first().waitFor();
         const appointments = page.locator('.appointment-item');
         for (let i = 0; i < (await appointments.count()); i++) {
           await expectReachable(page, appointments.nth(i).getByRole('button', { name: '确认' }), `appointment ${i + 1} 确认`);
           await expectReachable(page, appointments.nth(i).getByRole('button', { name: '取消' }), `appointment ${i + 1} 取消`);
+        }
+        for (const name of waitingNames) await queueItem(page, name).waitFor();
+        expect(await offered.count()).toBeGreaterThanOrEqual(2);
+
+        for (const name of [...waitingNames, '刘洋']) {
+          await expectReachable(page, queueItem(page, name).getByRole('button', { name: '接入' }), `${name}’s 接入`);
+        }
+        const active = page.locator('#active-list .active-item');
+        // 静默监听 is a supervisor's right (SH01 does not grant it to advisors): no button, a note instead.
+        expect(await active.getByRole('button', { name: '静默监听' }).count()).toBe(0);
+        for (let i = 0; i < (await active.count()); i++) {
+          await expectReachable(page, active.nth(i).getByText('仅督导可监听'), `active card ${i + 1}`);
         }
         await shot(page, `layout-${size.width}-left`);
 

@@ -199,8 +199,15 @@ describe('routing console: status, skills, queue position, watch rights, whisper
     const conversationId = conversation._id.toString();
     expect(conversation.advisorId).toBe(wang.id);
 
+    // The console learns it from chat:active (静默监听 shown only when allowed).
+    const activeFor = async (socket: typeof li.socket) =>
+      (await emitAck<{ chats: { conversationId: string; mayWatch: boolean }[] }>(socket, 'chat:active')).chats.find(
+        (c) => c.conversationId === conversationId,
+      );
+    expect(await activeFor(li.socket)).toMatchObject({ mayWatch: false });
     expect(await emitAck(li.socket, 'chat:watch', { conversationId })).toMatchObject({ ok: false, error: 'forbidden' });
     await ctx.sys.services.db.Branch.updateOne({ _id: 'SH01' }, { $set: { advisorsMayWatch: true } });
+    expect(await activeFor(li.socket)).toMatchObject({ mayWatch: true });
     expect(await emitAck(li.socket, 'chat:watch', { conversationId })).toMatchObject({ ok: true });
     await ctx.sys.services.db.Branch.updateOne({ _id: 'SH01' }, { $set: { advisorsMayWatch: false } });
     // An advisor of another branch never may.

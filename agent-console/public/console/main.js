@@ -44,6 +44,7 @@ import {
 } from './modules/chats.js';
 import { forgetCanned } from './modules/canned.js';
 import { forgetMediaFiles } from './modules/media.js';
+import { attachPractice, resetPractice } from './modules/practice.js';
 import { flushPending, forgetDrafts, transmitReply } from './modules/replies.js';
 import { isSupervisor, state, view } from './modules/state.js';
 import { hideStatus, onAdvisorStatus, showStatus } from './modules/status.js';
@@ -155,6 +156,7 @@ function logout(message) {
   forgetCanned();
   hideStatus();
   resetAdvisors();
+  resetPractice();
   state.wrapUpCategories = [];
   showLogin(message);
 }
@@ -248,6 +250,8 @@ function connect() {
     onAdvisorStatus(p);
     onAdvisorBoardStatus(p);
   });
+  // 智能陪练: practice chats' messages and ends go to their own view, never to the chat list.
+  attachPractice(socket);
   // Side panels in their own scripts (appointments.js …) attach to the same connection.
   document.dispatchEvent(new window.CustomEvent('console:connected', { detail: { socket, session: state.session, toast } }));
 }

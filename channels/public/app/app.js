@@ -14,6 +14,8 @@
  *   server emits `draft` { conversationId, id, text, done?, cancelled? } while the bot streams an
  *     answer: `text` is the whole answer so far and `id` the id of the `message` that replaces it
  *   server emits `typing` { conversationId, from: 'advisor', typing } while the advisor types
+ *   server emits `survey` after an advisor's chat closed: a rating card (survey.js) answered with
+ *     `survey:answer` { surveyId, score, comment? }
  *
  * Clarifying menus: a bot message with `menu` [{ id, label }] gets one button per option;
  * tapping sends the label as the client's message (the bot also accepts the number).
@@ -27,6 +29,7 @@
  */
 import { openConnection } from '../common/connection.js';
 import * as kit from '../common/kit.js';
+import { createSurveyCard } from './survey.js';
 
 (function () {
   'use strict';
@@ -90,6 +93,11 @@ import * as kit from '../common/kit.js';
   var typingTimer = null;
   /** What each transcript <li> was last drawn from (it is redrawn only when that changes). */
   var drawn = new WeakMap();
+  /** The satisfaction card above the composer (满意度). */
+  var surveyCard = createSurveyCard(els.composer, function (payload) {
+    if (!connection) return Promise.resolve({ ok: false, message: '网络未连接，请稍后重试' });
+    return connection.request('survey:answer', payload);
+  });
 
   // ---------------------------------------------------------------- helpers
 
@@ -637,6 +645,11 @@ import * as kit from '../common/kit.js';
 
     socket.on('draft', onDraft);
 
+    socket.on('survey', function (s) {
+      if (conversationId && s && s.conversationId !== conversationId) return;
+      surveyCard.show(s);
+    });
+
     socket.on('typing', function (p) {
       if (!p || p.from !== 'advisor' || typeof p.typing !== 'boolean') return;
       if (conversationId && p.conversationId !== conversationId) return;
@@ -651,6 +664,7 @@ import * as kit from '../common/kit.js';
   }
 
   function disconnect() {
+    surveyCard.hide();
     if (connection) connection.close();
     connection = null;
     socket = null;

@@ -1,5 +1,5 @@
 import type { Emitter } from '../emitter';
-import type { PracticeMessageView } from '../protocol/advisor-practice';
+import type { PracticeMessageView, PracticeOutcome } from '../protocol/advisor-practice';
 import { ADVISOR_EVENTS, rooms, type ChatClosedEvent } from '../realtime';
 import { advisorNamespace } from './namespaces';
 
@@ -28,7 +28,7 @@ export function notifyPracticeMessage(emitter: Emitter, message: PracticeMessage
  * Receives: the practice chat's advisor room (`chat:closed` with `practice: true` and the outcome).
  * @example notifyPracticeEnded(emitter, conversationId, 'practice', 'calmed');
  */
-export function notifyPracticeEnded(emitter: Emitter, conversationId: string, by: string, outcome: string): void {
-  const closed: ChatClosedEvent & { practice: true; outcome: string } = { conversationId, by, practice: true, outcome };
+export function notifyPracticeEnded(emitter: Emitter, conversationId: string, by: string, outcome: PracticeOutcome): void {
+  const closed: ChatClosedEvent = { conversationId, by, practice: true, outcome };
   practiceRoom(emitter, conversationId).emit(ADVISOR_EVENTS.chatClosed, closed);
 }

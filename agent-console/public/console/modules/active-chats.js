@@ -118,6 +118,9 @@ function renderActiveItem(c) {
         else view.loadOwnChats().then(() => view.activate(c.conversationId));
       }),
     );
+  } else if (c.mayWatch === false && !watching) {
+    // 静默监听 is a supervisor's right unless the branch grants it to advisors (the server decides).
+    foot.appendChild(el('span', 'qi-no-watch', '仅督导可监听'));
   } else {
     foot.appendChild(
       button('ghost-dark', watching ? '查看监听' : '静默监听', () => view.watch(c.conversationId, activeAsHandoff(c), true)),
