@@ -343,7 +343,7 @@ function pushRatioTargets(results: BenchResults): void {
   const ok = r && 'bullmq' in r ? r : undefined;
   const share = (of: number) => (of > 0 ? (100 * answered) / of : 0);
   results.targets.push({
-    name: "answered msgs/s ≥ 20 % of raw BullMQ add→process on this machine",
+    name: 'answered msgs/s ≥ 20 % of raw BullMQ add→process on this machine',
     met: ok && answered > 0 ? share(ok.bullmq.perSec) >= 20 : null,
     observed: ok
       ? `BullMQ no-op jobs ${Math.round(ok.bullmq.perSec)}/s, Socket.IO echo ${Math.round(ok.socketio.perSec)} round trips/s (${ok.socketio.sockets} sockets); ` +
@@ -411,7 +411,9 @@ async function main(): Promise<number> {
     readsBound +
     (params.scenarios.includes('dashboard') ? 2 * params.dashboardSamples * 2 + 60 : 0) +
     (params.scenarios.includes('ratios') ? 2 * params.ratioSeconds + 60 : 0) +
-    (params.scenarios.includes('sockets') ? params.socketsHoldSeconds + params.socketClients / 20 + params.socketAdvisors / 5 + 60 : 0);
+    (params.scenarios.includes('sockets')
+      ? params.socketsHoldSeconds + params.socketClients / 20 + params.socketAdvisors / 5 + 60
+      : 0);
   const watchdog = setTimeout(() => {
     console.error(`✖ bench run exceeded ${maxSeconds.toFixed(0)} s: aborting`);
     process.exit(3);

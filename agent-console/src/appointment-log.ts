@@ -1,10 +1,4 @@
-import {
-  VersionedLog,
-  type AppointmentChangeDoc,
-  type AppointmentDoc,
-  type AppointmentStatus,
-  type Db,
-} from '@brokerbot/shared';
+import { VersionedLog, type AppointmentChangeDoc, type AppointmentDoc, type AppointmentStatus, type Db } from '@brokerbot/shared';
 
 /** A change whose writer has not updated the appointment after this long is taken to have died. */
 const REPAIR_AFTER_MS = 10_000;

@@ -68,7 +68,14 @@ export async function runSockets(o: SocketsOptions): Promise<SocketsResult & { c
       const a = inserted[next++]!;
       const token = mintAdvisorToken(
         o.advisorSecret,
-        { sub: a._id.toString(), name: a.displayName, role: 'advisor', branchId: a.branchId, allBranches: false, tokenVersion: 0 },
+        {
+          sub: a._id.toString(),
+          name: a.displayName,
+          role: 'advisor',
+          branchId: a.branchId,
+          allBranches: false,
+          tokenVersion: 0,
+        },
         3_600,
       );
       try {

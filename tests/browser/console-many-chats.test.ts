@@ -290,7 +290,13 @@ describe('browser: an advisor with many chats', () => {
         for (let i = 1; i <= 3; i++) {
           const id = `W${size.width}${i}`;
           waitingNames.push(`候补客户${size.width}-${i}`);
-          await sys.services.db.Customer.create({ _id: id, name: waitingNames.at(-1), tier: 'standard', branchId: 'SH01', phone: null });
+          await sys.services.db.Customer.create({
+            _id: id,
+            name: waitingNames.at(-1),
+            tier: 'standard',
+            branchId: 'SH01',
+            phone: null,
+          });
           await escalate(await client(id));
         }
         const liu = await client('C1001');

@@ -84,7 +84,12 @@ describe('browser: satisfaction answered in the app and in WeCom', () => {
   async function reviewShows(name: string, rating: string): Promise<void> {
     const page = await loginConsole('zhao.lei');
     await page.getByRole('button', { name: '会话记录' }).click();
-    await page.getByRole('list', { name: '会话列表' }).getByRole('listitem').filter({ hasText: name }).getByRole('button').click();
+    await page
+      .getByRole('list', { name: '会话列表' })
+      .getByRole('listitem')
+      .filter({ hasText: name })
+      .getByRole('button')
+      .click();
     await page.locator('.review-satisfaction').filter({ hasText: rating }).waitFor();
     await page.getByText('咨询解答').first().waitFor();
   }
@@ -164,9 +169,7 @@ describe('browser: satisfaction answered in the app and in WeCom', () => {
       await survey.getByRole('button', { name: '5 非常满意' }).click();
       await sim.locator('.from-service .bubble').filter({ hasText: '感谢您的评价' }).waitFor();
       await shot(sim, 'satisfaction-wecom-sim');
-      expect(await sys.services.db.SurveyAnswer.find({ conversationId }).lean()).toEqual([
-        expect.objectContaining({ score: 5 }),
-      ]);
+      expect(await sys.services.db.SurveyAnswer.find({ conversationId }).lean()).toEqual([expect.objectContaining({ score: 5 })]);
 
       // A second tap is an ordinary message now: still one answer.
       const thanks = sim.locator('.from-service .bubble').filter({ hasText: '感谢您的评价' });

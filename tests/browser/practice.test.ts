@@ -1,7 +1,16 @@
 import type { Socket } from 'socket.io-client';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
 import { collectPageErrors, launchChromium, shot } from '../support/browser';
-import { cleanUp, clientToken, connect, emitAck, nextEvent, startTestSystem, testEnv, type TestSystem } from '../support/test-system';
+import {
+  cleanUp,
+  clientToken,
+  connect,
+  emitAck,
+  nextEvent,
+  startTestSystem,
+  testEnv,
+  type TestSystem,
+} from '../support/test-system';
 
 /**
  * 智能陪练 in the console, in real headless Chromium against the real system: an advisor practises
@@ -157,7 +166,10 @@ describe('browser: 智能陪练 in the console', () => {
 
       // 我的陪练记录 has it, with the outcome and the score.
       const mine = view.getByRole('list', { name: '我的陪练记录' }).locator('li.practice-history-item');
-      await mine.filter({ hasText: '客户已平复' }).filter({ hasText: goodScore + ' 分' }).waitFor();
+      await mine
+        .filter({ hasText: '客户已平复' })
+        .filter({ hasText: goodScore + ' 分' })
+        .waitFor();
 
       // Never mixed with the real chats: one chat in 我的会话, no unread mark, no title flash; the
       // real client received nothing of the practice.
@@ -183,10 +195,16 @@ describe('browser: 智能陪练 in the console', () => {
       await manage.getByLabel('顾问').selectOption({ label: '李强（SH01）' });
       await manage.getByLabel('指派场景').selectOption({ label: MARGIN_TITLE });
       await manage.getByRole('button', { name: '指派' }).click();
-      await supervisor.locator('#toasts').filter({ hasText: '已指派给 李强：' + MARGIN_TITLE }).waitFor();
+      await supervisor
+        .locator('#toasts')
+        .filter({ hasText: '已指派给 李强：' + MARGIN_TITLE })
+        .waitFor();
       await manage.getByLabel('指派场景').selectOption({ label: VIP_TITLE });
       await manage.getByRole('button', { name: '指派' }).click();
-      await supervisor.locator('#toasts').filter({ hasText: '已指派给 李强：' + VIP_TITLE }).waitFor();
+      await supervisor
+        .locator('#toasts')
+        .filter({ hasText: '已指派给 李强：' + VIP_TITLE })
+        .waitFor();
 
       const page = await loginConsole('li.qiang');
       const view = await openPractice(page);
@@ -224,16 +242,25 @@ describe('browser: 智能陪练 in the console', () => {
       // The supervisor: each advisor's results, the outcome and the score, and the result itself.
       await manage.getByLabel('顾问').selectOption({ label: '李强（SH01）' });
       const rows = manage.getByRole('list', { name: '陪练成绩' }).locator('li.practice-result-item');
-      await rows.filter({ hasText: '客户情绪升级' }).filter({ hasText: badScore + ' 分' }).waitFor();
+      await rows
+        .filter({ hasText: '客户情绪升级' })
+        .filter({ hasText: badScore + ' 分' })
+        .waitFor();
       expect(await rows.count()).toBe(1);
       await rows.first().getByRole('button').click();
       const shown = superView.getByRole('region', { name: '陪练结果' });
       await expect(shown.locator('li.qa-item[data-item-id="no_advice"] .qa-quote').allTextContents()).resolves.toContain(
         '“' + BAD[1] + '”',
       );
-      await superView.locator('.practice-chat-title').filter({ hasText: '李强 的陪练：' + MARGIN_TITLE }).waitFor();
+      await superView
+        .locator('.practice-chat-title')
+        .filter({ hasText: '李强 的陪练：' + MARGIN_TITLE })
+        .waitFor();
       await manage.getByLabel('顾问').selectOption({ label: '王芳（SH01）' });
-      await rows.filter({ hasText: '客户已平复' }).filter({ hasText: goodScore + ' 分' }).waitFor();
+      await rows
+        .filter({ hasText: '客户已平复' })
+        .filter({ hasText: goodScore + ' 分' })
+        .waitFor();
       expect(await rows.count()).toBe(1);
       await shot(supervisor, 'practice-results');
     },
@@ -259,7 +286,10 @@ describe('browser: 智能陪练 in the console', () => {
 
       // Asked again: the same scenario, not a second one.
       await detail.getByRole('button', { name: '生成陪练场景' }).click();
-      await detail.locator('.review-practice-made').filter({ hasText: '已有陪练场景：' + title }).waitFor();
+      await detail
+        .locator('.review-practice-made')
+        .filter({ hasText: '已有陪练场景：' + title })
+        .waitFor();
 
       // It is a scenario of the branch now, marked as made from a real chat.
       const view = await openPractice(supervisor);

@@ -732,13 +732,7 @@
     b.title = '把这段真实会话变成本营业部顾问可练习的场景（个人信息已脱敏）';
     box.appendChild(b);
     if (made) {
-      box.appendChild(
-        el(
-          'span',
-          'review-practice-made',
-          (made.created ? '已生成陪练场景：' : '已有陪练场景：') + made.title,
-        ),
-      );
+      box.appendChild(el('span', 'review-practice-made', (made.created ? '已生成陪练场景：' : '已有陪练场景：') + made.title));
     }
     return box;
   }

@@ -102,7 +102,10 @@ export function createSurveyCard(before, answer) {
         if (res && res.ok) {
           done.add(id);
           finish('感谢您的评价！');
-        } else if (res && (res.error === 'already_answered' || res.error === 'survey_expired' || res.error === 'survey_not_found')) {
+        } else if (
+          res &&
+          (res.error === 'already_answered' || res.error === 'survey_expired' || res.error === 'survey_not_found')
+        ) {
           done.add(id);
           finish(res.message || '该评价已结束');
         } else {

@@ -35,9 +35,7 @@ export const REACTION_SHORT = {
  * @returns {T[]}
  */
 export function orderScenarios(items) {
-  return items
-    .slice()
-    .sort((a, b) => Number(b.assigned) - Number(a.assigned) || a.title.localeCompare(b.title, 'zh-CN'));
+  return items.slice().sort((a, b) => Number(b.assigned) - Number(a.assigned) || a.title.localeCompare(b.title, 'zh-CN'));
 }
 
 /**

@@ -144,7 +144,9 @@ function labelled(text, control) {
 }
 
 function placeholder() {
-  main.replaceChildren(el('p', 'review-status practice-placeholder', '选择左侧的练习场景，点击“开始陪练”。模拟客户的消息不会发给任何真实客户。'));
+  main.replaceChildren(
+    el('p', 'review-status practice-placeholder', '选择左侧的练习场景，点击“开始陪练”。模拟客户的消息不会发给任何真实客户。'),
+  );
 }
 
 // ---------------------------------------------------------------- view
@@ -227,7 +229,9 @@ function renderScenarios() {
       li.appendChild(head);
       li.appendChild(el('div', 'qi-meta', personaLine(s.persona)));
       li.appendChild(el('p', 'ps-background', s.persona.background));
-      const start = button('primary small', '开始陪练', (e) => startPractice(s, /** @type {HTMLButtonElement} */ (e.currentTarget)));
+      const start = button('primary small', '开始陪练', (e) =>
+        startPractice(s, /** @type {HTMLButtonElement} */ (e.currentTarget)),
+      );
       start.setAttribute('aria-label', '开始陪练：' + s.title);
       li.appendChild(start);
       return li;
@@ -361,11 +365,20 @@ function renderPane() {
   line.appendChild(el('span', 'practice-badge', '陪练'));
   line.appendChild(el('h3', 'chat-customer-name practice-chat-title', '陪练：' + chat.scenario.title));
   who.appendChild(line);
-  who.appendChild(el('div', 'chat-customer-meta', personaLine(chat.scenario.persona) + ' · 开始于 ' + formatTime(chat.startedAt, { today: true })));
+  who.appendChild(
+    el(
+      'div',
+      'chat-customer-meta',
+      personaLine(chat.scenario.persona) + ' · 开始于 ' + formatTime(chat.startedAt, { today: true }),
+    ),
+  );
   who.appendChild(el('div', 'chat-customer-meta practice-brief', chat.scenario.persona.background));
   head.appendChild(who);
   const actions = el('div', 'chat-actions');
-  if (active) actions.appendChild(button('danger outline', '结束陪练', (e) => endPractice(/** @type {HTMLButtonElement} */ (e.currentTarget))));
+  if (active)
+    actions.appendChild(
+      button('danger outline', '结束陪练', (e) => endPractice(/** @type {HTMLButtonElement} */ (e.currentTarget))),
+    );
   else actions.appendChild(el('span', 'readonly-tag', '练习已结束'));
   head.appendChild(actions);
   box.appendChild(head);
@@ -427,9 +440,7 @@ function renderMessages() {
   if (!shown || !pane) return;
   const me = state.session ? state.session.advisor.name : '';
   const name = shown.chat.scenario.persona.name;
-  const rows = [...shown.messages.values()]
-    .sort((a, b) => a.seq - b.seq)
-    .map((m) => renderMessage(m, name, me, null));
+  const rows = [...shown.messages.values()].sort((a, b) => a.seq - b.seq).map((m) => renderMessage(m, name, me, null));
   shown.pending.forEach((p) => rows.push(renderMessage(null, name, me, p)));
   pane.list.replaceChildren(...rows);
   pane.transcript.scrollTop = pane.transcript.scrollHeight;
@@ -462,8 +473,7 @@ function renderMessage(m, clientName, me, pending) {
   else if (pending && pending.state === 'failed') {
     li.classList.add('is-failed');
     meta.appendChild(el('span', 'tmsg-state failed', '发送失败：' + (pending.error || '请重试')));
-    if (shown && shown.chat.status === 'active')
-      meta.appendChild(button('link-retry', '重试', () => transmit(pending)));
+    if (shown && shown.chat.status === 'active') meta.appendChild(button('link-retry', '重试', () => transmit(pending)));
   } else {
     li.classList.add('is-pending');
     meta.appendChild(el('span', 'tmsg-state', isConnected() ? '发送中…' : '等待网络恢复后发送'));
