@@ -15,6 +15,9 @@ const CAPACITY = 5;
 type Offer = { handoffId: string; conversationId: string };
 type Ack = { ok: boolean; error?: string };
 
+/** 50 escalations at once on a shared 2-core machine: an acknowledgement may take longer than the usual 10 s. */
+const ACK_TIMEOUT_MS = 30_000;
+
 describe('routing under load', () => {
   const ctx = useTestSystem(() =>
     testEnv({
@@ -84,10 +87,10 @@ describe('routing under load', () => {
       let busy = false;
       while (flipping) {
         busy = !busy;
-        await emitAck(a.socket, 'advisor:status', { status: busy ? 'busy' : 'online' });
+        await emitAck(a.socket, 'advisor:status', { status: busy ? 'busy' : 'online' }, ACK_TIMEOUT_MS);
         await new Promise((r) => setTimeout(r, 150));
       }
-      await emitAck(a.socket, 'advisor:status', { status: 'online' });
+      await emitAck(a.socket, 'advisor:status', { status: 'online' }, ACK_TIMEOUT_MS);
     });
 
     const clients = await Promise.all(
@@ -98,7 +101,9 @@ describe('routing under load', () => {
         return s;
       }),
     );
-    await Promise.all(clients.map((s, i) => emitAck(s, 'message', { clientMessageId: `load-${i}`, text: '转人工' })));
+    await Promise.all(
+      clients.map((s, i) => emitAck(s, 'message', { clientMessageId: `load-${i}`, text: '转人工' }, ACK_TIMEOUT_MS)),
+    );
     setTimeout(() => (flipping = false), 5_000);
 
     // Wait until every chat is owned (or give up after 150 s).
