@@ -152,6 +152,17 @@ describe('browser: an advisor with many chats', () => {
    * not covered by anything (the element at its centre is it, or inside it).
    */
   async function expectReachable(page: Page, target: Locator, what: string): Promise<void> {
+    // The lists re-render (waiting times tick): an element found a moment ago may be replaced.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await checkReachable(page, target, what);
+      } catch (err) {
+        if (attempt >= 3 || !/not attached to the DOM|detached/i.test(String(err))) throw err;
+      }
+    }
+  }
+
+  async function checkReachable(page: Page, target: Locator, what: string): Promise<void> {
     await target.scrollIntoViewIfNeeded();
     const box = await target.boundingBox();
     const viewport = page.viewportSize();

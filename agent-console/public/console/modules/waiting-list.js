@@ -10,6 +10,15 @@ import { TITLE, button, dismissOffer, els, formatWaiting, keepOffer, reasonChips
 /** @typedef {import('./state.js').HandoffView} HandoffView */
 /** @typedef {import('./state.js').ServerToAdvisorEvents} ServerToAdvisorEvents */
 
+/**
+ * Handoffs taken off the waiting list (accepted): final, a handoff never waits again (a transfer
+ * makes a new one). Events travel by different paths (the router's queue:added, the accepting
+ * gateway's queue:removed), so a stale queue:added or a list read before the removal may arrive
+ * after it: they must not bring the chat back.
+ * @type {Set<string>}
+ */
+const removedHandoffs = new Set();
+
 /** @param {HandoffView} v */
 function isOfferedToMe(v) {
   return !!state.session && v.status === 'offered' && v.offeredTo === state.session.advisor.id;
@@ -17,7 +26,7 @@ function isOfferedToMe(v) {
 
 /** @param {HandoffView} view */
 export function upsertQueueItem(view) {
-  if (!view || !view.handoffId) return;
+  if (!view || !view.handoffId || removedHandoffs.has(view.handoffId)) return;
   // A chat this console already owns and has open is not waiting any more.
   const chat = state.chats.get(view.conversationId);
   if (chat && chat.mode === 'own' && !chat.closed) return;
@@ -44,6 +53,7 @@ export function onOffer(offer) {
 /** @type {ServerToAdvisorEvents['queue:removed']} */
 export function onQueueRemoved(p) {
   if (!p) return;
+  removedHandoffs.add(p.handoffId);
   dismissOffer(p.handoffId);
   if (state.queue.delete(p.handoffId)) renderQueue();
   // Usually an advisor has just taken the chat: it is in progress now.
@@ -158,7 +168,7 @@ export async function refreshQueue() {
   if (!res.ok) return res;
   state.queue = new Map();
   (res.items || []).forEach((v) => {
-    if (v && v.handoffId) state.queue.set(v.handoffId, v);
+    if (v && v.handoffId && !removedHandoffs.has(v.handoffId)) state.queue.set(v.handoffId, v);
   });
   renderQueue();
   return res;
