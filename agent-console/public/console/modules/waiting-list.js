@@ -24,12 +24,20 @@ function isOfferedToMe(v) {
   return !!state.session && v.status === 'offered' && v.offeredTo === state.session.advisor.id;
 }
 
+/**
+ * Already taken: accepted (here or elsewhere), or a chat this console owns and has open. An offer
+ * or list entry for it that arrives late is stale.
+ * @param {HandoffView} view
+ */
+function isTaken(view) {
+  if (removedHandoffs.has(view.handoffId)) return true;
+  const chat = state.chats.get(view.conversationId);
+  return !!chat && chat.mode === 'own' && !chat.closed;
+}
+
 /** @param {HandoffView} view */
 export function upsertQueueItem(view) {
-  if (!view || !view.handoffId || removedHandoffs.has(view.handoffId)) return;
-  // A chat this console already owns and has open is not waiting any more.
-  const chat = state.chats.get(view.conversationId);
-  if (chat && chat.mode === 'own' && !chat.closed) return;
+  if (!view || !view.handoffId || isTaken(view)) return;
   // The client wrote something more urgent while waiting: the item moves up, and people are told.
   const known = state.queue.get(view.handoffId);
   if (known && view.priority < known.priority) {
@@ -44,7 +52,7 @@ export function upsertQueueItem(view) {
 
 /** A chat offered to this advisor: on top of the list, with a notice, a sound, the title and a desktop notification. @type {ServerToAdvisorEvents['offer']} */
 export function onOffer(offer) {
-  if (!offer || !offer.handoffId) return;
+  if (!offer || !offer.handoffId || isTaken(offer)) return;
   upsertQueueItem(offer);
   keepOffer(offer.handoffId, toast('新会话待接入：' + customerName(offer), 'offer'));
   alertAdvisor('新会话待接入', customerName(offer) + (offer.summary ? '：' + offer.summary : ''), 'offer:' + offer.handoffId);
@@ -149,6 +157,7 @@ function acceptHandoff(v, acceptButton) {
     state.acceptInFlight.delete(v.handoffId);
     dismissOffer(v.handoffId);
     if (res.ok) {
+      removedHandoffs.add(v.handoffId);
       state.queue.delete(v.handoffId);
       renderQueue();
       openChat(res.chat, 'own', true);
