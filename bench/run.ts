@@ -19,6 +19,7 @@ import { DASHBOARD_TARGET_P99_MS, runDashboard, type DashboardResult } from './s
 import { READS_TARGET_P99_MS, runReads, type ReadsResult } from './scenarios/reads';
 import { ThroughputRig, type ThroughputResult } from './scenarios/throughput';
 import { measureRatios, type RatiosResult } from './scenarios/ratios';
+import { runScoring, type ScoringResult } from './scenarios/scoring';
 import { SOCKETS_TARGET_RSS_MB, runSockets, type SocketsResult } from './scenarios/sockets';
 import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromHistogram, type Summary } from './stats';
 
@@ -30,9 +31,10 @@ import { diffHistogram, histogramPercentile, roundSummary, summarize, type PromH
  *   BENCH_CLIENTS=200 BENCH_RATE=1000 BENCH_SECONDS=20 BENCH_CLOSED_SECONDS=BENCH_SECONDS
  *   BENCH_ESC_CLIENTS=100 BENCH_ESC_RATE=25 (escalations/s, 0 = all at once)
  *   BENCH_BASELINE_SECONDS=5 (one client, closed loop: the latency floor)
- *   BENCH_REPLY_TIMEOUT_MS=10000 BENCH_SCENARIOS=baseline,reads,dashboard,escalation,closed,open (run in that order)
+ *   BENCH_REPLY_TIMEOUT_MS=10000 BENCH_SCENARIOS=baseline,reads,dashboard,escalation,closed,open,scoring,ratios,sockets (in that order)
  *   BENCH_DASHBOARD_SAMPLES=200 (看板: dashboard:summary and dashboard:series requests each, one at a time)
  *   BENCH_RATIO_SECONDS=5 (ratios: raw BullMQ add→process and raw Socket.IO echo on this machine)
+ *   BENCH_SCORING_CHATS=1000 BENCH_SCORING_TIMEOUT_S=300 (scoring: closed chats of the grown data queued for 智能质检 at once)
  *   BENCH_SOCKET_CLIENTS=10000 BENCH_SOCKET_ADVISORS=1000 BENCH_SOCKETS_HOLD_SECONDS=10 (sockets: held on the gateway, its RSS)
  *   BENCH_ADVISOR_TOKEN_SECRET            the stack's advisor-token secret (sockets; npm run bench passes it)
  *   BENCH_MONGODB_URI                     the stack's database, for the seeding (scripts/bench.mjs passes it)
@@ -58,7 +60,17 @@ function intEnv(name: string, def: number, min: number, max: number): number {
   return n;
 }
 
-const SCENARIO_NAMES = ['baseline', 'reads', 'dashboard', 'escalation', 'closed', 'open', 'ratios', 'sockets'] as const;
+const SCENARIO_NAMES = [
+  'baseline',
+  'reads',
+  'dashboard',
+  'escalation',
+  'closed',
+  'open',
+  'scoring',
+  'ratios',
+  'sockets',
+] as const;
 type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
 function readParams() {
@@ -92,6 +104,8 @@ function readParams() {
     escalationRate: intEnv('BENCH_ESC_RATE', 25, 0, 10_000),
     replyTimeoutMs: intEnv('BENCH_REPLY_TIMEOUT_MS', 10_000, 100, 120_000),
     ratioSeconds: intEnv('BENCH_RATIO_SECONDS', 5, 1, 120),
+    scoringChats: intEnv('BENCH_SCORING_CHATS', 1_000, 1, 100_000),
+    scoringTimeoutSeconds: intEnv('BENCH_SCORING_TIMEOUT_S', 300, 10, 3_600),
     socketClients: intEnv('BENCH_SOCKET_CLIENTS', 10_000, 1, 50_000),
     socketAdvisors: intEnv('BENCH_SOCKET_ADVISORS', 1_000, 0, 10_000),
     socketsHoldSeconds: intEnv('BENCH_SOCKETS_HOLD_SECONDS', 10, 1, 600),
@@ -173,6 +187,7 @@ export interface BenchResults {
     reads?: ReadsResult | { error: string };
     dashboard?: DashboardResult | { error: string };
     ratios?: RatiosResult | { error: string };
+    scoring?: ScoringResult | { error: string };
     sockets?: SocketsResult | { error: string };
   };
   phases: PhaseRecord[];
@@ -356,6 +371,21 @@ function pushRatioTargets(results: BenchResults): void {
   });
 }
 
+/** 智能质检: conversations scored per second (no goal set; printed). */
+function pushScoringTarget(results: BenchResults): void {
+  const r = results.scenarios.scoring;
+  const ok = r && 'perSec' in r ? r : undefined;
+  results.targets.push({
+    name: 'conversations scored per second (智能质检, closed chats of the grown data)',
+    met: null,
+    observed: ok
+      ? `${ok.scored}/${ok.queued} scored in ${ok.seconds.toFixed(1)} s = ${ok.perSec.toFixed(1)}/s${ok.timedOut ? ' (timed out)' : ''}; half done at ${ok.progressSeconds.p50?.toFixed(1) ?? '–'} s`
+      : r && 'error' in r
+        ? r.error
+        : 'scoring not run',
+  });
+}
+
 /** 10,000 client + 1,000 advisor sockets on one gateway process: RSS ≤ 1 GB. */
 function pushSocketsTarget(results: BenchResults): void {
   const r = results.scenarios.sockets;
@@ -411,6 +441,7 @@ async function main(): Promise<number> {
     readsBound +
     (params.scenarios.includes('dashboard') ? 2 * params.dashboardSamples * 2 + 60 : 0) +
     (params.scenarios.includes('ratios') ? 2 * params.ratioSeconds + 60 : 0) +
+    (params.scenarios.includes('scoring') ? params.scoringTimeoutSeconds + 60 : 0) +
     (params.scenarios.includes('sockets')
       ? params.socketsHoldSeconds + params.socketClients / 20 + params.socketAdvisors / 5 + 60
       : 0);
@@ -591,6 +622,25 @@ async function main(): Promise<number> {
         } catch (err) {
           results.scenarios.dashboard = { error: (err as Error).message };
         }
+      } else if (name === 'scoring') {
+        if (!mongoUri) {
+          results.scenarios.scoring = { error: 'not run: needs BENCH_MONGODB_URI (npm run bench passes it)' };
+          continue;
+        }
+        console.log(`› scoring: ${params.scoringChats} closed chats queued for 智能质检 at once…`);
+        try {
+          results.scenarios.scoring = await phase('scoring', () =>
+            runScoring({
+              mongoUri,
+              redisUrl: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+              queuePrefix: process.env.BENCH_QUEUE_PREFIX ?? 'bb',
+              chats: params.scoringChats,
+              timeoutMs: params.scoringTimeoutSeconds * 1000,
+            }),
+          );
+        } catch (err) {
+          results.scenarios.scoring = { error: (err as Error).message };
+        }
       } else if (name === 'ratios') {
         console.log(`› ratios: raw BullMQ add→process and raw Socket.IO echo, ${params.ratioSeconds} s each…`);
         try {
@@ -718,6 +768,7 @@ async function main(): Promise<number> {
   pushReadTargets(results);
   pushDashboardTarget(results);
   pushRatioTargets(results);
+  pushScoringTarget(results);
   pushSocketsTarget(results);
 
   const other = Math.max(0, ...phases.map((p) => p.usage.otherCores ?? 0));
