@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { collectPageErrors, launchChromium, shot } from '../support/browser';
+import { collectPageErrors, launchChromium, shot, signInToConsole } from '../support/browser';
 import type { Socket } from 'socket.io-client';
 import type { AppointmentView } from '@brokerbot/shared';
 import {
@@ -61,11 +61,7 @@ describe('browser: appointment requests in the advisor console', () => {
   }
 
   async function loginConsole(page: Page, username: string): Promise<void> {
-    await page.goto(`${sys.url}/console/`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill('demo1234');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+    await signInToConsole(page, sys.url, username);
   }
 
   function panel(page: Page): Locator {

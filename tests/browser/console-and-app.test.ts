@@ -1,5 +1,5 @@
 import { type Browser, type BrowserContext, type Locator, type Page, type WebSocketRoute } from 'playwright-core';
-import { collectPageErrors, launchChromium, shot } from '../support/browser';
+import { collectPageErrors, launchChromium, shot, signInToConsole } from '../support/browser';
 import { cleanUp, clientToken, startTestSystem, type TestSystem } from '../support/test-system';
 
 /**
@@ -99,11 +99,7 @@ describe('browser: trading app chat and advisor console', () => {
   async function loginConsole(username: string, options: OpenOptions = {}): Promise<Page> {
     const page = await newPage('desktop', options.tabOf);
     if (options.beforeLoad) await options.beforeLoad(page);
-    await page.goto(`${sys.url}/console/`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill('demo1234');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+    await signInToConsole(page, sys.url, username);
     return page;
   }
 

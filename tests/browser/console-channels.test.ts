@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { collectPageErrors, launchChromium, shot } from '../support/browser';
+import { collectPageErrors, launchChromium, shot, signInToConsole } from '../support/browser';
 import { io, type Socket } from 'socket.io-client';
 import { newEncodingAESKey } from '@brokerbot/channels/src/simulators/demo';
 import { HOUR, MiniProgramSimulator, type WecomKfSimulator } from '@brokerbot/channels/src/simulators';
@@ -103,11 +103,7 @@ describe('browser: channel facts, delivery, recalls and writing help in the advi
     collectPageErrors(page, pageErrors);
     if (process.env.DEBUG_BROWSER) page.on('console', (m) => process.stderr.write(`[console] ${m.type()} ${m.text()}\n`));
     beforeLoad?.(page);
-    await page.goto(`${sys.url}/console/`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill('demo1234');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+    await signInToConsole(page, sys.url, username);
     return page;
   }
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { collectPageErrors, launchChromium, shot } from '../support/browser';
+import { collectPageErrors, launchChromium, shot, signInToConsole } from '../support/browser';
 import { cleanUp, clientToken, connect, emitAck, startTestSystem, testEnv, type TestSystem } from '../support/test-system';
 
 /**
@@ -48,11 +48,7 @@ describe('browser: satisfaction answered in the app and in WeCom', () => {
 
   async function loginConsole(username: string): Promise<Page> {
     const page = await newPage({ width: 1366, height: 768 });
-    await page.goto(`${sys.url}/console/`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill('demo1234');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+    await signInToConsole(page, sys.url, username);
     return page;
   }
 

@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { collectPageErrors, launchChromium, shot } from '../support/browser';
+import { collectPageErrors, launchChromium, shot, signInToConsole } from '../support/browser';
 import {
   cleanUp,
   clientToken,
@@ -69,11 +69,7 @@ describe('browser: markup shows as text everywhere in the console', () => {
     const page = await context.newPage();
     page.setDefaultTimeout(20_000);
     collectPageErrors(page, pageErrors);
-    await page.goto(`${sys.url}/console/`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill('demo1234');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+    await signInToConsole(page, sys.url, username);
     return page;
   }
 

@@ -1,6 +1,6 @@
 import { type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { Socket } from 'socket.io-client';
-import { collectPageErrors, launchChromium, shot } from '../support/browser';
+import { collectPageErrors, launchChromium, shot, signInToConsole } from '../support/browser';
 import {
   cleanUp,
   clientToken,
@@ -44,11 +44,7 @@ describe('browser: export, legal hold and audit log in 会话记录', () => {
     const page = await context.newPage();
     page.setDefaultTimeout(15_000);
     collectPageErrors(page, pageErrors);
-    await page.goto(`${sys.url}/console/`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill('demo1234');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+    await signInToConsole(page, sys.url, username);
     return page;
   }
 

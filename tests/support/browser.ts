@@ -27,3 +27,16 @@ export function collectPageErrors(page: Page, errors: string[]): Page {
   page.on('pageerror', (err) => errors.push(`${page.url()}: ${err.message}`));
   return page;
 }
+
+/**
+ * Signs in to the advisor console on `page` with the demo password and waits until its socket is
+ * connected (#conn-status 已连接).
+ * @example await signInToConsole(page, sys.url, 'wang.fang');
+ */
+export async function signInToConsole(page: Page, baseUrl: string, username: string, password = 'demo1234'): Promise<void> {
+  await page.goto(`${baseUrl}/console/`);
+  await page.getByLabel('用户名').fill(username);
+  await page.getByLabel('密码').fill(password);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.locator('#conn-status').filter({ hasText: '已连接' }).waitFor();
+}
