@@ -41,6 +41,8 @@ export async function requeueStaleInbound(services: Pick<Services, 'db' | 'queue
         text: m.text,
         receivedAt: new Date(m.createdAt).getTime(),
         seq: m.seq,
+        meta: (m.meta as Record<string, unknown> | null | undefined) ?? null,
+        recovered: true,
       },
       { jobId },
     );

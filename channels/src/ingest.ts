@@ -116,6 +116,7 @@ export async function ingest(
         text: message.text,
         receivedAt: new Date(message.createdAt).getTime(),
         seq: message.seq,
+        meta: (message.meta as Record<string, unknown> | null | undefined) ?? null,
       },
       { jobId: inboundJobId(msg.channel, msg.channelMessageId) },
     );

@@ -71,7 +71,9 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Conver
     { state: req.to, ...set },
   );
   if (version === null) return null;
-  return { ...current, ...set, state: req.to, version } as ConversationDoc;
+  const after = { ...current, ...set, state: req.to, version } as ConversationDoc;
+  await db.conversationWrites.wrote(after);
+  return after;
 }
 
 /**
@@ -91,8 +93,11 @@ export async function repairTransitions(db: Db, graceMs = 10_000, windowMs = 24 
   const log = transitionLog(db);
   let repaired = 0;
   for (const t of latest.values()) {
-    const c = await db.Conversation.findById(t.conversationId, { version: 1 }).lean();
-    if (c && (await log.applyMissed(t.conversationId, c.version ?? 0, t, { state: t.to, ...(t.set ?? {}) }))) repaired += 1;
+    const c = await db.Conversation.findById(t.conversationId).lean();
+    if (c && (await log.applyMissed(t.conversationId, c.version ?? 0, t, { state: t.to, ...(t.set ?? {}) }))) {
+      repaired += 1;
+      await db.conversationWrites.wrote({ ...c, ...(t.set ?? {}), state: t.to, version: t.version } as ConversationDoc);
+    }
   }
   return repaired;
 }

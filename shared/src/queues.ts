@@ -25,6 +25,13 @@ export const inboundJobSchema = z.object({
   receivedAt: z.number(),
   /** The stored message's per-conversation seq: its place in the conversation's turn order (see TurnOrder). */
   seq: z.number().optional(),
+  /** What the channel stored with the message (its `meta`, written before the job was added). */
+  meta: z.record(z.unknown()).nullable().optional(),
+  /**
+   * Added again by the recovery sweep, not by the message's arrival: the message may have been
+   * answered meanwhile, so the bot reads its stored status first (see the bot's engine).
+   */
+  recovered: z.boolean().optional(),
 });
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 

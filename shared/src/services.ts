@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { Config } from './config';
+import type { ConversationCache } from './conversation-cache';
 import type { Emitter } from './emitter';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -16,6 +17,8 @@ export interface Services {
   queues: Queues;
   /** Per-conversation message sequence numbers. */
   seq: SequenceAllocator;
+  /** Conversations as the message path reads them (a Redis copy kept right by `transition()`). */
+  conversations: ConversationCache;
   emitter: Emitter;
   metrics: Metrics;
   logger: Logger;

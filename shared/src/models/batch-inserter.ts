@@ -6,7 +6,7 @@ export type InsertOutcome<T> = { ok: true; doc: T } | { ok: false; error: Error 
 export interface BatchInserterOptions {
   /** Documents per insertMany at most (default 200). */
   maxBatch?: number;
-  /** How long the first document of a batch waits for company (default 2 ms). */
+  /** How long the first document of a batch waits for company while another batch is being written (default 2 ms). */
   maxWaitMs?: number;
   /** insertMany calls in flight at once; more documents wait for the next batch (default 4). */
   maxInFlight?: number;
@@ -31,6 +31,7 @@ export interface BatchInserterOptions {
 export class BatchInserter<T extends object> {
   private queue: { doc: Record<string, unknown>; resolve: (o: InsertOutcome<T>) => void }[] = [];
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
   private inFlight = 0;
   private readonly maxBatch: number;
   private readonly maxWaitMs: number;
@@ -55,6 +56,10 @@ export class BatchInserter<T extends object> {
     return new Promise((resolve) => {
       this.queue.push({ doc, resolve });
       if (this.queue.length >= this.maxBatch) this.flush();
+      // Nothing being written: go as soon as this turn of the event loop has queued what it has
+      // (an idle system pays no wait). Otherwise wait for company: the next batch leaves when a
+      // write in flight finishes, or after maxWaitMs.
+      else if (this.inFlight === 0) this.immediate ??= setImmediate(() => this.flush());
       else this.timer ??= setTimeout(() => this.flush(), this.maxWaitMs);
     });
   }
@@ -63,6 +68,10 @@ export class BatchInserter<T extends object> {
     if (this.timer) {
       clearTimeout(this.timer);
       this.timer = null;
+    }
+    if (this.immediate) {
+      clearImmediate(this.immediate);
+      this.immediate = null;
     }
     while (this.queue.length && this.inFlight < this.maxInFlight) {
       const batch = this.queue.splice(0, this.maxBatch);

@@ -1,6 +1,7 @@
 import mongoose, { type Connection } from 'mongoose';
 import type { Logger } from '../logger';
 import { BatchInserter } from './batch-inserter';
+import { ConversationWrites } from './conversation-writes';
 import { ensureFerretPgIndexes } from './ferretdb-postgres';
 import type { MessageDoc } from './schemas';
 import {
@@ -58,6 +59,8 @@ export interface Db {
   TranscriptMonth: ReturnType<typeof models>['TranscriptMonth'];
   /** Message inserts, batched across concurrent callers (see BatchInserter): the message path's hottest write. */
   messageInserts: BatchInserter<MessageDoc>;
+  /** Each conversation as `transition()` just wrote it, for the copies kept in Redis (ConversationCache). */
+  conversationWrites: ConversationWrites;
   close(): Promise<void>;
 }
 
@@ -137,6 +140,7 @@ export async function connectDb(uri: string, options: ConnectOptions = {}): Prom
     connection,
     ...m,
     messageInserts: new BatchInserter<MessageDoc>(m.Message),
+    conversationWrites: new ConversationWrites(),
     close: () => connection.close(),
   };
 }
