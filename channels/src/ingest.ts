@@ -1,7 +1,6 @@
 import {
   countForDashboard,
   emitConversationMessage,
-  ensureConversation,
   inboundJobId,
   recordInbound,
   TurnOrder,
@@ -56,12 +55,12 @@ export interface IngestResult {
  * the message is still stored as "received" and the bot's recovery sweep queues it later.
  */
 export async function ingest(
-  services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics' | 'emitter'>,
+  services: Pick<Services, 'db' | 'seq' | 'queues' | 'metrics' | 'emitter' | 'conversations'>,
   msg: IncomingMessage,
 ): Promise<IngestResult> {
   const conversation =
     msg.conversation ??
-    (await ensureConversation(services.db, {
+    (await services.conversations.ensure({
       channel: msg.channel,
       externalUserId: msg.externalUserId,
       customerId: msg.customerId,

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import type { Redis } from 'ioredis';
 import type { Db } from './models/db';
 import type { ConversationDoc } from './models/schemas';
+import { ensureConversation, type ConversationRef } from './conversations';
 
 /**
  * How long a cached conversation is trusted without hearing from its writers. Every change goes
@@ -10,6 +11,9 @@ import type { ConversationDoc } from './models/schemas';
  * this bounds how long it is read.
  */
 export const CONVERSATION_CACHE_TTL_MS = 30_000;
+
+/** How long a client's conversation id is remembered after it was last looked up in the database. */
+const ID_TTL_MS = 7 * 24 * 3600_000;
 
 /**
  * Stores `<version>|<json>` unless the key already holds the same or a newer version: a reader
@@ -69,6 +73,21 @@ export class ConversationCache {
     }
     const doc = (await this.db.Conversation.findById(conversationId).lean()) as ConversationDoc | null;
     if (doc) await this.store(doc);
+    return doc;
+  }
+
+  /**
+   * The client's conversation on a channel, created when there is none (see ensureConversation).
+   * Which conversation a client has never changes, so it is remembered in Redis; a remembered one
+   * that no longer exists (deleted under the retention rule) is looked up again.
+   */
+  async ensure(ref: ConversationRef): Promise<ConversationDoc> {
+    const idKey = `${this.prefix}:conversation-of:${ref.channel}:${ref.externalUserId}`;
+    const id = await this.redis.get(idKey);
+    const known = id ? await this.get(id) : null;
+    if (known) return known;
+    const doc = await ensureConversation(this.db, ref);
+    await Promise.all([this.redis.set(idKey, doc._id.toString(), 'PX', ID_TTL_MS), this.store(doc)]);
     return doc;
   }
 

@@ -100,6 +100,33 @@ describe('ConversationCache', () => {
     expect(await cache.get(id)).toMatchObject({ state: 'queued', handoffId: 'h-crash', version: 1 });
   });
 
+  it("finds a WeCom client's conversation without the database after the first message, and again after it was deleted", async () => {
+    const cache = new ConversationCache(redis, prefix, botDb);
+    const ref = {
+      channel: 'wecom' as const,
+      externalUserId: `wm-${randomBytes(4).toString('hex')}`,
+      customerId: null,
+      branchId: 'SZ01',
+    };
+    const [a, b] = await Promise.all([cache.ensure(ref), cache.ensure(ref)]);
+    expect(a._id.toString()).toBe(b._id.toString()); // two messages at once: one conversation
+    expect(await botDb.Conversation.countDocuments({ channel: 'wecom', externalUserId: ref.externalUserId })).toBe(1);
+
+    const commands: string[] = [];
+    const listener = (e: { commandName: string }) => commands.push(e.commandName);
+    botDb.connection.getClient().on('commandStarted', listener);
+    expect((await cache.ensure(ref))._id.toString()).toBe(a._id.toString());
+    expect(commands).toEqual([]);
+    botDb.connection.getClient().off('commandStarted', listener);
+
+    // Deleted under the retention rule, long after its copy expired: the client's next message starts a new one.
+    await botDb.Conversation.deleteOne({ _id: a._id });
+    await redis.del(`${prefix}:conversation:${a._id.toString()}`);
+    const again = await cache.ensure(ref);
+    expect(again._id.toString()).not.toBe(a._id.toString());
+    expect(again.state).toBe('bot');
+  });
+
   it('answers null for a conversation that does not exist', async () => {
     const cache = new ConversationCache(redis, prefix, botDb);
     expect(await cache.get('65a000000000000000000000')).toBeNull();

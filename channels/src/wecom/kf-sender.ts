@@ -64,7 +64,7 @@ export async function deliverKf(ctx: WecomContext, message: MessageDoc, job: Out
   const head = lead ? mergeParts([...parts.slice(0, -1).map((p) => p.text), lead]) : null;
   const bodies = head && Buffer.byteLength(head) <= MAX_MENU_HEAD_BYTES ? [menuBody(head, menu)] : pieces.map(textBody);
 
-  const conversation = await services.db.Conversation.findById(job.conversationId).lean();
+  const conversation = await services.conversations.get(job.conversationId);
   const msgCode = conversation ? await ctx.session.align(conversation, openKfId) : null;
   if (msgCode) {
     // Native mode moved the session and WeCom gave one message for it: this one (send_msg would be refused now).
