@@ -101,8 +101,9 @@ export async function pickAdvisor(
 
 /**
  * The skill the handoff needs: a transfer's named skill, else from its reasons and the client's
- * latest intents. Undefined while the client's latest message is still in the bot's turn (its
- * intent is stored when the turn ends, just after the escalation) and no reason names a skill.
+ * latest intents — carried by the bot's handoff, else (older handoffs, transfers) read from the
+ * stored messages. Undefined while, in the latter case, the client's latest message is still in
+ * the bot's turn (its intent is stored when the turn ends) and no reason names a skill.
  */
 async function skillOfHandoff(
   deps: Pick<Deps, 'db'>,
@@ -114,6 +115,8 @@ async function skillOfHandoff(
   if (!skills) return null;
   const fromReasons = skillFor(skills, handoff.reasons, []);
   if (fromReasons) return fromReasons;
+  // The bot's escalation carries the client's intents: nothing to read or wait for.
+  if (handoff.intents) return skillFor(skills, [], handoff.intents);
   const inbound = (await recentMessages(deps.db, handoff.conversationId, 20)).filter((m) => m.direction === 'in').reverse();
   if (inbound[0]?.status === 'received') return undefined;
   const intents = inbound

@@ -28,7 +28,7 @@ import { distressHoldingReply, escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
 import { MemoryDialogState, MemoryStore, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';
-import { understandingOf } from './understanding';
+import { intentsNewestFirst, understandingOf } from './understanding';
 
 /** Below this intent confidence a flow is not started on the intent alone. */
 const FLOW_MIN_CONFIDENCE = 0.5;
@@ -244,6 +244,7 @@ export class BrokerBot extends ActivityHandler {
       priority: policy.priority,
       summary: handoffSummary({ nlu, text: job.text, messageId: job.messageId, trendLevel, recent, reply }),
       afterHours: policy.afterHours,
+      intents: [nlu.intent, ...intentsNewestFirst(recent, job.messageId)],
     });
     if (!result) return;
     await context.sendActivity(MessageFactory.text(reply));

@@ -20,6 +20,8 @@ export interface EscalationRequest {
   summary: string;
   /** Outside business hours: the chat waits in after_hours for a call-back. */
   afterHours: boolean;
+  /** The client's intents, newest first (see the Handoff's `intents`). */
+  intents: string[];
 }
 
 /**
@@ -43,6 +45,7 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     reasons,
     summary: req.summary,
     afterHours: req.afterHours,
+    intents: req.intents,
   });
   const handoffId = handoff._id.toString();
   const moved = await transition(db, {

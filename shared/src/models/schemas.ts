@@ -163,6 +163,12 @@ export const handoffSchema = new Schema(
     summary: { type: String, default: '' },
     /** Asked for outside business hours: a call-back, routed when advisors are on duty. */
     afterHours: { type: Boolean, default: false },
+    /**
+     * The client's intents as the bot read them when it escalated, newest first (the escalating
+     * message's, then earlier ones): the router picks the advisor's skill from them without
+     * waiting for the turn to store them. null on handoffs made before this field, and on transfers.
+     */
+    intents: { type: [String], default: null },
     advisorId: { type: String, default: null },
     acceptedAt: { type: Date, default: null },
     closedAt: { type: Date, default: null },
