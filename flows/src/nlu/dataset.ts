@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { EMOTIONS, INTENT_IDS, type Emotion, type IntentId } from './labels';
@@ -15,6 +15,12 @@ export const PROBE_DIR = path.join(NLU_DATA_DIR, 'probe');
 export const HOLDOUT_PROBE_DIR = path.join(NLU_DATA_DIR, 'probe-holdout');
 export const TRAIN_PATH = path.join(NLU_DATA_DIR, 'train.jsonl');
 export const TEST_PATH = path.join(NLU_DATA_DIR, 'test.jsonl');
+/**
+ * Training-only utterances (same line format as source/), written after the split for
+ * confusable intent pairs and the short social intents: never split, never in test.jsonl.
+ * Used as extra intent training text, like the knowledge base's questions.
+ */
+export const SUPPLEMENT_DIR = path.join(NLU_DATA_DIR, 'supplement');
 
 export const utteranceSchema = z
   .object({
@@ -88,6 +94,11 @@ export function loadSources(dir = SOURCE_DIR): Utterance[] {
     }
   }
   return out;
+}
+
+/** The training-only supplement (SUPPLEMENT_DIR); empty when the folder is absent. */
+export function loadSupplement(dir = SUPPLEMENT_DIR): Utterance[] {
+  return existsSync(dir) ? loadSources(dir) : [];
 }
 
 /** The general-domain probe set (never used for training). */

@@ -34,7 +34,8 @@ export function decideIntent(text: string, clf: Prediction<IntentId>, labels: re
     const best = argmax(probs);
     return { intent: labels[best] ?? 'acknowledgement', confidence: round(probs[best] ?? 0) };
   }
-  if (clf.label !== 'stock_advice' && stockAdviceCue(text)) {
+  // A complaint about advice (客户经理私下给我推荐股票…我要投诉) stays a complaint.
+  if (clf.label !== 'stock_advice' && clf.label !== 'complaint' && stockAdviceCue(text)) {
     return { intent: 'stock_advice', confidence: round(Math.max(p('stock_advice'), 0.8)), rule: 'stock_advice' };
   }
   return { intent: clf.label, confidence: round(clf.confidence) };

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TRAIN_PATH } from './dataset';
 import { INTENT_KEYWORDS_PATH } from './intent-keywords';
-import { kbUtterances } from './kb-utterances';
+import { intentTrainingExtras } from './intent-extras';
 import { EMOTIONS, INTENT_IDS } from './labels';
 import { LEXICON_PATH, MODIFIERS_PATH } from './lexicon';
 import type { NluModels } from './model';
@@ -48,6 +48,8 @@ const TRAINING_SOURCES = [
   'naive-bayes.ts',
   'model.ts',
   'kb-utterances.ts',
+  'intent-extras.ts',
+  'dataset.ts',
   'labels.ts',
   'sparse.ts',
   'random.ts',
@@ -79,8 +81,9 @@ export function trainingFingerprint(): string {
     h.update(`${path.basename(file)}\n`);
     h.update(existsSync(file) ? readFileSync(file) : 'missing');
   }
-  // The knowledge base's questions the intent classifier learns from (answers may change freely).
-  h.update(`kb ${JSON.stringify(kbUtterances())}\n`);
+  // The knowledge base's questions and the training-only supplement the intent classifier
+  // learns from (answers may change freely).
+  h.update(`kb ${JSON.stringify(intentTrainingExtras())}\n`);
   for (const p of PACKAGES) h.update(`${p} ${packageVersion(p)}\n`);
   return h.digest('hex');
 }
