@@ -1,9 +1,9 @@
-import { backfillTranscriptIndex } from '@brokerbot/agent-console';
+import { backfillSummaries, backfillTranscriptIndex } from '@brokerbot/agent-console';
 import { connectDb, loadConfig } from '@brokerbot/shared';
 
 /**
- * Builds 会话记录 search's index (activity per conversation per day, keyword records) from the
- * stored messages (same environment as the app: MONGODB_URI …):
+ * Builds 会话记录 search's index (activity per conversation per day, keyword records) and its row
+ * summaries (one per conversation) from the stored data (same environment as the app: MONGODB_URI …):
  *
  *   npm run -s transcripts:backfill
  *
@@ -19,6 +19,11 @@ async function main() {
     const r = await backfillTranscriptIndex(db, { log: (line) => console.log(line) });
     console.log(
       `会话记录 index: ${r.messages} messages of ${r.conversations} conversations → ${r.activitiesInserted} new activity records (${r.activitiesUpdated} extended), ${r.termsInserted} new keyword records in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    const t1 = performance.now();
+    const s = await backfillSummaries(db, { log: (line) => console.log(line) });
+    console.log(
+      `会话记录 row summaries: ${s.summaries} conversations rebuilt in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
     );
   } finally {
     await db.close();

@@ -32,6 +32,7 @@ export {
   termsOf,
   queryTerms,
   indexSettled,
+  backfillSummaries,
 } from './transcript-index';
 export { mintAdvisorToken, verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
 export {

@@ -18,6 +18,7 @@ import {
   raisesOf,
   withRaises,
   type Services,
+  WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 
 import { PolicyStore, isOpen, nextOpening, sharedPolicyStore } from '@brokerbot/flows';
@@ -285,6 +286,7 @@ export function startRouterRole(services: Services): RoleHandle {
     if ('error' in e) services.logger.error({ err: e.error.message }, 'routing skills edit rejected by the router');
   }).watch();
   const worker = new Worker<HandoffJob>(QUEUE_NAMES.handoff, (job, token) => routeHandoff(services, job, token, hours, skills), {
+    ...WORKER_STALL_OPTIONS,
     connection,
     prefix: services.config.QUEUE_PREFIX,
     concurrency: 8,

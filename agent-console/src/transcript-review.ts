@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import {
   REVIEW_VERDICTS,
-  customersById,
   findIn,
   UserError,
   isDuplicateKey,
@@ -20,11 +19,13 @@ import {
 import { complianceOverridesOf } from './advisor-compliance';
 import type { AdvisorClaims } from './advisor-token';
 import { notesOf } from './notes';
-import { newestScore } from './quality/quality-records';
+import { newestScore, SCORE_SUMMARY_FIELDS } from './quality/quality-records';
 import { indexSettled } from './transcript-index/indexer';
 import { IndexSearcher } from './transcript-index/search';
 import { queryTerms } from './transcript-index/terms';
 import { termId } from './transcript-index/records';
+import { NEGATIVE_EMOTIONS, pageRows, type PageHit, type TranscriptSummary } from './transcript-index/summaries';
+import { touchTranscriptSummary } from './transcript-index/summary-model';
 import { recordAudit } from './records/audit-log';
 import { holdStatus } from './records/legal-hold';
 
@@ -35,7 +36,8 @@ import { holdStatus } from './records/legal-hold';
  * The search lists conversations newest activity first from the 会话记录 index
  * (./transcript-index: an activity record per conversation per business day, a record per word
  * said), read by equality only, never a range or sort over messages; the other filters narrow
- * it through sets of conversation ids, and each page's facts are fetched per conversation.
+ * it through sets of conversation ids, and each page's rows come from per-conversation summaries
+ * (./transcript-index/summaries.ts), recomputed from the stored data when out of date.
  */
 type Deps = Pick<Services, 'db'>;
 type Db = Deps['db'];
@@ -51,7 +53,7 @@ const TERM_LIST_MAX = 5_000;
 const SCORE_VERIFY_MAX = 2_000;
 const TRANSCRIPT_BATCH = 500;
 const TRANSCRIPT_MAX_MESSAGES = 10_000;
-export const NEGATIVE_EMOTIONS = ['anxious', 'angry', 'sad'] as const;
+export { NEGATIVE_EMOTIONS, type QualityBrief, type TranscriptSummary } from './transcript-index/summaries';
 
 const objectId = (what: string) => z.string().regex(/^[0-9a-f]{24}$/, `${what}无效`);
 const isoDate = (what: string) =>
@@ -144,29 +146,6 @@ export interface ReviewView {
   verdict: 'ok' | 'issue';
   note: string;
   at: string;
-}
-
-export interface TranscriptSummary {
-  conversationId: string;
-  channel: string;
-  customer: { id: string; name: string; tier: string } | null;
-  branchId: string | null;
-  state: string;
-  lastMessageAt: string | null;
-  messageCount?: number;
-  escalations: { reasons: string[]; priority: number; createdAt: string; advisorName: string | null }[];
-  strongestEmotion: { emotion: string; intensity: number | null } | null;
-  /** The latest review by any supervisor. */
-  review: { verdict: 'ok' | 'issue'; reviewerName: string; at: string } | null;
-  /** The latest automatic inspection (智能质检) of the conversation's latest closed chat, if scored. */
-  quality: QualityBrief | null;
-}
-
-export interface QualityBrief {
-  total: number | null;
-  flags: string[];
-  failedItemIds: string[];
-  scorecardVersion: string;
 }
 
 function requireSupervisor(user: AdvisorClaims): void {
@@ -286,15 +265,7 @@ const qualityFiltered = (q: TranscriptQuery) =>
  */
 async function scoredConversations(db: Db, user: AdvisorClaims, q: TranscriptQuery): Promise<ScoreRow[]> {
   const scope = branchScope(user, q.branchId);
-  const rows = (await db.QualityScore.find(scope, {
-    conversationId: 1,
-    closedAt: 1,
-    scoredAt: 1,
-    total: 1,
-    flags: 1,
-    failedItemIds: 1,
-    scorecardVersion: 1,
-  }).lean()) as ScoreRow[];
+  const rows = (await db.QualityScore.find(scope, SCORE_SUMMARY_FIELDS).lean()) as ScoreRow[];
   const byConversation = new Map<string, ScoreRow[]>();
   for (const r of rows) byConversation.set(r.conversationId, [...(byConversation.get(r.conversationId) ?? []), r]);
   const latest = [...byConversation.values()].map((list) => newestScore(list)!);
@@ -361,11 +332,15 @@ async function searchByScore(
         .sort({ seq: -1 })
         .limit(1)
         .lean()) as { createdAt: Date }[];
-      return { conversationId: s.conversationId, lastMessageAt: last[0]?.createdAt ?? s.closedAt };
+      return {
+        conversationId: s.conversationId,
+        lastMessageAt: last[0]?.createdAt ?? s.closedAt,
+        latestAt: last[0]?.createdAt ?? null,
+      };
     }),
   );
   const next = offset + PAGE_SIZE < rows.length ? `s${offset + PAGE_SIZE}` : null;
-  return { items: await summaries(db, latest), next };
+  return { items: await pageRows(db, latest), next };
 }
 
 function dateRange(q: TranscriptQuery): Record<string, Date> | null {
@@ -373,9 +348,20 @@ function dateRange(q: TranscriptQuery): Record<string, Date> | null {
   return { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) };
 }
 
-interface Hit {
-  conversationId: string;
-  lastMessageAt: Date;
+/** Each conversation's latest indexed activity (its activity records by conversationId). */
+async function latestActivity(db: Db, hits: PageHit[]): Promise<Map<string, Date>> {
+  const records = await findIn<{ conversationId: string; lastAt: Date }>(
+    db.TranscriptActivity,
+    'conversationId',
+    hits.map((h) => h.conversationId),
+    { projection: { conversationId: 1, lastAt: 1 } },
+  );
+  const latest = new Map<string, Date>();
+  for (const r of records) {
+    const known = latest.get(r.conversationId);
+    if (!known || +new Date(r.lastAt) > +known) latest.set(r.conversationId, new Date(r.lastAt));
+  }
+  return latest;
 }
 
 /** Conversations matching the filters, newest activity first, PAGE_SIZE at a time. */
@@ -402,100 +388,10 @@ export async function searchTranscripts(
     cursor: q.before ? decodeCursor(q.before) : null,
     pageSize: PAGE_SIZE,
   }).run();
-  const items = await summaries(
-    deps.db,
-    hits.map((h) => ({ conversationId: h.conversationId, lastMessageAt: h.lastAt })),
-  );
+  const pageHits: PageHit[] = hits.map((h) => ({ conversationId: h.conversationId, lastMessageAt: h.lastAt }));
+  // Bounded by `to`, a listed conversation may have gone on since: its latest activity tells whether its summary holds.
+  const items = await pageRows(deps.db, pageHits, q.to ? () => latestActivity(deps.db, pageHits) : undefined);
   return withTerms({ items, next: next ? encodeCursor(next) : null });
-}
-
-/** The page's facts, each fetched once for all its conversations. */
-async function summaries(db: Db, hits: Pick<Hit, 'conversationId' | 'lastMessageAt'>[]): Promise<TranscriptSummary[]> {
-  if (hits.length === 0) return [];
-  const conversationIds = hits.map((h) => h.conversationId);
-  const [conversations, handoffs, reviews, pageMessages, scores] = await Promise.all([
-    findIn<ConversationDoc>(db.Conversation, '_id', conversationIds),
-    findIn<HandoffDoc>(db.Handoff, 'conversationId', conversationIds).then((list) =>
-      list.sort((a, b) => +new Date(a.createdAt) - +new Date(b.createdAt)),
-    ),
-    findIn<ConversationReviewDoc>(db.ConversationReview, 'conversationId', conversationIds).then((list) =>
-      list.sort((a, b) => +new Date(b.at) - +new Date(a.at)),
-    ),
-    // One read per conversation serves both its message count and its strongest negative emotion.
-    findIn<{ conversationId: string; direction: string; meta?: { understanding?: { emotion?: string; intensity?: unknown } } }>(
-      db.Message,
-      'conversationId',
-      conversationIds,
-      { projection: { conversationId: 1, direction: 1, 'meta.understanding.emotion': 1, 'meta.understanding.intensity': 1 } },
-    ),
-    findIn<ScoreRow>(db.QualityScore, 'conversationId', conversationIds, {
-      projection: { conversationId: 1, closedAt: 1, scoredAt: 1, total: 1, flags: 1, failedItemIds: 1, scorecardVersion: 1 },
-    }),
-  ]);
-  const [customers, advisorNames] = await Promise.all([
-    customersById(
-      db,
-      conversations.map((c) => c.customerId),
-    ),
-    namesById(
-      db,
-      handoffs.map((h) => h.advisorId),
-    ),
-  ]);
-  const byId = new Map(conversations.map((c) => [c._id.toString(), c]));
-  const countOf = new Map<string, number>();
-  for (const m of pageMessages) countOf.set(m.conversationId, (countOf.get(m.conversationId) ?? 0) + 1);
-  const emotions = pageMessages.filter(
-    (m): m is typeof m & { meta: { understanding: { emotion: string; intensity?: unknown } } } =>
-      m.direction === 'in' && (NEGATIVE_EMOTIONS as readonly string[]).includes(m.meta?.understanding?.emotion ?? ''),
-  );
-  const strongest = new Map<string, { emotion: string; intensity: number | null }>();
-  for (const m of emotions) {
-    const u = m.meta.understanding;
-    const intensity = typeof u.intensity === 'number' ? u.intensity : null;
-    const known = strongest.get(m.conversationId);
-    if (!known || (intensity ?? 0) > (known.intensity ?? 0)) strongest.set(m.conversationId, { emotion: u.emotion, intensity });
-  }
-  return hits.flatMap((h) => {
-    const c = byId.get(h.conversationId);
-    if (!c) return [];
-    const customer = c.customerId ? customers.get(c.customerId) : undefined;
-    const latest = reviews.find((r) => r.conversationId === h.conversationId);
-    return [
-      {
-        conversationId: h.conversationId,
-        channel: c.channel,
-        customer: customer ? { id: customer._id, name: customer.name, tier: customer.tier } : null,
-        branchId: c.branchId ?? null,
-        state: c.state,
-        lastMessageAt: h.lastMessageAt ? new Date(h.lastMessageAt).toISOString() : null,
-        messageCount: countOf.get(h.conversationId) ?? 0,
-        escalations: handoffs
-          .filter((x) => x.conversationId === h.conversationId)
-          .map((x) => ({
-            reasons: x.reasons,
-            priority: x.priority,
-            createdAt: new Date(x.createdAt).toISOString(),
-            advisorName: (x.advisorId && advisorNames.get(x.advisorId)) || null,
-          })),
-        strongestEmotion: strongest.get(h.conversationId) ?? null,
-        review: latest
-          ? { verdict: latest.verdict, reviewerName: latest.reviewerName, at: new Date(latest.at).toISOString() }
-          : null,
-        quality: qualityBrief(newestScore(scores.filter((x) => x.conversationId === h.conversationId))),
-      },
-    ];
-  });
-}
-
-function qualityBrief(score: ScoreRow | null): QualityBrief | null {
-  if (!score) return null;
-  return {
-    total: score.total ?? null,
-    flags: score.flags,
-    failedItemIds: score.failedItemIds,
-    scorecardVersion: score.scorecardVersion,
-  };
 }
 
 async function namesById(db: Db, list: (string | null | undefined)[]): Promise<Map<string, string>> {
@@ -566,7 +462,9 @@ export async function loadTranscript(deps: Deps, user: AdvisorClaims, conversati
   const actorIds = transitions.map((t) => (t.by.startsWith('advisor:') ? t.by.slice('advisor:'.length) : null));
   const names = await namesById(db, [...actorIds, ...handoffs.map((h) => h.advisorId)]);
   const last = messages.at(-1);
-  const [summary] = await summaries(db, [{ conversationId, lastMessageAt: last ? last.createdAt : conversation.createdAt }]);
+  const [summary] = await pageRows(db, [
+    { conversationId, lastMessageAt: last ? last.createdAt : conversation.createdAt, latestAt: last?.createdAt ?? null },
+  ]);
   const wire: AdvisorWireMessage[] = messages.map(toAdvisorWire);
   return {
     conversation,
@@ -638,6 +536,7 @@ export async function reviewTranscript(
     if (!isDuplicateKey(err)) throw err;
     await db.ConversationReview.updateOne(key, { $set: set });
   }
+  await touchTranscriptSummary(db, input.conversationId);
   await recordAudit(
     db,
     user,

@@ -2,6 +2,8 @@ import { businessDayStart } from '@brokerbot/shared';
 import { indexWritesOf } from '../src/transcript-index/records';
 import { afterCursor, daysBack } from '../src/transcript-index/search';
 import { queryTerms, termsOf } from '../src/transcript-index/terms';
+import { freshIn, summaryOf, type TranscriptRow } from '../src/transcript-index/summaries';
+import type { StoredSummary } from '../src/transcript-index/summary-model';
 
 describe('会话记录 index: words', () => {
   it('indexes the brokerage words a client said, not function words or single characters', () => {
@@ -61,5 +63,99 @@ describe('会话记录 index: the walk', () => {
     expect(afterCursor({ lastAt: at, conversationId: 'a'.repeat(24) }, c)).toBe(true);
     expect(afterCursor({ lastAt: at, conversationId: 'b'.repeat(24) }, c)).toBe(false);
     expect(afterCursor({ lastAt: new Date(1_001), conversationId: 'a'.repeat(24) }, c)).toBe(false);
+  });
+});
+
+describe('会话记录 row summaries: when a stored summary still holds', () => {
+  const t = (s: number) => new Date(Date.UTC(2026, 2, 1, 9, 0, s));
+  const summary = (over: Partial<StoredSummary<TranscriptRow>> = {}): StoredSummary<TranscriptRow> => ({
+    _id: 'c1',
+    computedAt: t(30),
+    touchedAt: null,
+    version: 2,
+    lastAt: t(10),
+    unsettled: false,
+    row: {
+      customerId: 'C1',
+      customer: null,
+      messageCount: 3,
+      escalations: [],
+      strongestEmotion: null,
+      review: null,
+      quality: null,
+    },
+    ...over,
+  });
+  const conversation = { version: 2, customerId: 'C1', updatedAt: t(0) };
+
+  it('holds while nothing it was computed from changed', () => {
+    expect(freshIn(summary(), conversation, t(10))).toBe(true);
+  });
+
+  it('does not hold after a transition, a later message, a review or score, or a client message the bot had not read', () => {
+    expect(freshIn(undefined, conversation, t(10))).toBe(false);
+    expect(freshIn(summary(), { ...conversation, version: 3 }, t(10))).toBe(false);
+    expect(freshIn(summary(), conversation, t(11))).toBe(false);
+    expect(freshIn(summary({ touchedAt: t(31) }), conversation, t(10))).toBe(false);
+    expect(freshIn(summary({ touchedAt: t(29) }), conversation, t(10))).toBe(true);
+    expect(freshIn(summary({ unsettled: true }), conversation, t(10))).toBe(false);
+    expect(freshIn(summary(), { ...conversation, customerId: 'C2' }, t(10))).toBe(false);
+  });
+
+  it('is not trusted when computed right after the conversation changed (a handoff written just after its transition)', () => {
+    expect(freshIn(summary({ computedAt: t(2) }), conversation, t(1))).toBe(false);
+    expect(freshIn(summary({ computedAt: t(6) }), conversation, t(1))).toBe(true);
+  });
+});
+
+describe('会话记录 row summaries: a row from the stored data', () => {
+  it('counts every message and keeps the strongest negative emotion of the client, marking an unread client message', () => {
+    const at = new Date('2026-03-01T01:00:00Z');
+    const s = summaryOf(
+      {
+        conversation: { _id: 'c1', version: 1, customerId: null } as never,
+        handoffs: [],
+        reviews: [],
+        scores: [],
+        customer: undefined,
+        advisorNames: new Map(),
+        messages: [
+          {
+            conversationId: 'c1',
+            direction: 'in',
+            status: 'handled',
+            createdAt: at,
+            meta: { understanding: { emotion: 'anxious', intensity: 0.4 } },
+          },
+          {
+            conversationId: 'c1',
+            direction: 'in',
+            status: 'handled',
+            createdAt: at,
+            meta: { understanding: { emotion: 'angry', intensity: 0.7 } },
+          },
+          { conversationId: 'c1', direction: 'out', status: 'sent', createdAt: new Date(+at + 1_000) },
+          { conversationId: 'c1', direction: 'in', status: 'received', createdAt: new Date(+at + 2_000) },
+        ],
+      },
+      new Date(+at + 3_000),
+    );
+    expect(s).toMatchObject({ version: 1, lastAt: new Date(+at + 2_000), unsettled: true });
+    expect(s.row).toMatchObject({ messageCount: 4, strongestEmotion: { emotion: 'angry', intensity: 0.7 } });
+    // Long unread (the bot never handled it): what is stored is final.
+    expect(
+      summaryOf(
+        {
+          conversation: { _id: 'c1', version: 1 } as never,
+          handoffs: [],
+          reviews: [],
+          scores: [],
+          customer: undefined,
+          advisorNames: new Map(),
+          messages: [{ conversationId: 'c1', direction: 'in', status: 'received', createdAt: at }],
+        },
+        new Date(+at + 3_600_000),
+      ).unsettled,
+    ).toBe(false);
   });
 });

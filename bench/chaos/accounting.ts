@@ -7,6 +7,10 @@
  * that answer (every question's answer text is distinct). A bot message id seen before by the
  * same client is "delivered twice"; a second, distinct bot message with the answer to a
  * question that is already answered (and no other message asking it waits) is "answered twice".
+ *
+ * Recovery after a fault: the time from the fault to the first answer any client receives after
+ * it, and to the last answer of the messages it caught in flight (acknowledged before it,
+ * unanswered then) — e.g. the jobs a killed worker held until BullMQ found them stalled.
  */
 
 export interface ChaosMessage {
@@ -62,7 +66,27 @@ export interface PhaseRow {
   p50AnswerMs: number | null;
   p99AnswerMs: number | null;
   maxAnswerMs: number | null;
+  /** When the fault was injected (the ledger's clock), or null for a phase without one. */
+  faultAt: number | null;
+  /** Fault → the first answer any client received after it (how long answers stopped). */
+  faultToFirstAnswerMs: number | null;
+  /** Fault → the first answer to a message first sent after it (service restored for new questions). */
+  faultToFirstNewAnswerMs: number | null;
+  /** Messages acknowledged before the fault and not answered by then: the work the fault caught. */
+  inFlightAtFault: number;
+  /** Of those, how many are answered by the report's time. */
+  inFlightAnswered: number;
+  /** Fault → the last of those answered (the killed worker's jobs recovered), or null if none was answered. */
+  faultToLastInFlightAnswerMs: number | null;
 }
+
+type RecoveryField =
+  | 'faultAt'
+  | 'faultToFirstAnswerMs'
+  | 'faultToFirstNewAnswerMs'
+  | 'inFlightAtFault'
+  | 'inFlightAnswered'
+  | 'faultToLastInFlightAnswerMs';
 
 export type BotMessageOutcome = 'answer' | 'answered-twice' | 'delivered-twice' | 'unexpected';
 
@@ -107,6 +131,10 @@ export class ChaosLedger {
   private readonly clients = new Map<number, ClientBook>();
   private readonly phases = new Map<string, PhaseCounts>();
   private readonly messages: ChaosMessage[] = [];
+  /** Arrival time of every answer, any client and phase, in arrival order. */
+  private readonly answerArrivals: number[] = [];
+  /** When each phase's fault was injected. */
+  private readonly faults = new Map<string, number>();
 
   constructor(private readonly answerToFaq: Map<string, string>) {}
 
@@ -134,6 +162,11 @@ export class ChaosLedger {
     const c = this.counts(phase);
     c.unexpected += 1;
     if (c.unexpectedSamples.length < 5) c.unexpectedSamples.push(String(text).slice(0, 60));
+  }
+
+  /** The phase's fault is injected now (kill -9, Redis data lost, database down). */
+  faultInjected(phase: string, at: number): void {
+    this.faults.set(phase, at);
   }
 
   /** A new message offered by a client (first send). */
@@ -205,6 +238,7 @@ export class ChaosLedger {
     const m = list?.shift();
     if (m) {
       m.answeredAt = at;
+      this.answerArrivals.push(at);
       b.lastAnswered.set(faqId, m);
       b.phaseOfId.set(id, m.phase);
       const c = this.counts(m.phase);
@@ -252,6 +286,34 @@ export class ChaosLedger {
     return out;
   }
 
+  /** How answers recovered after the phase's fault (all null / 0 for a phase without one). */
+  private recovery(phase: string): Pick<PhaseRow, RecoveryField> {
+    const faultAt = this.faults.get(phase);
+    if (faultAt === undefined)
+      return {
+        faultAt: null,
+        faultToFirstAnswerMs: null,
+        faultToFirstNewAnswerMs: null,
+        inFlightAtFault: 0,
+        inFlightAnswered: 0,
+        faultToLastInFlightAnswerMs: null,
+      };
+    const firstAfter = this.answerArrivals.find((t) => t >= faultAt);
+    const caught = this.messages.filter(
+      (m) => m.ackedAt !== null && m.ackedAt <= faultAt && (m.answeredAt === null || m.answeredAt > faultAt),
+    );
+    const answered = caught.filter((m) => m.answeredAt !== null).map((m) => m.answeredAt!);
+    const newAnswers = this.messages.filter((m) => m.firstSentAt >= faultAt && m.answeredAt !== null).map((m) => m.answeredAt!);
+    return {
+      faultAt,
+      faultToFirstAnswerMs: firstAfter === undefined ? null : Math.round(firstAfter - faultAt),
+      faultToFirstNewAnswerMs: newAnswers.length ? Math.round(Math.min(...newAnswers) - faultAt) : null,
+      inFlightAtFault: caught.length,
+      inFlightAnswered: answered.length,
+      faultToLastInFlightAnswerMs: answered.length ? Math.round(Math.max(...answered) - faultAt) : null,
+    };
+  }
+
   /** The phase's row as of now (call it at the phase's deadline). */
   row(phase: string): PhaseRow {
     const c = this.counts(phase);
@@ -277,6 +339,7 @@ export class ChaosLedger {
       p50AnswerMs: r(percentile(c.answerMs, 50)),
       p99AnswerMs: r(percentile(c.answerMs, 99)),
       maxAnswerMs: r(percentile(c.answerMs, 100)),
+      ...this.recovery(phase),
     };
   }
 }
@@ -294,8 +357,14 @@ export function renderTable(rows: PhaseRow[]): string {
     'delivered 2×',
     'never answered',
     'handed off',
+    'fault→1st answer ms',
+    'fault→1st new answer ms',
+    'in flight',
+    'fault→last in-flight answer ms',
     'p99 answer ms',
+    'max answer ms',
   ];
+  const ms = (v: number | null) => (v === null ? '—' : String(v));
   const body = rows.map((r) => [
     r.phase,
     String(r.offered),
@@ -307,7 +376,12 @@ export function renderTable(rows: PhaseRow[]): string {
     String(r.deliveredTwice),
     String(r.neverAnswered),
     String(r.handedOff),
-    r.p99AnswerMs === null ? '—' : String(r.p99AnswerMs),
+    ms(r.faultToFirstAnswerMs),
+    ms(r.faultToFirstNewAnswerMs),
+    r.inFlightAtFault === r.inFlightAnswered ? String(r.inFlightAtFault) : `${r.inFlightAnswered}/${r.inFlightAtFault}`,
+    ms(r.faultToLastInFlightAnswerMs),
+    ms(r.p99AnswerMs),
+    ms(r.maxAnswerMs),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((row) => row[i]!.length)));
   const line = (cells: string[]) =>

@@ -231,6 +231,7 @@ async function main(): Promise<number> {
           }
           if (!recovery && fault !== 'none' && elapsed >= (phaseSeconds * 1_000) / 3) {
             faultAt = performance.now();
+            ledger.faultInjected(fault, faultAt);
             recovery = inject(fault).then(
               () => {
                 recoveredAt = performance.now();
@@ -271,7 +272,9 @@ async function main(): Promise<number> {
           `  offered ${row.offered}, acked ${row.acknowledged}, answered ${row.answered}, answered twice ${row.answeredTwice}, ` +
             `delivered twice ${row.deliveredTwice}, never answered ${row.neverAnswered}, not acked ${row.neverAcknowledged}, ` +
             `handed off ${row.handedOff}, refused (retried) ${Object.values(row.refusals).reduce((a, b) => a + b, 0)}, unexpected replies ${row.unexpected}, ` +
-            `recovery ${result.recoverySeconds ?? '—'} s, p99 ${row.p99AnswerMs ?? '—'} ms, load ${result.loadAvg.end.join(' ')}`,
+            `recovery ${result.recoverySeconds ?? '—'} s, fault → first answer ${row.faultToFirstAnswerMs ?? '—'} ms (to a new message ${row.faultToFirstNewAnswerMs ?? '—'} ms), ` +
+            `in flight at the fault ${row.inFlightAtFault} (answered ${row.inFlightAnswered}, the last ${row.faultToLastInFlightAnswerMs ?? '—'} ms after it), ` +
+            `p99 ${row.p99AnswerMs ?? '—'} ms, max ${row.maxAnswerMs ?? '—'} ms, load ${result.loadAvg.end.join(' ')}`,
         );
         for (const s of result.neverAnsweredSamples) console.log(`    never answered: ${JSON.stringify(s)}`);
         if (row.unexpectedSamples.length) console.log(`    unexpected replies: ${JSON.stringify(row.unexpectedSamples)}`);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   RollupBuilder,
+  backfillSummaries,
   eventsOfHandoff,
   eventsOfMessage,
   indexWritesOf,
@@ -262,6 +263,11 @@ export async function growDatabase(o: GrowOptions): Promise<GrowResult> {
     await pool.drain();
     log(
       `  会话记录 index: ${indexed.activities.toLocaleString('en')} activity records, ${indexed.terms.toLocaleString('en')} keyword records`,
+    );
+    const ts = performance.now();
+    const summaries = await backfillSummaries(db, { log }); // 会话记录 row summaries, as the live system keeps them
+    log(
+      `  会话记录 row summaries: ${summaries.summaries.toLocaleString('en')} in ${((performance.now() - ts) / 1000).toFixed(1)} s`,
     );
     const tr = performance.now();
     const written = await writeRollups(db, rollups, { mode: 'add' });

@@ -3,7 +3,6 @@ import { DialogTurnStatus, type DialogTurnResult } from 'botbuilder-dialogs';
 import {
   ADVICE_REFUSAL,
   BRANCH_MEETING_HOURS,
-  EmotionTrend,
   FLOW_FOR_INTENT,
   REPLIES,
   createFlowDialogs,
@@ -26,7 +25,7 @@ import { clientDraft } from './client-draft';
 import { CustomerTiers } from './customer-tiers';
 import { distressHoldingReply, escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
-import { MemoryDialogState, MemoryStore, type TurnMemory } from './turn-memory';
+import { MemoryDialogState, MemoryStore, trendForMessage, type TurnMemory } from './turn-memory';
 import { TURN, type TurnDecision } from './turn-state';
 import { intentsNewestFirst, understandingOf } from './understanding';
 
@@ -75,7 +74,7 @@ export class BrokerBot extends ActivityHandler {
     const job = context.turnState.get(TURN.job) as InboundJob;
     const conversation = context.turnState.get(TURN.conversation) as ConversationDoc;
     const { memory, tier } = (context.turnState.get(TURN.inputs) as TurnInputs | undefined) ?? (await this.readInputs(job));
-    const trend = EmotionTrend.fromJSON(memory.trend);
+    const trend = trendForMessage(memory, job.messageId);
     const nlu = this.brain.nlu.analyze(text, trend);
     memory.trend = trend.toJSON();
     // The NLU's own verdict is a fresh conversation's; this one knows the tier and the misses.

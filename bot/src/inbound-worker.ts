@@ -10,6 +10,7 @@ import {
   type InboundJob,
   type RoleHandle,
   type Services,
+  WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 import type { Brain } from './brain';
 import { BrokerBot } from './broker-bot';
@@ -143,7 +144,12 @@ export function startBotRole(services: Services, brain: Brain): RoleHandle {
       // Answered, or found answered already (a redelivery): the next message's turn.
       await order.done(data.conversationId, data.messageId);
     },
-    { connection, prefix: services.config.QUEUE_PREFIX, concurrency: services.config.INBOUND_CONCURRENCY },
+    {
+      ...WORKER_STALL_OPTIONS,
+      connection,
+      prefix: services.config.QUEUE_PREFIX,
+      concurrency: services.config.INBOUND_CONCURRENCY,
+    },
   );
   worker.on('failed', (job, err) =>
     services.logger.error({ err, jobId: job?.id, attempts: job?.attemptsMade }, 'inbound job failed'),

@@ -1,15 +1,31 @@
 import type { StatePropertyAccessor, TurnContext } from 'botbuilder-core';
 import type { DialogState } from 'botbuilder-dialogs';
+import { EmotionTrend } from '@brokerbot/flows';
 import type { Services } from '@brokerbot/shared';
 
 /** What the bot remembers about a conversation between turns (kept in Redis by MemoryStore). */
 export interface TurnMemory {
   trend: unknown;
+  /** The trend as it was before the message the latest turn read (see trendForMessage). */
+  trendBefore: { messageId: string; trend: unknown } | null;
   /** Fallback answers in a row. */
   misses: number;
   /** The last clarifying menu: a reply of "1"/"2"… or the option's text picks it. */
   menu: { id: string; label: string }[];
   dialog: DialogState | null;
+}
+
+/**
+ * The emotion trend a turn for `messageId` starts from, noting it in `memory`: the stored trend,
+ * or — when the turn runs again for the message the latest turn read (a retry after a crash that
+ * came after the memory was saved) — the trend from before that message, so that one message
+ * counts once in the trend however often its turn runs. The caller analyses the message with
+ * the returned trend and stores it back as `memory.trend`.
+ */
+export function trendForMessage(memory: TurnMemory, messageId: string): EmotionTrend {
+  const start = memory.trendBefore?.messageId === messageId ? memory.trendBefore.trend : memory.trend;
+  memory.trendBefore = { messageId, trend: start };
+  return EmotionTrend.fromJSON(start);
 }
 
 /** A conversation's memory is forgotten after this long without a turn. */
@@ -36,6 +52,7 @@ export class MemoryStore {
     const doc = raw ? (JSON.parse(raw) as Partial<TurnMemory>) : {};
     return {
       trend: doc.trend ?? null,
+      trendBefore: doc.trendBefore ?? null,
       misses: doc.misses ?? 0,
       menu: (doc.menu ?? []).map((m) => ({ id: String(m.id), label: String(m.label) })),
       dialog: doc.dialog ?? null,

@@ -11,6 +11,7 @@ import {
   type OutboundJob,
   type RoleHandle,
   type Services,
+  WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 import type { ChannelSenders } from './channel-set';
 import { markDeliveryFailed, PermanentDeliveryError } from './delivery-failure';
@@ -20,10 +21,11 @@ import { startOutboundRecovery, type OutboundRecoveryOptions } from './outbound-
 const EMIT_CLAIM_TTL_MS = 24 * 3600_000;
 /**
  * A claim taken this long ago whose emit was never confirmed is taken as dead (its worker died
- * between claim and emit). A dead worker's job comes back no sooner than BullMQ's stalled-job
- * check (30 s), so anything shorter than that lets it through.
+ * between claim and emit). A dead worker's job comes back once its lock has lapsed
+ * (WORKER_STALL_OPTIONS.lockDuration after its last renewal), so a claim as old as the lock lets
+ * that run through without waiting longer.
  */
-const EMIT_RECLAIM_AFTER_MS = 15_000;
+const EMIT_RECLAIM_AFTER_MS = WORKER_STALL_OPTIONS.lockDuration;
 
 const CLAIM_EMIT = `
 local t = redis.call('TIME')
@@ -67,7 +69,7 @@ async function confirmAppEmit(services: ClaimDeps, messageId: string): Promise<v
 }
 
 export interface DeliverOptions {
-  /** See claimAppEmit (default 15 s). */
+  /** See claimAppEmit (default: the workers' lock duration, 8 s). */
   reclaimEmitAfterMs?: number;
 }
 
@@ -176,7 +178,7 @@ export function startOutboundRole(
       const data = outboundJobSchema.parse(job.data);
       await serializer.run(data.conversationId, () => deliver(services, data, senders, deliverOptions));
     },
-    { connection, prefix: services.config.QUEUE_PREFIX, concurrency: 32 },
+    { ...WORKER_STALL_OPTIONS, connection, prefix: services.config.QUEUE_PREFIX, concurrency: 32 },
   );
   worker.on('failed', (job, err) => services.logger.error({ err, jobId: job?.id }, 'outbound delivery failed'));
   worker.on('error', (err) => services.logger.error({ err }, 'outbound worker error'));

@@ -38,3 +38,4 @@ export * from './protocol';
 export * from './satisfaction';
 export * from './watched-file';
 export * from './versioned-log';
+export * from './worker-options';

@@ -87,6 +87,38 @@ describe('chaos accounting', () => {
     expect(ledger.row('router')).toMatchObject({ neverAnswered: 2, handedOff: 0 });
   });
 
+  it('measures how answers recovered after a fault: first answer after it, and the last of the messages it caught', () => {
+    const ledger = new ChaosLedger(answers);
+    const before = ledger.sent(1, 'a1', 'open-account-fee', 'bot', 0);
+    ledger.acked(before, 10, true);
+    expect(ledger.botMessage(1, 'b1', '开户免费', 'bot', 50)).toBe('answer'); // answered before the fault
+    const caught = ledger.sent(2, 'x1', 'trading-hours', 'bot', 900);
+    const caughtToo = ledger.sent(3, 'y1', 'open-account-fee', 'bot', 950);
+    const afterFault = ledger.sent(4, 'z1', 'open-account-fee', 'bot', 1_100);
+    [caught, caughtToo].forEach((m) => ledger.acked(m, 990, true));
+    ledger.acked(afterFault, 1_150, true);
+    ledger.faultInjected('bot', 1_000);
+    expect(ledger.row('bot')).toMatchObject({ faultToFirstAnswerMs: null, inFlightAtFault: 2, inFlightAnswered: 0 });
+    // A reply produced before the kill still arrives; the new worker then answers a new message, then the held one.
+    ledger.botMessage(3, 'y-ans', '开户免费', 'bot', 1_200);
+    ledger.botMessage(4, 'z-ans', '开户免费', 'bot', 4_000);
+    expect(ledger.row('bot')).toMatchObject({
+      faultAt: 1_000,
+      faultToFirstAnswerMs: 200,
+      faultToFirstNewAnswerMs: 3_000,
+      inFlightAtFault: 2,
+      inFlightAnswered: 1,
+      faultToLastInFlightAnswerMs: 200,
+    });
+    expect(renderTable([ledger.row('bot')])).toMatch(/\| bot\s+\|.*\|\s+200 \|\s+3000 \|\s+1\/2 \|\s+200 \|/);
+    ledger.botMessage(2, 'x-ans', '九点半开盘', 'bot', 31_000);
+    const row = ledger.row('bot');
+    expect(row).toMatchObject({ inFlightAnswered: 2, faultToLastInFlightAnswerMs: 30_000, maxAnswerMs: 30_100 });
+    expect(renderTable([row])).toMatch(/\| bot\s+\|.*\|\s+200 \|\s+3000 \|\s+2 \|\s+30000 \|/);
+    // A phase without a fault has no recovery figures.
+    expect(ledger.row('none')).toMatchObject({ faultAt: null, faultToFirstAnswerMs: null, inFlightAtFault: 0 });
+  });
+
   it('renders one row per fault and takes nearest-rank percentiles', () => {
     expect(percentile([], 99)).toBeNull();
     expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);

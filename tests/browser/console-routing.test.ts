@@ -64,8 +64,9 @@ describe('browser: transfer, whisper and take-over in the console', () => {
       const received: { from: string; text: string }[] = [];
       client.on('message', (m: { from: string; text: string }) => received.push(m));
       const write = (text: string) => emitAck(client, 'message', { clientMessageId: `r${n++}`, text });
+      // The bot answers the complaint (and the request for a person) before anyone takes the chat.
+      const told = nextEvent<{ from: string }>(client, 'message', (m) => m.from === 'bot', 20_000);
       await write('转账三天了还没到账，我要投诉');
-      const told = nextEvent<{ from: string }>(client, 'message', (m) => m.from === 'bot');
       await write('转人工');
       await told;
       await wangPage.locator('#queue-list .queue-item').filter({ hasText: '刘洋' }).getByRole('button', { name: '接入' }).click();

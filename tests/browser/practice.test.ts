@@ -126,6 +126,8 @@ describe('browser: 智能陪练 in the console', () => {
       await page.locator('#queue-list .queue-item').filter({ hasText: '刘洋' }).getByRole('button', { name: '接入' }).click();
       await page.locator('.chat-pane:not([hidden]) .chat-customer-name').filter({ hasText: '刘洋' }).waitFor();
       await expect(page.locator('#chat-list-count').textContent()).resolves.toBe('1');
+      // Accepting the offered chat is looking at it: the title stops flashing at once.
+      expect(await page.title()).not.toContain('【');
 
       const view = await openPractice(page);
       expect(await page.locator('.workspace').isHidden()).toBe(true);

@@ -10,6 +10,7 @@ import {
   type Services,
 } from '@brokerbot/shared';
 import type { ScoreSheet } from './score';
+import { touchTranscriptSummary } from '../transcript-index/summary-model';
 
 /**
  * The stored side of inspection: scores (insert-only, one per chat × scorecard version ×
@@ -38,9 +39,13 @@ export async function storeScore(db: Db, chat: StoredChat, revision: number, she
       flags: sheet.flags,
       scoredAt: new Date(),
     });
+    await touchTranscriptSummary(db, chat.conversationId); // 会话记录 rows show the latest score
     return { stored: true };
   } catch (err) {
-    if (isDuplicateKey(err)) return { stored: false };
+    if (isDuplicateKey(err)) {
+      await touchTranscriptSummary(db, chat.conversationId); // a job run again after its touch failed
+      return { stored: false };
+    }
     throw err;
   }
 }
@@ -53,6 +58,17 @@ export async function isScored(db: Db, handoffId: string, conversationId: string
   ).lean();
   return found !== null;
 }
+
+/** The fields of a score that lists and summaries show (a projection for `find`). */
+export const SCORE_SUMMARY_FIELDS = {
+  conversationId: 1,
+  closedAt: 1,
+  scoredAt: 1,
+  total: 1,
+  flags: 1,
+  failedItemIds: 1,
+  scorecardVersion: 1,
+} as const;
 
 /** The newest of a set of scores: the latest chat, then the latest scoring of it. */
 export function newestScore<T extends { closedAt: Date; scoredAt: Date }>(scores: T[]): T | null {

@@ -13,6 +13,7 @@ import {
   type QualityScoreDoc,
   type RoleHandle,
   type Services,
+  WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 import { judgeWithLlm } from './llm-judge';
 import { loadChat } from './load-input';
@@ -190,7 +191,7 @@ export function startQualityRole(
       services.logger.debug({ jobId: job.id, outcome }, 'quality scoring');
       return outcome;
     },
-    { connection, prefix: services.config.QUEUE_PREFIX, concurrency: 4 },
+    { ...WORKER_STALL_OPTIONS, connection, prefix: services.config.QUEUE_PREFIX, concurrency: 4 },
   );
   worker.on('failed', (job, err) => services.logger.error({ err, jobId: job?.id }, 'quality scoring failed'));
   worker.on('error', (err) => services.logger.error({ err }, 'quality worker error'));

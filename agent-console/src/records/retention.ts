@@ -9,6 +9,7 @@ import {
   type Logger,
   type RoleHandle,
   type Services,
+  WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 import { termId } from '../transcript-index/records';
 import { INDEXED_AUTHORS, termsOf } from '../transcript-index/terms';
@@ -92,6 +93,7 @@ async function deleteConversation(
   // The 会话记录 search index (agent-console/src/transcript-index): the conversation's day records by
   // conversationId; its word records by _id, recomputed from the words its messages held.
   count('searchActivities', await db.connection.collection('transcriptactivities').deleteMany({ conversationId }));
+  count('searchSummaries', await db.connection.collection('transcriptsummaries').deleteOne({ _id: conversationId as never }));
   const termIds = new Set<string>();
   for (const m of messages) {
     if (INDEXED_AUTHORS.includes(m.author.kind)) for (const term of termsOf(m.text)) termIds.add(termId(term, conversationId));
@@ -234,7 +236,7 @@ export function startRetentionRole(services: Services, options: { everyMs?: numb
       const r = await purgeExpired(services);
       return { examined: r.examined, purged: r.purged.length, held: r.held, recent: r.recent, raced: r.raced };
     },
-    { connection, prefix: services.config.QUEUE_PREFIX, concurrency: 1 },
+    { ...WORKER_STALL_OPTIONS, connection, prefix: services.config.QUEUE_PREFIX, concurrency: 1 },
   );
   worker.on('failed', (job, err) => logger.error({ err, jobId: job?.id }, 'retention purge failed'));
   worker.on('error', (err) => logger.error({ err }, 'retention worker error'));

@@ -5,6 +5,8 @@ export { backfillTranscriptIndex, type IndexBackfillResult } from './backfill';
 export { BranchCache, indexEntries, indexSettled, startTranscriptIndexer } from './indexer';
 export { indexWritesOf, type IndexWrites } from './records';
 export { writeIndex } from './store';
+export { backfillSummaries, pageRows, type TranscriptSummary } from './summaries';
+export { touchTranscriptSummary } from './summary-model';
 export { queryTerms, termsOf } from './terms';
 
 /** The 会话记录 index worker (runs with the router role; several processes share the stream's entries). */

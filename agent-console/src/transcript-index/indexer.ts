@@ -13,12 +13,14 @@ import {
 } from '@brokerbot/shared';
 import { indexWritesOf } from './records';
 import { writeIndex, type WriteResult } from './store';
+import { SummaryRefresher } from './summary-refresher';
 
 /**
  * The index worker of 会话记录 search: reads the messages the message path put on the Redis stream
  * (shared/src/transcript-index-feed.ts) in batches through a consumer group, writes their index
  * records (store.ts), then acknowledges and deletes them in one MULTI, so whatever is left on the
- * stream is not yet indexed. Several processes may run it (the group shares the entries out); an
+ * stream is not yet indexed. Between batches it recomputes the row summaries of conversations
+ * that went quiet (summary-refresher.ts). Several processes may run it (the group shares the entries out); an
  * entry read by a process that died is claimed by another after CLAIM_IDLE_MS. A batch that fails
  * stays pending and is read again. Reads block on a connection of its own.
  */
@@ -83,14 +85,16 @@ export interface IndexerHandle {
 }
 
 export function startTranscriptIndexer(
-  deps: { db: IndexDb; queues: Pick<Queues, 'inbound'> },
-  options: { logger?: Logger } = {},
+  deps: { db: Db; queues: Pick<Queues, 'inbound'> },
+  options: { logger?: Logger; summaryQuietMs?: number } = {},
 ): IndexerHandle {
   const { redis: shared, prefix } = transcriptIndexRedis(deps.queues);
   const key = transcriptIndexStreamKey(prefix);
   const consumer = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const redis: Redis = shared.duplicate();
   const branches = new BranchCache();
+  // The row summaries of the conversations indexed, recomputed once they are quiet (summary-refresher.ts).
+  const summaries = new SummaryRefresher(deps.db, options.summaryQuietMs);
   let stopped = false;
   let lastClaim = 0;
 
@@ -106,6 +110,7 @@ export function startTranscriptIndexer(
     if (entries.length === 0) return;
     const parsed = entries.map(([, fields]) => parseTranscriptIndexEntry(fields)).filter((e): e is TranscriptIndexEntry => !!e);
     await indexEntries(deps.db, parsed, branches);
+    summaries.noteActive(parsed.map((e) => e.conversationId));
     const ids = entries.map(([id]) => id);
     await redis
       .multi()
@@ -142,6 +147,7 @@ export function startTranscriptIndexer(
         const entries = (res?.[0]?.[1] ?? []).filter((e) => Array.isArray(e[1]));
         if (readPending && entries.length === 0) readPending = false;
         await handle(entries);
+        if (entries.length < BATCH) await summaries.runDue();
       } catch (err) {
         if (stopped) break;
         options.logger?.error({ err }, 'transcript index: batch failed, retrying');

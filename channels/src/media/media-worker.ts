@@ -7,6 +7,7 @@ import {
   type Channel,
   type MediaJob,
   type Services,
+  WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 import type { MediaKeeper } from './media-keeper';
 
@@ -52,7 +53,7 @@ export function startMediaWorker(
         await keeper.giveUp(channel, channelMessageId, (err as Error).message);
       }
     },
-    { connection, prefix: services.config.QUEUE_PREFIX, concurrency },
+    { ...WORKER_STALL_OPTIONS, connection, prefix: services.config.QUEUE_PREFIX, concurrency },
   );
   worker.on('failed', (job, err) =>
     services.logger.warn({ err, jobId: job?.id, attempt: job?.attemptsMade }, 'client media download failed; will retry'),

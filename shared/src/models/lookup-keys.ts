@@ -39,6 +39,7 @@ export const LOOKUP_KEYS: Readonly<Record<string, readonly string[]>> = {
   // 会话记录 search index (agent-console/src/transcript-index): a day's activity, a word's conversations.
   transcriptactivities: ['_id', 'day', 'scopeDay', 'conversationId'],
   transcriptterms: ['_id', 'term'],
+  transcriptsummaries: ['_id'],
   // Client files (channels' MediaStore: records keyed by channel + message id, bytes in GridFS).
   media: ['_id'],
   'media.files': ['_id'],

@@ -12,6 +12,8 @@ const MIN_FLASHES = 6;
 let baseTitle = document.title;
 /** @type {string | null} */
 let flashing = null;
+/** The tag of what the title flashes for, e.g. "offer:<handoffId>". @type {string | null} */
+let flashingTag = null;
 /** @type {ReturnType<typeof setInterval> | undefined} */
 let flashTimer;
 /** @type {AudioContext | null} */
@@ -48,7 +50,17 @@ export function askNotificationPermission() {
 export function alertAdvisor(title, body, tag) {
   playSound();
   flashTitle(title);
+  flashingTag = tag;
   notify(title, body, tag);
+}
+
+/**
+ * The advisor dealt with what the title flashes for (accepted the offered chat, or another
+ * advisor took it): the title is plain again. A flash for something else keeps going.
+ * @param {string} tag the tag given to {@link alertAdvisor}, e.g. "offer:<handoffId>"
+ */
+export function settleAlert(tag) {
+  if (flashing && flashingTag === tag) stopFlashing();
 }
 
 function playSound() {
@@ -96,6 +108,7 @@ function flashTitle(text) {
 export function stopFlashing() {
   clearInterval(flashTimer);
   flashing = null;
+  flashingTag = null;
   document.title = baseTitle;
 }
 

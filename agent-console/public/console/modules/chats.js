@@ -5,7 +5,7 @@
  * that was shown, come back after it.
  */
 import { readSession, writeSession } from '../../common/kit.js';
-import { alertAdvisor, pageInView } from './alerts.js';
+import { alertAdvisor, pageInView, settleAlert } from './alerts.js';
 import { buildPane, renderHeader } from './chat-pane.js';
 import { loadChannelFacts } from './channel-facts.js';
 import { forgetMediaFiles } from './media.js';
@@ -269,6 +269,7 @@ export function onChatOpened(chatView) {
   const wasOpen = !!existing && existing.mode === 'own' && !existing.closed;
   if (handoffId) {
     dismissOffer(handoffId);
+    settleAlert('offer:' + handoffId);
     if (state.queue.delete(handoffId)) view.renderQueue();
   }
   // Take the focus only when nothing else is on screen; the accepting tab focuses it itself.

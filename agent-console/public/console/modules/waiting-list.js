@@ -1,7 +1,7 @@
 // @ts-check
 /* 等待队列: the waiting chats this account may see, offers to this advisor first; 接入 takes one. */
 import { el } from '../../common/kit.js';
-import { alertAdvisor, setBaseTitle } from './alerts.js';
+import { alertAdvisor, setBaseTitle, settleAlert } from './alerts.js';
 import { openChat } from './chats.js';
 import { PRIORITY_LABELS, priorityLabel } from './labels.js';
 import { customerName, isSupervisor, request, state, view } from './state.js';
@@ -63,6 +63,7 @@ export function onQueueRemoved(p) {
   if (!p) return;
   removedHandoffs.add(p.handoffId);
   dismissOffer(p.handoffId);
+  settleAlert('offer:' + p.handoffId);
   if (state.queue.delete(p.handoffId)) renderQueue();
   // Usually an advisor has just taken the chat: it is in progress now.
   view.refreshActive();
@@ -157,6 +158,7 @@ function acceptHandoff(v, acceptButton) {
     state.acceptInFlight.delete(v.handoffId);
     dismissOffer(v.handoffId);
     if (res.ok) {
+      settleAlert('offer:' + v.handoffId);
       removedHandoffs.add(v.handoffId);
       state.queue.delete(v.handoffId);
       renderQueue();
