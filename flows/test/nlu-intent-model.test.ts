@@ -27,6 +27,29 @@ describe('intent model', () => {
     expect(() => IntentModel.deserialize(m.serialize().subarray(0, 50))).toThrow();
   });
 
+  it('averaging fits on several SGD orders gives one model of the same size, scoring as their mean', () => {
+    const rand = seededRandom(3);
+    const groups = [
+      { intent: 'open_account' as const, words: ['开', '户'] },
+      { intent: 'transfer_failed' as const, words: ['转', '账', '失', '败'] },
+      { intent: 'password_reset' as const, words: ['密', '码'] },
+    ];
+    const noise = ['的', '了', '吗', '我'];
+    const X = Array.from({ length: 60 }, (_, i) => x(...groups[i % 3]!.words, ...noise.filter(() => rand() < 0.5)));
+    const y = X.map((_, i) => groups[i % 3]!.intent);
+    const single = [1, 2, 3].map((seed) => IntentModel.train(X, y, { ...opts, seed }));
+    const avg = IntentModel.train(X, y, { ...opts, seed: 1, average: 3 });
+    expect(avg.weights.length).toBe(single[0]!.weights.length);
+    const probe = x('转', '账', '失', '败');
+    const mean = single
+      .map((m) => m.logits(probe))
+      .reduce((s, l) => s.map((v, k) => v + l[k]! / 3), new Float64Array(INTENT_IDS.length));
+    avg.logits(probe).forEach((v, k) => expect(v).toBeCloseTo(mean[k]!, 4));
+    expect(avg.combine(avg.logits(probe), new Float64Array(INTENT_IDS.length).fill(1 / INTENT_IDS.length)).label).toBe(
+      'transfer_failed',
+    );
+  });
+
   it('the naive-Bayes posterior can overrule a weak regression vote', () => {
     const logits = new Float64Array(INTENT_IDS.length);
     logits[INTENT_IDS.indexOf('etf')] = 0.3;

@@ -28,10 +28,31 @@ export interface IntentTrainOptions {
   learningRate: number;
   l2: number;
   seed: number;
+  /** Class-balanced loss weights (n / (K · n_c)); default off. */
+  balanced?: boolean;
+  /**
+   * Number of fits, on the seeds seed … seed + average − 1 (each a different SGD order), whose
+   * weights are averaged into the one stored model: a linear model, so the average costs
+   * nothing at analysis time. Default 1.
+   */
+  average?: number;
 }
 
-/** Picked by 4-fold cross-validation on the own train split (bits 16: 0.859, 18: 0.862 with NB; 16 keeps the file at 10 MB). */
-export const INTENT_TRAIN_OPTIONS: IntentTrainOptions = { bits: 16, epochs: 10, learningRate: 0.5, l2: 1e-6, seed: 9 };
+/**
+ * Picked by 4-fold cross-validation on the own train split (bits 16: 0.859, 18: 0.862 with NB;
+ * 16 keeps the file at 10 MB). Averaging 5 fits (2026-12-05, 4-fold CV over 3 fold seeds, naive
+ * Bayes combined): out-of-fold top-1 0.890 → 0.895 (average 3: 0.892), whole pipeline 0.897 →
+ * 0.901; l2 (0 … 1e-5), epochs (5 … 20), learning rate (0.25 … 1), bits 15/17, class-balanced
+ * weights and repeating the own utterances twice all stayed within ±0.003 and were left as they are.
+ */
+export const INTENT_TRAIN_OPTIONS: IntentTrainOptions = {
+  bits: 16,
+  epochs: 10,
+  learningRate: 0.5,
+  l2: 1e-6,
+  seed: 9,
+  average: 5,
+};
 
 export interface IntentModelMeta {
   bits: number;
@@ -54,13 +75,29 @@ export class IntentModel {
   ) {}
 
   static train(X: readonly SparseVector[], y: readonly IntentId[], opts: IntentTrainOptions = INTENT_TRAIN_OPTIONS): IntentModel {
-    const lr = new SoftmaxRegression(1 << opts.bits, K);
-    lr.train(
-      X,
-      y.map((l) => INTENT_IDS.indexOf(l)),
-      { epochs: opts.epochs, learningRate: opts.learningRate, l2: opts.l2, seed: opts.seed },
-    );
-    return new IntentModel(opts.bits, Float32Array.from(lr.weights), Float64Array.from(lr.bias));
+    const labels = y.map((l) => INTENT_IDS.indexOf(l));
+    let classWeights: Float64Array | undefined;
+    if (opts.balanced) {
+      const counts = new Float64Array(K);
+      for (const k of labels) counts[k] = counts[k]! + 1;
+      classWeights = Float64Array.from(counts, (c) => (c ? labels.length / (K * c) : 1));
+    }
+    const n = Math.max(1, opts.average ?? 1);
+    const weights = new Float64Array((1 << opts.bits) * K);
+    const bias = new Float64Array(K);
+    for (let a = 0; a < n; a++) {
+      const lr = new SoftmaxRegression(1 << opts.bits, K);
+      lr.train(X, labels, {
+        epochs: opts.epochs,
+        learningRate: opts.learningRate,
+        l2: opts.l2,
+        seed: opts.seed + a,
+        ...(classWeights ? { classWeights } : {}),
+      });
+      for (let i = 0; i < weights.length; i++) weights[i] = weights[i]! + lr.weights[i]! / n;
+      for (let k = 0; k < K; k++) bias[k] = bias[k]! + lr.bias[k]! / n;
+    }
+    return new IntentModel(opts.bits, Float32Array.from(weights), bias);
   }
 
   logits(x: SparseVector, out = new Float64Array(K)): Float64Array {
