@@ -246,6 +246,11 @@ export function renderReport(r: BenchResults): string {
       out.push(
         `  ${p.name}: busiest database commands ${p.server.dbCommandsTop.map((c) => `${c.command} ${c.collection} ${f1(c.count / p.server!.messagesIn!)}/msg`).join(', ')}`,
       );
+  for (const p of r.phases)
+    if (p.server?.messagesIn && p.server.dbTimeTop?.length)
+      out.push(
+        `  ${p.name}: database time (round trip on the connection, mean) ${p.server.dbTimeTop.map((c) => `${c.command} ${c.collection} ${f1(c.meanMs)} ms × ${f1(c.count / p.server!.messagesIn!)}/msg`).join(', ')}; waiting for a connection of the pool: mean ${f1(p.server.dbPoolWaitMeanMs)} ms`,
+      );
   out.push('');
 
   out.push('CPU (cores busy on average; 2 CPUs = 2.00) and app memory per phase');

@@ -129,6 +129,10 @@ export interface ServerPhase {
   /** Database commands (round trips) the app sent during the phase, and the five busiest kinds. */
   dbCommands: number | null;
   dbCommandsTop: { command: string; collection: string; count: number }[];
+  /** The five kinds of command that took the most round-trip time in the phase, with their mean. */
+  dbTimeTop: { command: string; collection: string; count: number; meanMs: number }[];
+  /** Mean time an operation waited for one of the driver's connections (null: none asked). */
+  dbPoolWaitMeanMs: number | null;
   reply: LatencyFromHistogram;
   botTurn: LatencyFromHistogram;
   offer: LatencyFromHistogram;
@@ -243,8 +247,31 @@ function serverDiff(before: Scrape | null, after: Scrape | null): ServerPhase | 
       collection: /collection="([^"]*)"/.exec(k)?.[1] ?? '?',
       count,
     }));
+  const kindOf = (k: string) => ({
+    command: /command="([^"]*)"/.exec(k)?.[1] ?? '?',
+    collection: /collection="([^"]*)"/.exec(k)?.[1] ?? '?',
+  });
+  const commandSeconds = new Map<string, number>();
+  for (const [k, v] of after) if (k.startsWith('bb_db_command_seconds_total{')) commandSeconds.set(k, v - (before?.get(k) ?? 0));
+  const dbTimeTop = [...commandSeconds]
+    .filter(([, sec]) => sec > 0)
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 5)
+    .map(([k, sec]) => {
+      const kind = kindOf(k);
+      const count =
+        [...commands].find(([c]) => {
+          const other = kindOf(c);
+          return other.command === kind.command && other.collection === kind.collection;
+        })?.[1] ?? 0;
+      return { ...kind, count, meanMs: count > 0 ? (sec * 1000) / count : 0 };
+    });
+  const poolWaits = sumPrefix(after, 'bb_db_pool_waits_total') - sumPrefix(before, 'bb_db_pool_waits_total');
+  const poolWaitSeconds = sumPrefix(after, 'bb_db_pool_wait_seconds_total') - sumPrefix(before, 'bb_db_pool_wait_seconds_total');
   return {
     messagesIn: sumPrefix(after, 'bb_messages_in_total{') - sumPrefix(before, 'bb_messages_in_total{'),
+    dbTimeTop,
+    dbPoolWaitMeanMs: poolWaits > 0 ? (poolWaitSeconds * 1000) / poolWaits : null,
     dbCommands: commands.size ? [...commands.values()].reduce((a, b) => a + b, 0) : null,
     dbCommandsTop,
     reply: fromHistogram(h('bb_reply_latency_seconds')),

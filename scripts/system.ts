@@ -55,6 +55,11 @@ export async function startSystem(
     maxPoolSize: config.MONGODB_MAX_POOL_SIZE,
     logger,
     onCommand: (command, collection) => metrics.dbCommands.inc({ command, collection }),
+    onCommandDone: (command, collection, seconds) => metrics.dbCommandSeconds.inc({ command, collection }, seconds),
+    onPoolWait: (seconds) => {
+      metrics.dbPoolWaits.inc();
+      metrics.dbPoolWaitSeconds.inc(seconds);
+    },
   });
   const redis = createRedis(config.REDIS_URL, 'main');
   const services: Services = {

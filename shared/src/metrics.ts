@@ -58,6 +58,22 @@ export function createMetrics() {
       labelNames: ['command', 'collection'] as const,
       registers: [registry],
     }),
+    dbCommandSeconds: new Counter({
+      name: 'bb_db_command_seconds_total',
+      help: 'Round-trip time of database commands on their connection, summed, by command and collection',
+      labelNames: ['command', 'collection'] as const,
+      registers: [registry],
+    }),
+    dbPoolWaits: new Counter({
+      name: 'bb_db_pool_waits_total',
+      help: 'Database operations that asked the driver for a connection',
+      registers: [registry],
+    }),
+    dbPoolWaitSeconds: new Counter({
+      name: 'bb_db_pool_wait_seconds_total',
+      help: 'Time database operations waited for a connection of the driver pool, summed',
+      registers: [registry],
+    }),
     offerLatency: new Histogram({
       name: 'bb_handoff_offer_latency_seconds',
       help: 'Escalation → offer emitted to an advisor',

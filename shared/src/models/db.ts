@@ -111,6 +111,15 @@ export interface ConnectOptions {
    * print round trips per answered message.
    */
   onCommand?: (command: string, collection: string) => void;
+  /**
+   * Called when a command's reply arrives (or it fails), with its round-trip time on the
+   * connection, and when an operation got a connection, with how long it waited for one (the
+   * pool is full when operations queue). Together they say where a slow turn waits.
+   *
+   * @example onCommandDone: (cmd, coll, s) => metrics.dbCommandSeconds.inc({ command: cmd, collection: coll }, s)
+   */
+  onCommandDone?: (command: string, collection: string, seconds: number) => void;
+  onPoolWait?: (seconds: number) => void;
   logger?: Logger;
 }
 
@@ -123,15 +132,41 @@ export async function connectDb(uri: string, options: ConnectOptions = {}): Prom
     maxPoolSize: options.maxPoolSize ?? (options.ferretPostgresUrl ? FERRET_PG_MAX_OPERATIONS : undefined),
     // Indexes are built explicitly below so that start-up fails loudly if one cannot be.
     autoIndex: false,
-    monitorCommands: options.onCommand !== undefined,
+    monitorCommands: options.onCommand !== undefined || options.onCommandDone !== undefined,
   });
   await connection.asPromise();
-  if (options.onCommand) {
-    const onCommand = options.onCommand;
-    connection.getClient().on('commandStarted', (e) => {
+  const client = connection.getClient();
+  if (options.onCommand || options.onCommandDone) {
+    const { onCommand, onCommandDone } = options;
+    // The started event names the collection; the reply's event only carries the request id.
+    const started = new Map<number, [string, string]>();
+    client.on('commandStarted', (e) => {
       const target = (e.command as Record<string, unknown>)[e.commandName];
-      onCommand(e.commandName, typeof target === 'string' ? target : '');
+      const collection = typeof target === 'string' ? target : '';
+      onCommand?.(e.commandName, collection);
+      if (onCommandDone) started.set(e.requestId, [e.commandName, collection]);
     });
+    if (onCommandDone) {
+      const done = (e: { requestId: number; duration: number }) => {
+        const kind = started.get(e.requestId);
+        if (!kind) return;
+        started.delete(e.requestId);
+        onCommandDone(kind[0], kind[1], e.duration / 1000);
+      };
+      client.on('commandSucceeded', done);
+      client.on('commandFailed', done);
+    }
+  }
+  if (options.onPoolWait) {
+    const onPoolWait = options.onPoolWait;
+    const waiting: number[] = [];
+    client.on('connectionCheckOutStarted', () => waiting.push(performance.now()));
+    const checkedOut = () => {
+      const since = waiting.shift();
+      if (since !== undefined) onPoolWait((performance.now() - since) / 1000);
+    };
+    client.on('connectionCheckedOut', checkedOut);
+    client.on('connectionCheckOutFailed', checkedOut);
   }
   const m = models(connection);
   await Promise.all(Object.values(m).map((model) => model.createIndexes()));
