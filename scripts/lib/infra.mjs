@@ -197,7 +197,8 @@ export async function startFerret({ port, dataDir, backend = { handler: 'sqlite'
       ...storage,
       `--listen-addr=127.0.0.1:${port}`,
       `--state-dir=${dataDir}`,
-      '--debug-addr=-',
+      // FERRETDB_DEBUG_ADDR=127.0.0.1:8088 serves FerretDB's metrics and Go pprof (profiling).
+      `--debug-addr=${process.env.FERRETDB_DEBUG_ADDR || '-'}`,
       '--telemetry=disable',
       '--log-level=error',
     ],

@@ -135,8 +135,9 @@ describe('browser: transfer, whisper and take-over in the console', () => {
       expect(await liPane.getByLabel('回复客户').count()).toBe(0);
       const reply = openPane(zhaoPage).getByLabel('回复客户');
       await reply.fill('您好，我是督导赵磊，您的转账我来跟进');
+      const answered = nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.text.includes('我是督导赵磊'));
       await reply.press('Enter');
-      await nextEvent<{ from: string; text: string }>(client, 'message', (m) => m.text.includes('我是督导赵磊'));
+      await answered;
       await shot(zhaoPage, 'routing-takeover');
 
       expect(received.some((m) => m.text.includes('先安抚情绪'))).toBe(false);

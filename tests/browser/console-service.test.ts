@@ -1,6 +1,6 @@
 import type { Socket } from 'socket.io-client';
 import { type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core';
-import { collectPageErrors, launchChromium, shot, signInToConsole } from '../support/browser';
+import { collectPageErrors, launchChromium, shot, signInToConsole, waitForValue } from '../support/browser';
 import { cleanUp, clientToken, connect, emitAck, nextEvent, startTestSystem, type TestSystem } from '../support/test-system';
 
 /**
@@ -124,7 +124,7 @@ describe('browser: the console’s service tools', () => {
       expect(await warning.getByRole('listitem').allTextContents()).toEqual(['个股推荐', '价格预测']);
       await shot(page, 'service-compliance');
       await warning.getByRole('button', { name: '返回修改' }).click();
-      await expect(reply.inputValue()).resolves.toBe('这只股票明天一定会涨，可以买入');
+      await waitForValue(reply, '这只股票明天一定会涨，可以买入');
       expect(await openPane(page).locator('li.tmsg[data-from="advisor"]').filter({ hasText: '一定会涨' }).count()).toBe(0);
       // …or sends it anyway, which the server records.
       await reply.press('Enter');

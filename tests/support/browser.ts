@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 
 /** Set BROWSER_SCREENSHOTS=/some/dir to keep the browser tests' screenshots. */
 const SHOTS = process.env.BROWSER_SCREENSHOTS;
@@ -20,6 +20,21 @@ export function launchChromium(): Promise<Browser> {
 /** A screenshot named `name`, when BROWSER_SCREENSHOTS asks for them. */
 export async function shot(page: Page, name: string): Promise<void> {
   if (SHOTS) await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/**
+ * Waits until an input's value is `expected` (the page may set it a task after a click, e.g. when
+ * a dialog's close event fires) and fails with the last value seen.
+ * @example await waitForValue(pane.getByLabel('回复客户'), '已恢复的草稿');
+ */
+export async function waitForValue(input: Locator, expected: string, timeoutMs = 5_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let value = await input.inputValue();
+  while (value !== expected && Date.now() < until) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    value = await input.inputValue();
+  }
+  if (value !== expected) throw new Error(`input value ${JSON.stringify(value)}, expected ${JSON.stringify(expected)}`);
 }
 
 /** Collects the page's uncaught script errors into `errors` (each test expects none). */
