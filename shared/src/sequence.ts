@@ -12,6 +12,8 @@ const INCR_IF_EXISTS = `if redis.call('EXISTS', KEYS[1]) == 1 then
 end
 return false`;
 
+type WithIncrIfExists = Redis & { seqIncrIfExists(key: string, ttlS: number): Promise<number | null> };
+
 /**
  * Per-conversation message sequence numbers from Redis INCR (atomic and fast; the database's
  * conditional updates are not atomic on FerretDB). If Redis lost the counter it restarts from
@@ -30,7 +32,10 @@ export class SequenceAllocator {
     private readonly redis: Redis,
     private readonly db: Db,
     private readonly prefix: string,
-  ) {}
+  ) {
+    if (!(redis as unknown as Partial<WithIncrIfExists>).seqIncrIfExists)
+      redis.defineCommand('seqIncrIfExists', { numberOfKeys: 1, lua: INCR_IF_EXISTS });
+  }
 
   private key(conversationId: string): string {
     return `${this.prefix}:seq:${conversationId}`;
@@ -42,7 +47,8 @@ export class SequenceAllocator {
 
   private async allocate(conversationId: string): Promise<number> {
     const key = this.key(conversationId);
-    const n = (await this.redis.eval(INCR_IF_EXISTS, 1, key, KEY_TTL_S)) as number | null;
+    // EVALSHA of a defined command: EVAL would send the script's text with every message.
+    const n = await (this.redis as unknown as WithIncrIfExists).seqIncrIfExists(key, KEY_TTL_S);
     if (n !== null) return n;
     const last = await this.db.Message.findOne({ conversationId }, { seq: 1 }).sort({ seq: -1 }).lean();
     await this.redis.set(key, String(last?.seq ?? 0), 'EX', KEY_TTL_S, 'NX');

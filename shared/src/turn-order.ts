@@ -43,6 +43,15 @@ export type Turn =
   /** The bound passed: answer now. `skipped`: the predecessors given up on, now out of the line. */
   | { status: 'overdue'; skipped: string[] };
 
+/** ZADD and its expiry in one script call (a MULTI on BullMQ's connection would copy its ~70 scripts first). */
+const ADD_SCRIPT = `redis.call('ZADD', KEYS[1], ARGV[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1`;
+
+type WithTurnOrderAdd = Redis & {
+  turnOrderAdd(key: string, seq: number, messageId: string, ttlMs: number): Promise<number>;
+};
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -106,6 +115,8 @@ export class TurnOrder {
   ) {
     this.pollMs = options.pollMs ?? 20;
     this.ttlMs = options.ttlMs ?? DAY_MS;
+    if (!(redis as unknown as Partial<WithTurnOrderAdd>).turnOrderAdd)
+      redis.defineCommand('turnOrderAdd', { numberOfKeys: 1, lua: ADD_SCRIPT });
   }
 
   private key(conversationId: string): string {
@@ -115,7 +126,7 @@ export class TurnOrder {
   /** Puts a stored client message in its conversation's line (idempotent). One round trip. */
   async add(conversationId: string, messageId: string, seq: number): Promise<void> {
     const key = this.key(conversationId);
-    await this.redis.multi().zadd(key, seq, messageId).pexpire(key, this.ttlMs).exec();
+    await (this.redis as unknown as WithTurnOrderAdd).turnOrderAdd(key, seq, messageId, this.ttlMs);
   }
 
   /** The pending messages of the conversation with a seq lower than `seq`, lowest first. One round trip. */

@@ -48,41 +48,67 @@ export interface WriteResult {
   termsInserted: number;
 }
 
-/** Months this process has stored already, per collection (a month is written once, not with every batch). */
-const monthsStored = new WeakMap<object, Set<string>>();
+/**
+ * Record ids this process knows are stored, per collection (cleared when full). A conversation's
+ * words and days repeat from message to message; inserting them again only to be refused as
+ * duplicates is costly on FerretDB (a refused multi-row insert is retried row by row, each refusal
+ * logged), so known terms are not written again and known activity days go straight to the update.
+ * Another process may still store the same record: then the unique key refuses it, as before.
+ */
+const STORED_IDS_MAX = 200_000;
+const storedIds = new WeakMap<object, Set<string>>();
+
+function storedIdsOf(collection: object): Set<string> {
+  let ids = storedIds.get(collection);
+  if (!ids) storedIds.set(collection, (ids = new Set()));
+  if (ids.size > STORED_IDS_MAX) ids.clear();
+  return ids;
+}
 
 export async function writeIndex(db: IndexDb, writes: IndexWrites): Promise<WriteResult> {
-  let stored = monthsStored.get(db.TranscriptMonth.collection);
-  if (!stored) monthsStored.set(db.TranscriptMonth.collection, (stored = new Set()));
-  const newMonths = writes.months.filter((m) => !stored.has(m));
+  const months = storedIdsOf(db.TranscriptMonth.collection);
+  const termIds = storedIdsOf(db.TranscriptTerm.collection);
+  const activityIds = storedIdsOf(db.TranscriptActivity.collection);
+  const newMonths = writes.months.filter((m) => !months.has(m));
+  const newTerms = writes.terms.filter((t) => !termIds.has(t._id));
+  const known = writes.activities.filter((a) => activityIds.has(a._id));
+  const unknown = writes.activities.filter((a) => !activityIds.has(a._id));
   const [activityDuplicates, termDuplicates] = await Promise.all([
-    insertAbsent(db.TranscriptActivity.collection, writes.activities),
-    insertAbsent(db.TranscriptTerm.collection, writes.terms),
+    insertAbsent(db.TranscriptActivity.collection, unknown),
+    insertAbsent(db.TranscriptTerm.collection, newTerms),
     insertAbsent(
       db.TranscriptMonth.collection,
       newMonths.map((m) => ({ _id: m })),
     ),
   ]);
-  for (const m of newMonths) stored.add(m);
-  const stale = activityDuplicates.map((i) => writes.activities[i]!);
-  await extendActivities(db, stale);
+  for (const m of newMonths) months.add(m);
+  for (const t of newTerms) termIds.add(t._id);
+  for (const a of unknown) activityIds.add(a._id);
+  const stale = [...known, ...activityDuplicates.map((i) => unknown[i]!)];
+  // A record this process thought stored but that is gone (its collection emptied) is stored again.
+  const missing = await extendActivities(db, stale);
+  const reinserted = missing.length - (await insertAbsent(db.TranscriptActivity.collection, missing)).length;
   return {
-    activitiesInserted: writes.activities.length - stale.length,
-    activitiesUpdated: stale.length,
-    termsInserted: writes.terms.length - termDuplicates.length,
+    activitiesInserted: unknown.length - activityDuplicates.length + reinserted,
+    activitiesUpdated: stale.length - missing.length,
+    termsInserted: newTerms.length - termDuplicates.length,
   };
 }
 
-async function extendActivities(db: IndexDb, records: ActivityRecord[]): Promise<void> {
+/** Moves each stored record's first/last times; returns the records that were not found. */
+async function extendActivities(db: IndexDb, records: ActivityRecord[]): Promise<ActivityRecord[]> {
+  const missing: ActivityRecord[] = [];
   let next = 0;
   const worker = async () => {
     while (next < records.length) {
       const r = records[next++]!;
-      await db.TranscriptActivity.collection.updateOne(
+      const res = await db.TranscriptActivity.collection.updateOne(
         { _id: r._id as never },
         { $max: { lastAt: r.lastAt }, $min: { firstAt: r.firstAt } },
       );
+      if (res.matchedCount === 0) missing.push(r);
     }
   };
   await Promise.all(Array.from({ length: Math.min(UPDATES_IN_FLIGHT, records.length) }, worker));
+  return missing;
 }
