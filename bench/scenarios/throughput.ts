@@ -5,18 +5,23 @@ import { roundSummary, summarize, type Summary } from '../stats';
 /**
  * FAQ traffic from many simulated app clients. Two ways to drive it:
  *  - closed loop: every client sends, waits for the bot's reply (or the timeout), sends again;
- *    shows what the stack sustains with N clients in flight;
+ *    shows what the stack sustains with N clients in flight. A client told `busy` waits
+ *    BUSY_RETRY_MS before its next message, as an app does (not a tight loop of refusals);
  *  - open loop: messages go out at a fixed offered rate whatever the replies do, spread
  *    round-robin over the clients; shows what happens at (or past) a target rate.
  * A reply not received within `replyTimeoutMs` of its send is lost; one that comes later
  * is counted "late" (and still lost), never dropped silently.
  */
 
+/** How long a closed-loop client waits after a `busy` refusal before it sends again. */
+const BUSY_RETRY_MS = 500;
+
 interface Pending {
   phase: Phase;
   faqId: string;
   sentAt: number;
-  done?: () => void;
+  /** Called once the message is answered, lost, or refused (`refused`: no reply will come). */
+  done?: (refused?: boolean) => void;
 }
 
 /** Raw counters of one phase. Times are performance.now() milliseconds. */
@@ -105,7 +110,7 @@ export class LoadClient {
     return true;
   }
 
-  send(phase: Phase, q: Question, ackTimeoutMs: number, done?: () => void): void {
+  send(phase: Phase, q: Question, ackTimeoutMs: number, done?: (refused?: boolean) => void): void {
     const p: Pending = { phase, faqId: q.faqId, sentAt: performance.now(), done };
     let list = this.pending.get(q.faqId);
     if (!list) this.pending.set(q.faqId, (list = []));
@@ -130,7 +135,7 @@ export class LoadClient {
             // Not accepted: no reply will come. Not "lost" — counted as rejected.
             if (this.remove(p)) {
               phase.outstanding -= 1;
-              p.done?.();
+              p.done?.(true);
             }
             return;
           }
@@ -248,7 +253,11 @@ export class ThroughputRig {
     const loop = async (client: LoadClient, offset: number) => {
       for (let i = 0; i < maxPerClient && performance.now() < phase.windowEnd && client.connected; i++) {
         const q = this.questions[(offset + i) % Q]!;
-        await new Promise<void>((resolve) => client.send(phase, q, this.opts.ackTimeoutMs, resolve));
+        const refused = await new Promise<boolean | undefined>((resolve) =>
+          client.send(phase, q, this.opts.ackTimeoutMs, resolve),
+        );
+        // Told 系统繁忙，请稍后重试: a client app waits before it sends again, it does not hammer.
+        if (refused) await new Promise((resolve) => setTimeout(resolve, BUSY_RETRY_MS));
       }
     };
     await Promise.all(clients.map((c, i) => loop(c, i)));
