@@ -1,5 +1,6 @@
 import { businessDayStart } from '@brokerbot/shared';
-import { indexWritesOf } from '../src/transcript-index/records';
+import { ActivityMoves } from '../src/transcript-index/activity-moves';
+import { indexWritesOf, type ActivityRecord } from '../src/transcript-index/records';
 import { afterCursor, daysBack } from '../src/transcript-index/search';
 import { queryTerms, termsOf } from '../src/transcript-index/terms';
 import { freshIn, summaryOf, type TranscriptRow } from '../src/transcript-index/summaries';
@@ -157,5 +158,53 @@ describe('会话记录 row summaries: a row from the stored data', () => {
         new Date(+at + 3_600_000),
       ).unsettled,
     ).toBe(false);
+  });
+});
+
+describe('会话记录 index: moving a day record that goes on', () => {
+  const rec = (id: string, first: number, last: number): ActivityRecord => ({
+    _id: id,
+    conversationId: id,
+    day: '2026-12-04',
+    scopeDay: 'b1:2026-12-04',
+    branchId: 'b1',
+    channel: 'app',
+    firstAt: new Date(first),
+    lastAt: new Date(last),
+  });
+
+  it('moves a record at once, then at most once per interval, keeping its latest time', () => {
+    const moves = new ActivityMoves(10_000);
+    expect(moves.offer([rec('a', 100, 200)], 0).map((r) => +r.lastAt)).toEqual([200]);
+    // Three more messages within the interval: nothing written, the latest one waits.
+    expect(moves.offer([rec('a', 100, 300)], 1_000)).toEqual([]);
+    expect(moves.offer([rec('a', 50, 500)], 2_000)).toEqual([]);
+    expect(moves.offer([rec('a', 100, 400)], 3_000)).toEqual([]);
+    expect(moves.takeDue(9_999)).toEqual([]);
+    const due = moves.takeDue(10_000);
+    expect(due.map((r) => [+r.firstAt, +r.lastAt])).toEqual([[50, 500]]);
+    expect(moves.waiting).toBe(0);
+  });
+
+  it('keeps conversations apart, and gives every waiting move up when the worker stops', () => {
+    const moves = new ActivityMoves(10_000);
+    moves.offer([rec('a', 1, 1), rec('b', 1, 1)], 0);
+    expect(moves.offer([rec('a', 1, 2), rec('b', 1, 3), rec('c', 1, 4)], 500).map((r) => r._id)).toEqual(['c']);
+    expect(
+      moves
+        .takeAll()
+        .map((r) => [r._id, +r.lastAt])
+        .sort(),
+    ).toEqual([
+      ['a', 2],
+      ['b', 3],
+    ]);
+  });
+
+  it('moves a record at once again after a quiet interval', () => {
+    const moves = new ActivityMoves(10_000);
+    moves.offer([rec('a', 1, 1)], 0);
+    expect(moves.takeDue(20_000)).toEqual([]);
+    expect(moves.offer([rec('a', 1, 30_000)], 30_000).map((r) => +r.lastAt)).toEqual([30_000]);
   });
 });

@@ -11,8 +11,9 @@ import {
   type Queues,
   type TranscriptIndexEntry,
 } from '@brokerbot/shared';
+import { ActivityMoves } from './activity-moves';
 import { indexWritesOf } from './records';
-import { writeIndex, type WriteResult } from './store';
+import { moveActivities, writeIndex, type WriteResult } from './store';
 import { SummaryRefresher } from './summary-refresher';
 
 /**
@@ -68,8 +69,16 @@ export class BranchCache {
   }
 }
 
-/** Indexes a batch of entries (the worker, the backfill). */
-export async function indexEntries(db: IndexDb, entries: TranscriptIndexEntry[], branches: BranchCache): Promise<WriteResult> {
+/**
+ * Indexes a batch of entries (the worker, the backfill). With `moves`, day records moved a moment
+ * ago are moved again later (activity-moves.ts); without, at once.
+ */
+export async function indexEntries(
+  db: IndexDb,
+  entries: TranscriptIndexEntry[],
+  branches: BranchCache,
+  moves?: ActivityMoves,
+): Promise<WriteResult> {
   await branches.load(
     db,
     entries.map((e) => e.conversationId),
@@ -77,6 +86,7 @@ export async function indexEntries(db: IndexDb, entries: TranscriptIndexEntry[],
   return writeIndex(
     db,
     indexWritesOf(entries, (id) => branches.get(id)),
+    moves,
   );
 }
 
@@ -86,7 +96,7 @@ export interface IndexerHandle {
 
 export function startTranscriptIndexer(
   deps: { db: Db; queues: Pick<Queues, 'inbound'> },
-  options: { logger?: Logger; summaryQuietMs?: number } = {},
+  options: { logger?: Logger; summaryQuietMs?: number; activityMoveEveryMs?: number } = {},
 ): IndexerHandle {
   const { redis: shared, prefix } = transcriptIndexRedis(deps.queues);
   const key = transcriptIndexStreamKey(prefix);
@@ -95,6 +105,7 @@ export function startTranscriptIndexer(
   const branches = new BranchCache();
   // The row summaries of the conversations indexed, recomputed once they are quiet (summary-refresher.ts).
   const summaries = new SummaryRefresher(deps.db, options.summaryQuietMs);
+  const moves = new ActivityMoves(options.activityMoveEveryMs);
   let stopped = false;
   let lastClaim = 0;
 
@@ -109,7 +120,7 @@ export function startTranscriptIndexer(
   const handle = async (entries: StreamEntries) => {
     if (entries.length === 0) return;
     const parsed = entries.map(([, fields]) => parseTranscriptIndexEntry(fields)).filter((e): e is TranscriptIndexEntry => !!e);
-    await indexEntries(deps.db, parsed, branches);
+    await indexEntries(deps.db, parsed, branches, moves);
     summaries.noteActive(parsed.map((e) => e.conversationId));
     const ids = entries.map(([id]) => id);
     await redis
@@ -147,7 +158,10 @@ export function startTranscriptIndexer(
         const entries = (res?.[0]?.[1] ?? []).filter((e) => Array.isArray(e[1]));
         if (readPending && entries.length === 0) readPending = false;
         await handle(entries);
-        if (entries.length < BATCH) await summaries.runDue();
+        if (entries.length < BATCH) {
+          await moveActivities(deps.db, moves.takeDue(Date.now()));
+          await summaries.runDue();
+        }
       } catch (err) {
         if (stopped) break;
         options.logger?.error({ err }, 'transcript index: batch failed, retrying');
@@ -162,6 +176,10 @@ export function startTranscriptIndexer(
       stopped = true;
       redis.disconnect();
       await running;
+      // What waited to be moved is written before the role stops (a crash forgets it: see activity-moves.ts).
+      await moveActivities(deps.db, moves.takeAll()).catch((err: unknown) =>
+        options.logger?.error({ err }, 'transcript index: moving the last activity times failed'),
+      );
     },
   };
 }

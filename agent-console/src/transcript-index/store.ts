@@ -1,4 +1,5 @@
 import type { Db } from '@brokerbot/shared';
+import type { ActivityMoves } from './activity-moves';
 import type { ActivityRecord, IndexWrites } from './records';
 
 /**
@@ -7,7 +8,8 @@ import type { ActivityRecord, IndexWrites } from './records';
  * record of a day that goes on is already stored: its `lastAt` (and `firstAt`) are then moved with
  * `$max`/`$min`, one update per conversation-day per batch (not atomic on FerretDB, see FERRETDB.md:
  * two index workers updating the same record at the same instant could keep the earlier time,
- * which only moves the conversation a little down that day's list).
+ * which only moves the conversation a little down that day's list). With `moves` (the index worker),
+ * a record moved within the last few seconds waits and is moved later (activity-moves.ts).
  */
 
 const INSERT_CHUNK = 1_000;
@@ -65,7 +67,7 @@ function storedIdsOf(collection: object): Set<string> {
   return ids;
 }
 
-export async function writeIndex(db: IndexDb, writes: IndexWrites): Promise<WriteResult> {
+export async function writeIndex(db: IndexDb, writes: IndexWrites, moves?: ActivityMoves): Promise<WriteResult> {
   const months = storedIdsOf(db.TranscriptMonth.collection);
   const termIds = storedIdsOf(db.TranscriptTerm.collection);
   const activityIds = storedIdsOf(db.TranscriptActivity.collection);
@@ -85,14 +87,23 @@ export async function writeIndex(db: IndexDb, writes: IndexWrites): Promise<Writ
   for (const t of newTerms) termIds.add(t._id);
   for (const a of unknown) activityIds.add(a._id);
   const stale = [...known, ...activityDuplicates.map((i) => unknown[i]!)];
-  // A record this process thought stored but that is gone (its collection emptied) is stored again.
-  const missing = await extendActivities(db, stale);
-  const reinserted = missing.length - (await insertAbsent(db.TranscriptActivity.collection, missing)).length;
+  const moved = await moveActivities(db, moves ? moves.offer(stale, Date.now()) : stale);
   return {
-    activitiesInserted: unknown.length - activityDuplicates.length + reinserted,
-    activitiesUpdated: stale.length - missing.length,
+    activitiesInserted: unknown.length - activityDuplicates.length + moved.reinserted,
+    activitiesUpdated: moved.updated,
     termsInserted: newTerms.length - termDuplicates.length,
   };
+}
+
+/**
+ * Moves stored activity records' first/last times. A record this process thought stored but
+ * that is gone (its collection emptied) is stored again.
+ */
+export async function moveActivities(db: IndexDb, records: ActivityRecord[]): Promise<{ updated: number; reinserted: number }> {
+  if (records.length === 0) return { updated: 0, reinserted: 0 };
+  const missing = await extendActivities(db, records);
+  const reinserted = missing.length - (await insertAbsent(db.TranscriptActivity.collection, missing)).length;
+  return { updated: records.length - missing.length, reinserted };
 }
 
 /** Moves each stored record's first/last times; returns the records that were not found. */
