@@ -52,12 +52,12 @@ export interface ChatToRoute {
 
 /** Every active advisor as a routing candidate: branch, skills, status (Redis presence) and load. */
 export async function routingCandidates(deps: Pick<Deps, 'db' | 'redis' | 'config'>): Promise<RoutingCandidate[]> {
-  const advisors = await deps.db.Advisor.find(
-    { role: 'advisor', active: true },
-    { branchId: 1, allBranches: 1, skills: 1, maxChats: 1 },
-  ).lean();
+  const [advisors, loads] = await Promise.all([
+    deps.db.Advisor.find({ role: 'advisor', active: true }, { branchId: 1, allBranches: 1, skills: 1, maxChats: 1 }).lean(),
+    loadsOf(deps),
+  ]);
   const ids = advisors.map((a) => a._id.toString());
-  const [statuses, loads] = await Promise.all([new Presence(deps.redis, deps.config.QUEUE_PREFIX).statuses(ids), loadsOf(deps)]);
+  const statuses = await new Presence(deps.redis, deps.config.QUEUE_PREFIX).statuses(ids);
   return advisors.map((a) => {
     const id = a._id.toString();
     return {
@@ -83,6 +83,8 @@ export async function pickAdvisor(
   branchId: string | null,
   exclude: string[],
   chat: Partial<Omit<ChatToRoute, 'branchId'>> = {},
+  /** The candidates when the caller read them already (routingCandidates). */
+  candidates?: RoutingCandidate[],
 ): Promise<string | null> {
   const decision = decideRoute(
     {
@@ -95,7 +97,7 @@ export async function pickAdvisor(
       branchAnyAfterS: deps.config.ROUTING_BRANCH_WAIT_S,
       centralAfterS: deps.config.ROUTING_CENTRAL_WAIT_S,
     },
-    await routingCandidates(deps),
+    candidates ?? (await routingCandidates(deps)),
   );
   return decision.advisorId;
 }
@@ -140,6 +142,18 @@ export async function routeHandoff(
   skills?: SkillsStore,
 ): Promise<'offered' | 'done' | 'waiting'> {
   const data = handoffJobSchema.parse(job.data);
+  // A fresh escalation (attempt 0, carrying its client) is almost always still waiting: everything
+  // the choice needs is read at once. A re-offer is often moot (taken meanwhile): it looks first.
+  const fresh = data.attempt === 0 && data.customerId !== undefined;
+  const early = fresh
+    ? {
+        customer: data.customerId ? deps.db.Customer.findById(data.customerId).lean().exec() : null,
+        raises: raisesOf(deps.db, [data.handoffId]),
+        candidates: routingCandidates(deps),
+      }
+    : null;
+  // Read at once but awaited later (or not at all): a rejection must not go unhandled meanwhile.
+  if (early) for (const p of Object.values(early)) void Promise.resolve(p).catch(() => undefined);
   const handoff = (await deps.db.Handoff.findById(data.handoffId).lean()) as HandoffDoc | null;
   if (!handoff || handoff.status !== 'queued') return 'done';
 
@@ -163,8 +177,12 @@ export async function routeHandoff(
   }
 
   const [customer, raises] = await Promise.all([
-    handoff.customerId ? deps.db.Customer.findById(handoff.customerId).lean() : null,
-    raisesOf(deps.db, [data.handoffId]),
+    early && !handoff.afterHours
+      ? early.customer
+      : handoff.customerId
+        ? deps.db.Customer.findById(handoff.customerId).lean()
+        : null,
+    early && !handoff.afterHours ? early.raises : raisesOf(deps.db, [data.handoffId]),
   ]);
   const offered = withRaises(handoff, raises.get(data.handoffId));
   const target = transferTargetOf(handoff);
@@ -173,12 +191,18 @@ export async function routeHandoff(
     await job.moveToDelayed(Date.now() + SKILL_RETRY_MS, token);
     throw new DelayedError();
   }
-  const advisorId = await pickAdvisor(deps, handoff.branchId ?? null, data.excludeAdvisorIds, {
-    skill: skill ?? null,
-    ownAdvisorId: customer?.advisorId ?? null,
-    targetAdvisorId: target && 'advisorId' in target ? target.advisorId : null,
-    waitedS: (Date.now() - new Date(handoff.createdAt).getTime()) / 1000,
-  });
+  const advisorId = await pickAdvisor(
+    deps,
+    handoff.branchId ?? null,
+    data.excludeAdvisorIds,
+    {
+      skill: skill ?? null,
+      ownAdvisorId: customer?.advisorId ?? null,
+      targetAdvisorId: target && 'advisorId' in target ? target.advisorId : null,
+      waitedS: (Date.now() - new Date(handoff.createdAt).getTime()) / 1000,
+    },
+    early && !handoff.afterHours ? await early.candidates : undefined,
+  );
   if (!advisorId) {
     if (token) {
       await job.moveToDelayed(Date.now() + NO_ADVISOR_RETRY_MS, token);

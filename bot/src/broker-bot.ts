@@ -18,7 +18,14 @@ import {
   type NluResult,
   type PolicyDecision,
 } from '@brokerbot/flows';
-import { recentMessages, type ConversationDoc, type CustomerTier, type InboundJob, type Services } from '@brokerbot/shared';
+import {
+  recentMessages,
+  type ConversationDoc,
+  type CustomerDoc,
+  type CustomerTier,
+  type InboundJob,
+  type Services,
+} from '@brokerbot/shared';
 import { recordAppointmentRequest } from './appointment-request';
 import type { Brain } from './brain';
 import { clientDraft } from './client-draft';
@@ -235,8 +242,12 @@ export class BrokerBot extends ActivityHandler {
         : policy.reasons.includes('complaint')
           ? REPLIES.complaintIntake
           : REPLIES.handoffQueued;
-    const recent = await recentMessages(this.services.db, job.conversationId, 20);
+    const [recent, customer] = await Promise.all([
+      recentMessages(this.services.db, job.conversationId, 20),
+      job.customerId ? (this.services.db.Customer.findById(job.customerId).lean().exec() as Promise<CustomerDoc | null>) : null,
+    ]);
     const result = await escalate(this.services, {
+      customer,
       conversation,
       job,
       reasons: policy.reasons,

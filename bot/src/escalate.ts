@@ -7,6 +7,7 @@ import {
   transition,
   type HandoffDoc,
   type ConversationDoc,
+  type CustomerDoc,
   type InboundJob,
   type Services,
 } from '@brokerbot/shared';
@@ -22,6 +23,8 @@ export interface EscalationRequest {
   afterHours: boolean;
   /** The client's intents, newest first (see the Handoff's `intents`). */
   intents: string[];
+  /** The client's record when the caller read it already (null: none); read here when absent. */
+  customer?: CustomerDoc | null;
 }
 
 /**
@@ -32,7 +35,12 @@ export interface EscalationRequest {
  */
 export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter'>, req: EscalationRequest) {
   const { db, queues, metrics, emitter } = services;
-  const customer = req.job.customerId ? await db.Customer.findById(req.job.customerId).lean() : null;
+  const customer =
+    req.customer !== undefined
+      ? req.customer
+      : req.job.customerId
+        ? ((await db.Customer.findById(req.job.customerId).lean()) as CustomerDoc | null)
+        : null;
   const reasons = [...req.reasons];
   const priority = req.priority;
   const branchId = req.conversation.branchId ?? customer?.branchId ?? null;
@@ -55,6 +63,8 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     by: 'bot',
     reason: reasons.join('; '),
     set: { handoffId },
+    // The turn's copy saves a read; if it is out of date the log refuses it and transition reads.
+    current: req.conversation,
   });
   if (!moved) {
     // Someone else escalated or took the chat in the meantime: this handoff is not needed.
@@ -70,6 +80,7 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
       attempt: 0,
       excludeAdvisorIds: [],
       queuedAt: Date.now(),
+      customerId: req.job.customerId,
     },
     { jobId: handoffId, priority },
   );

@@ -41,6 +41,12 @@ export interface TransitionRequest {
   set?: Record<string, unknown>;
   /** Further preconditions on the conversation (e.g. the advisor who owns it). */
   where?: Record<string, unknown>;
+  /**
+   * The caller's copy of the conversation, possibly out of date: tried first, saving the read.
+   * If it no longer fits (another state, or the log refuses its version), the stored one is read
+   * and decides, as without it.
+   */
+  current?: ConversationDoc;
 }
 
 /** A conversation's transitions: its versioned log (see VersionedLog). */
@@ -58,11 +64,23 @@ export async function transition(db: Db, req: TransitionRequest): Promise<Conver
   for (const f of from) {
     if (!canTransition(f, req.to)) throw new Error(`illegal conversation transition ${f} → ${req.to}`);
   }
-  const current = (await db.Conversation.findById(req.conversationId).lean()) as ConversationDoc | null;
-  if (!current || !from.includes(current.state)) return null;
-  for (const [key, value] of Object.entries(req.where ?? {})) {
-    if ((current as Record<string, unknown>)[key] !== value) return null;
+  if (req.current && fits(req.current, from, req.where)) {
+    const after = await advanceFrom(db, req, req.current);
+    if (after) return after;
   }
+  const current = (await db.Conversation.findById(req.conversationId).lean()) as ConversationDoc | null;
+  if (!current || !fits(current, from, req.where)) return null;
+  return advanceFrom(db, req, current);
+}
+
+/** Whether a conversation is in one of the states a transition starts from, with its preconditions. */
+function fits(current: ConversationDoc, from: ConversationState[], where: Record<string, unknown> = {}): boolean {
+  if (!from.includes(current.state)) return false;
+  return Object.entries(where).every(([key, value]) => (current as Record<string, unknown>)[key] === value);
+}
+
+/** Takes the version after `current`'s in the log; null when another writer took it. */
+async function advanceFrom(db: Db, req: TransitionRequest, current: ConversationDoc): Promise<ConversationDoc | null> {
   const set = req.set ?? {};
   const version = await transitionLog(db).advance(
     req.conversationId,

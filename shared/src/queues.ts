@@ -43,6 +43,11 @@ export const handoffJobSchema = z.object({
   attempt: z.number().int().min(0).default(0),
   excludeAdvisorIds: z.array(z.string()).default([]),
   queuedAt: z.number(),
+  /**
+   * The client (null: none) when the job's creator knew it: the router then reads the client,
+   * the raises and the advisors at once instead of after the handoff.
+   */
+  customerId: z.string().nullable().optional(),
 });
 export type HandoffJob = z.infer<typeof handoffJobSchema>;
 

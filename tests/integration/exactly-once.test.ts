@@ -7,6 +7,7 @@ import {
   recordOutbound,
   repairTransitions,
   transition,
+  type ConversationDoc,
   type Db,
 } from '@brokerbot/shared';
 import { cleanUp, testEnv } from '../support/test-system';
@@ -54,6 +55,34 @@ describe('exactly-once primitives under concurrency', () => {
     const stored = await db.Conversation.findById(id).lean();
     expect(stored).toMatchObject({ state: 'human', advisorId: winners[0]!.advisorId, version: 2 });
     expect(await db.Transition.countDocuments({ conversationId: id })).toBe(2);
+  });
+
+  it('lets a transition start from a caller’s out-of-date copy without a second winner, deciding by what is stored', async () => {
+    const c = (await ensureConversation(db, {
+      channel: 'app',
+      externalUserId: 'stale-copy-1',
+      customerId: null,
+      branchId: 'SH01',
+    })) as ConversationDoc;
+    const id = c._id.toString();
+    const escalate = (by: string, current: ConversationDoc) =>
+      transition(db, { conversationId: id, from: 'bot', to: 'queued', by, reason: 'test', set: { handoffId: by }, current });
+    // Ten turns holding the same copy (version 0, state bot) escalate at once: one wins.
+    const results = await Promise.all(Array.from({ length: 10 }, (_, i) => escalate(`h${i}`, c)));
+    const winners = results.filter(Boolean);
+    expect(winners).toHaveLength(1);
+    expect(await db.Conversation.findById(id).lean()).toMatchObject({
+      state: 'queued',
+      handoffId: winners[0]!.handoffId,
+      version: 1,
+    });
+    // The copy is now out of date: the conversation is queued, so a turn still holding it loses.
+    expect(await escalate('late', c)).toBeNull();
+    // Back with the bot (version 2) while a caller still holds version 0: the log refuses the copy's
+    // version, the stored conversation is read, and the transition is won from it.
+    await transition(db, { conversationId: id, from: 'queued', to: 'bot', by: 'bot', reason: 'test' });
+    expect(await escalate('again', c)).toMatchObject({ state: 'queued', handoffId: 'again', version: 3 });
+    expect(await db.Transition.countDocuments({ conversationId: id })).toBe(3);
   });
 
   it('completes a transition whose winner died before writing the conversation, once its grace has passed', async () => {
