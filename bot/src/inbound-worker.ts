@@ -3,6 +3,8 @@ import {
   QUEUE_NAMES,
   createRedis,
   findIn,
+  inboundDrainKey,
+  InboundDrainCounter,
   inboundJobSchema,
   KeyedSerializer,
   TurnOrder,
@@ -100,6 +102,8 @@ export function startBotRole(services: Services, brain: Brain): RoleHandle {
   const order = TurnOrder.of(services.queues);
   const serializer = new KeyedSerializer();
   const connection = createRedis(services.config.REDIS_URL, 'bot-worker');
+  // The gateways refuse app messages by how fast the bots answer (see inbound-drain.ts).
+  const finished = new InboundDrainCounter(services.redis, inboundDrainKey(services.config.QUEUE_PREFIX)).start();
 
   /** true: the message's turn has come; false: the job went back to the queue (delayed) to come back later. */
   async function awaitTurn(job: Job<InboundJob>, data: InboundJob, token: string | undefined): Promise<boolean> {
@@ -143,6 +147,7 @@ export function startBotRole(services: Services, brain: Brain): RoleHandle {
       }
       // Answered, or found answered already (a redelivery): the next message's turn.
       await order.done(data.conversationId, data.messageId);
+      finished.note();
     },
     {
       ...WORKER_STALL_OPTIONS,
@@ -162,6 +167,7 @@ export function startBotRole(services: Services, brain: Brain): RoleHandle {
       recovery.stop();
       brain.close();
       await worker.close();
+      await finished.stop();
       await connection.quit();
     },
   };

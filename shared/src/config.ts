@@ -122,9 +122,13 @@ const schema = z
     /** Client messages being stored and queued at once per gateway process; beyond it the
      * client is told to retry (`busy`) instead of every message finishing late. */
     INGEST_MAX_IN_FLIGHT: z.coerce.number().int().min(1).max(100_000).default(256),
-    /** Client messages waiting for the bot beyond which the trading app is told `busy` (bounded
-     * waiting instead of an ever longer queue); 0 turns it off. WeCom and the mini-program never refuse. */
+    /** Client messages waiting for the bot below which the trading app is never told `busy` (bounded
+     * waiting instead of an ever longer queue, see INBOUND_MAX_WAIT_S); 0 turns it off. WeCom and
+     * the mini-program never refuse. */
     INBOUND_MAX_BACKLOG: z.coerce.number().int().min(0).max(1_000_000).default(100),
+    /** Beyond INBOUND_MAX_BACKLOG, app clients are told `busy` only when the bots, at the pace they
+     * are answering, would take longer than this to reach a new message (seconds). */
+    INBOUND_MAX_WAIT_S: z.coerce.number().min(0.1).max(600).default(2),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     /** Escalation policy file (JSON); the bundled demo policy when unset. Reloaded on change. */
     ESCALATION_POLICY_PATH: z.string().min(1).optional(),

@@ -1,6 +1,7 @@
 export * from './states';
 export * from './errors';
 export * from './config';
+export * from './inbound-drain';
 export * from './pii';
 export * from './logger';
 export * from './tokens';

@@ -6,6 +6,7 @@ import {
   UserError,
   KeyedSerializer,
   ensureConversation,
+  inboundDrainKey,
   messagesAfter,
   recentMessages,
   rooms,
@@ -54,7 +55,12 @@ export function mountClientNamespace(io: Server, services: Services): { stop(): 
   // a later one queued first could be answered before an earlier one still being written (the
   // bot's turn line only knows messages already stored). Different conversations run in parallel.
   const inOrder = new KeyedSerializer();
-  const backlog = new InboundBacklog(services.queues.inbound, services.config.INBOUND_MAX_BACKLOG, services.logger).start();
+  const backlog = new InboundBacklog(
+    services.queues.inbound,
+    { redis: services.redis, key: inboundDrainKey(services.config.QUEUE_PREFIX) },
+    { minBacklog: services.config.INBOUND_MAX_BACKLOG, maxWaitS: services.config.INBOUND_MAX_WAIT_S },
+    services.logger,
+  ).start();
 
   nsp.use((socket, next) => {
     try {
