@@ -18,18 +18,11 @@ import {
   type NluResult,
   type PolicyDecision,
 } from '@brokerbot/flows';
-import {
-  recentMessages,
-  type ConversationDoc,
-  type CustomerDoc,
-  type CustomerTier,
-  type InboundJob,
-  type Services,
-} from '@brokerbot/shared';
+import { recentMessages, type ConversationDoc, type CustomerTier, type InboundJob, type Services } from '@brokerbot/shared';
 import { recordAppointmentRequest } from './appointment-request';
 import type { Brain } from './brain';
 import { clientDraft } from './client-draft';
-import { CustomerTiers } from './customer-tiers';
+import { CustomerRecords } from './customer-records';
 import { distressHoldingReply, escalate } from './escalate';
 import { handoffSummary } from './handoff-summary';
 import { MemoryDialogState, MemoryStore, trendForMessage, type TurnMemory } from './turn-memory';
@@ -54,7 +47,7 @@ export interface TurnInputs {
 }
 
 export class BrokerBot extends ActivityHandler {
-  private readonly tiers: CustomerTiers;
+  private readonly customers: CustomerRecords;
   private readonly memories: MemoryStore;
 
   constructor(
@@ -62,7 +55,7 @@ export class BrokerBot extends ActivityHandler {
     private readonly brain: Brain,
   ) {
     super();
-    this.tiers = new CustomerTiers(services.db);
+    this.customers = new CustomerRecords(services.db);
     this.memories = new MemoryStore(services.redis, services.config.QUEUE_PREFIX);
     this.onMessage(async (context, next) => {
       await this.turn(context);
@@ -72,7 +65,7 @@ export class BrokerBot extends ActivityHandler {
 
   /** What the turn reads before deciding; the engine starts this alongside its own reads. */
   async readInputs(job: InboundJob): Promise<TurnInputs> {
-    const [memory, tier] = await Promise.all([this.memories.load(job.conversationId), this.tiers.of(job.customerId)]);
+    const [memory, tier] = await Promise.all([this.memories.load(job.conversationId), this.customers.tierOf(job.customerId)]);
     return { memory, tier };
   }
 
@@ -244,7 +237,7 @@ export class BrokerBot extends ActivityHandler {
           : REPLIES.handoffQueued;
     const [recent, customer] = await Promise.all([
       recentMessages(this.services.db, job.conversationId, 20),
-      job.customerId ? (this.services.db.Customer.findById(job.customerId).lean().exec() as Promise<CustomerDoc | null>) : null,
+      this.customers.of(job.customerId),
     ]);
     const result = await escalate(this.services, {
       customer,
