@@ -23,8 +23,8 @@ export interface EscalationRequest {
   afterHours: boolean;
   /** The client's intents, newest first (see the Handoff's `intents`). */
   intents: string[];
-  /** The client's record when the caller read it already (null: none); read here when absent. */
-  customer?: CustomerDoc | null;
+  /** The client's record (null: none), for the branch and the advisor's card. */
+  customer: CustomerDoc | null;
 }
 
 /**
@@ -37,12 +37,7 @@ export interface EscalationRequest {
  */
 export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter'>, req: EscalationRequest) {
   const { db, queues, metrics, emitter } = services;
-  const customer =
-    req.customer !== undefined
-      ? req.customer
-      : req.job.customerId
-        ? ((await db.Customer.findById(req.job.customerId).lean()) as CustomerDoc | null)
-        : null;
+  const { customer } = req;
   const reasons = [...req.reasons];
   const priority = req.priority;
   const branchId = req.conversation.branchId ?? customer?.branchId ?? null;
