@@ -29,11 +29,12 @@ export interface EscalationRequest {
 
 /**
  * Hands a conversation to a person. Order matters for crash safety: the Handoff is stored
- * first, then the conversation moves bot → queued (won by its log entry, so a chat is queued
- * once), and once that is won the job is queued with the handoff's id as job id, alongside the
- * conversation's write (the router's first pass does not read the conversation). A crash before
- * the job is queued is repaired by the router's recovery sweep, which re-queues every stored
- * queued handoff (after repairing a conversation left behind its log).
+ * first, then the conversation moves bot → queued (atomic, so a chat is queued once), then
+ * the job is queued with the handoff's id as job id. A crash between the last two steps is
+ * repaired by the router's recovery sweep, which re-queues every stored queued handoff. The job
+ * is not queued before the conversation is written: an advisor's accept reads it, and an offer
+ * can be accepted within milliseconds (tried: a console test's accept then found the chat still
+ * with the bot).
  */
 export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metrics' | 'emitter'>, req: EscalationRequest) {
   const { db, queues, metrics, emitter } = services;
@@ -53,20 +54,6 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     intents: req.intents,
   });
   const handoffId = handoff._id.toString();
-  const queueRouting = () =>
-    queues.handoff.add(
-      'route',
-      {
-        handoffId,
-        conversationId: req.job.conversationId,
-        branchId,
-        attempt: 0,
-        excludeAdvisorIds: [],
-        queuedAt: Date.now(),
-        customerId: req.job.customerId,
-      },
-      { jobId: handoffId, priority },
-    );
   const moved = await transition(db, {
     conversationId: req.job.conversationId,
     from: 'bot',
@@ -76,13 +63,25 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     set: { handoffId },
     // The turn's copy saves a read; if it is out of date the log refuses it and transition reads.
     current: req.conversation,
-    whenWon: queueRouting,
   });
   if (!moved) {
     // Someone else escalated or took the chat in the meantime: this handoff is not needed.
     await db.Handoff.updateOne({ _id: handoffId }, { $set: { status: 'cancelled' } });
     return null;
   }
+  await queues.handoff.add(
+    'route',
+    {
+      handoffId,
+      conversationId: req.job.conversationId,
+      branchId,
+      attempt: 0,
+      excludeAdvisorIds: [],
+      queuedAt: Date.now(),
+      customerId: req.job.customerId,
+    },
+    { jobId: handoffId, priority },
+  );
   emitClientState(emitter, req.job.conversationId, req.afterHours ? 'after_hours' : 'queued');
   // The waiting list of every advisor of the branch shows the chat at once, router or not.
   notifyWaitingListAdded(emitter, toHandoffView(handoff.toObject() as HandoffDoc, customer));

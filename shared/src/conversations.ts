@@ -47,8 +47,6 @@ export interface TransitionRequest {
    * and decides, as without it.
    */
   current?: ConversationDoc;
-  /** Run once the transition is won, alongside the conversation's write (see VersionedLog.advance). */
-  whenWon?: () => Promise<unknown>;
 }
 
 /** A conversation's transitions: its versioned log (see VersionedLog). */
@@ -89,7 +87,6 @@ async function advanceFrom(db: Db, req: TransitionRequest, current: Conversation
     current.version ?? 0,
     { from: current.state, to: req.to, by: req.by, reason: req.reason, set },
     { state: req.to, ...set },
-    req.whenWon,
   );
   if (version === null) return null;
   const after = { ...current, ...set, state: req.to, version } as ConversationDoc;

@@ -40,13 +40,6 @@ export class VersionedLog {
     fromVersion: number,
     entry: Record<string, unknown>,
     fields: Record<string, unknown>,
-    /**
-     * What the winner does next that does not read the subject (e.g. queue the work the change
-     * starts): run alongside the subject's write instead of after it. If the writer dies before
-     * the subject is written, crash repair writes it (applyMissed), so this may act on a subject
-     * that is, for a few seconds at most, one version behind its log.
-     */
-    whenWon?: () => Promise<unknown>,
   ): Promise<number | null> {
     const version = fromVersion + 1;
     try {
@@ -55,7 +48,7 @@ export class VersionedLog {
       if (isDuplicateKey(err)) return null;
       throw err;
     }
-    await Promise.all([this.subject.updateOne({ _id: subjectId }, { $set: { ...fields, version } }), whenWon?.()]);
+    await this.subject.updateOne({ _id: subjectId }, { $set: { ...fields, version } });
     return version;
   }
 
