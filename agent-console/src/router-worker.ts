@@ -153,9 +153,11 @@ export async function routeHandoff(
       }
     : null;
   // Read at once but awaited later (or not at all): a rejection must not go unhandled meanwhile.
-  if (early) for (const p of Object.values(early)) void Promise.resolve(p).catch(() => undefined);
+  if (early) for (const p of [early.customer, early.raises, early.candidates]) void p?.catch(() => undefined);
   const handoff = (await deps.db.Handoff.findById(data.handoffId).lean()) as HandoffDoc | null;
   if (!handoff || handoff.status !== 'queued') return 'done';
+  // A call-back taken after hours has waited for the opening: what was read early is stale then.
+  const read = early && !handoff.afterHours ? early : null;
 
   // A call-back taken after hours waits for the next opening, then joins the queue.
   if (handoff.afterHours && hours) {
@@ -177,12 +179,8 @@ export async function routeHandoff(
   }
 
   const [customer, raises] = await Promise.all([
-    early && !handoff.afterHours
-      ? early.customer
-      : handoff.customerId
-        ? deps.db.Customer.findById(handoff.customerId).lean()
-        : null,
-    early && !handoff.afterHours ? early.raises : raisesOf(deps.db, [data.handoffId]),
+    read ? read.customer : handoff.customerId ? deps.db.Customer.findById(handoff.customerId).lean() : null,
+    read ? read.raises : raisesOf(deps.db, [data.handoffId]),
   ]);
   const offered = withRaises(handoff, raises.get(data.handoffId));
   const target = transferTargetOf(handoff);
@@ -201,7 +199,7 @@ export async function routeHandoff(
       targetAdvisorId: target && 'advisorId' in target ? target.advisorId : null,
       waitedS: (Date.now() - new Date(handoff.createdAt).getTime()) / 1000,
     },
-    early && !handoff.afterHours ? await early.candidates : undefined,
+    read ? await read.candidates : undefined,
   );
   if (!advisorId) {
     if (token) {

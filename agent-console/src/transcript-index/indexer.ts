@@ -32,6 +32,8 @@ const BLOCK_MS = 1_000;
 const CLAIM_IDLE_MS = 60_000;
 const CLAIM_EVERY_MS = 30_000;
 const RETRY_MS = 1_000;
+/** How often the day records' waiting moves are looked at (activity-moves.ts). */
+const MOVES_EVERY_MS = 1_000;
 /** Conversations whose branch is remembered (cleared when full). */
 const BRANCH_CACHE_MAX = 50_000;
 
@@ -106,6 +108,7 @@ export function startTranscriptIndexer(
   // The row summaries of the conversations indexed, recomputed once they are quiet (summary-refresher.ts).
   const summaries = new SummaryRefresher(deps.db, options.summaryQuietMs);
   const moves = new ActivityMoves(options.activityMoveEveryMs);
+  let nextMovesAt = 0;
   let stopped = false;
   let lastClaim = 0;
 
@@ -159,7 +162,11 @@ export function startTranscriptIndexer(
         if (readPending && entries.length === 0) readPending = false;
         await handle(entries);
         if (entries.length < BATCH) {
-          await moveActivities(deps.db, moves.takeDue(Date.now()));
+          // Waiting moves are looked at once a second, not after every batch (takeDue walks them all).
+          if (Date.now() >= nextMovesAt) {
+            nextMovesAt = Date.now() + MOVES_EVERY_MS;
+            await moveActivities(deps.db, moves.takeDue(Date.now()));
+          }
           await summaries.runDue();
         }
       } catch (err) {
