@@ -1,5 +1,5 @@
-import { backfillSummaries, backfillTranscriptIndex } from '@brokerbot/agent-console';
-import { connectDb, loadConfig } from '@brokerbot/shared';
+import { backfillSummaries, backfillTranscriptIndex, LatestActivity } from '@brokerbot/agent-console';
+import { connectDb, createRedis, loadConfig } from '@brokerbot/shared';
 
 /**
  * Builds 会话记录 search's index (activity per conversation per day, keyword records) and its row
@@ -14,9 +14,12 @@ import { connectDb, loadConfig } from '@brokerbot/shared';
 async function main() {
   const config = loadConfig();
   const db = await connectDb(config.MONGODB_URI, { ferretPostgresUrl: config.FERRETDB_POSTGRESQL_URL });
+  // The search's latest-activity sets (in Redis) learn what is backfilled, as from the index worker.
+  const redis = createRedis(config.REDIS_URL, 'transcript-index-backfill');
   try {
     const t0 = performance.now();
-    const r = await backfillTranscriptIndex(db, { log: (line) => console.log(line) });
+    const latest = new LatestActivity(redis, config.QUEUE_PREFIX);
+    const r = await backfillTranscriptIndex(db, latest, { log: (line) => console.log(line) });
     console.log(
       `会话记录 index: ${r.messages} messages of ${r.conversations} conversations → ${r.activitiesInserted} new activity records (${r.activitiesUpdated} extended), ${r.termsInserted} new keyword records in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
@@ -26,6 +29,7 @@ async function main() {
       `会话记录 row summaries: ${s.summaries} conversations rebuilt in ${((performance.now() - t1) / 1000).toFixed(1)} s`,
     );
   } finally {
+    redis.disconnect();
     await db.close();
   }
 }

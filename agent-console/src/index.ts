@@ -33,6 +33,7 @@ export {
   queryTerms,
   indexSettled,
   backfillSummaries,
+  LatestActivity,
 } from './transcript-index';
 export { mintAdvisorToken, verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
 export {

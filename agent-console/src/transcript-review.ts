@@ -7,6 +7,7 @@ import {
   satisfactionByHandoff,
   seesBranch,
   toAdvisorWire,
+  transcriptIndexRedis,
   visibleBranchFilter,
   type AdvisorWireMessage,
   type ConversationDoc,
@@ -14,6 +15,7 @@ import {
   type HandoffDoc,
   type MessageDoc,
   type QualityScoreDoc,
+  type Queues,
   type Services,
 } from '@brokerbot/shared';
 import { complianceOverridesOf } from './advisor-compliance';
@@ -21,6 +23,7 @@ import type { AdvisorClaims } from './advisor-token';
 import { notesOf } from './notes';
 import { newestScore, SCORE_SUMMARY_FIELDS } from './quality/quality-records';
 import { indexSettled } from './transcript-index/indexer';
+import { LatestActivity } from './transcript-index/latest-activity';
 import { IndexSearcher } from './transcript-index/search';
 import { queryTerms } from './transcript-index/terms';
 import { termId } from './transcript-index/records';
@@ -364,6 +367,12 @@ async function latestActivity(db: Db, hits: PageHit[]): Promise<Map<string, Date
   return latest;
 }
 
+/** Redis's latest-activity sets, on the connection and prefix of the index worker's stream. */
+function latestActivityOf(queues: Pick<Queues, 'inbound'>): LatestActivity {
+  const { redis, prefix } = transcriptIndexRedis(queues);
+  return new LatestActivity(redis, prefix);
+}
+
 /** Conversations matching the filters, newest activity first, PAGE_SIZE at a time. */
 export async function searchTranscripts(
   deps: SearchDeps,
@@ -387,6 +396,7 @@ export async function searchTranscripts(
     verifyTerms,
     cursor: q.before ? decodeCursor(q.before) : null,
     pageSize: PAGE_SIZE,
+    latest: deps.queues ? latestActivityOf(deps.queues) : undefined,
   }).run();
   const pageHits: PageHit[] = hits.map((h) => ({ conversationId: h.conversationId, lastMessageAt: h.lastAt }));
   // Bounded by `to`, a listed conversation may have gone on since: its latest activity tells whether its summary holds.

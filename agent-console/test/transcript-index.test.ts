@@ -1,7 +1,7 @@
 import { businessDayStart } from '@brokerbot/shared';
 import { ActivityMoves } from '../src/transcript-index/activity-moves';
 import { indexWritesOf, type ActivityRecord } from '../src/transcript-index/records';
-import { afterCursor, daysBack } from '../src/transcript-index/search';
+import { afterCursor, daysBack, rankByLatest } from '../src/transcript-index/search';
 import { queryTerms, termsOf } from '../src/transcript-index/terms';
 import { freshIn, summaryOf, type TranscriptRow } from '../src/transcript-index/summaries';
 import type { StoredSummary } from '../src/transcript-index/summary-model';
@@ -64,6 +64,25 @@ describe('会话记录 index: the walk', () => {
     expect(afterCursor({ lastAt: at, conversationId: 'a'.repeat(24) }, c)).toBe(true);
     expect(afterCursor({ lastAt: at, conversationId: 'b'.repeat(24) }, c)).toBe(false);
     expect(afterCursor({ lastAt: new Date(1_001), conversationId: 'a'.repeat(24) }, c)).toBe(false);
+  });
+
+  it('ranks a filter’s conversations by their latest activity, as the walk lists them', () => {
+    const id = (ch: string) => ch.repeat(24);
+    const scores = new Map([
+      [id('a'), 5_000],
+      [id('b'), 9_000],
+      [id('c'), 5_000],
+      [id('d'), 1_000],
+      [id('e'), 7_000],
+    ]);
+    const ids = (rows: { conversationId: string }[]) => rows.map((r) => r.conversationId[0]).join('');
+    // Newest first; equal times in descending id order.
+    expect(ids(rankByLatest(scores, { except: new Set(), cursor: null }))).toBe('becad');
+    // Excluded ones and those whose latest activity is before `from` are not listed.
+    expect(ids(rankByLatest(scores, { except: new Set([id('e')]), from: new Date(2_000), cursor: null }))).toBe('bca');
+    // After a cursor between the two of equal time: only what the walk would list next.
+    expect(ids(rankByLatest(scores, { except: new Set(), cursor: { at: new Date(5_000), id: id('c') } }))).toBe('ad');
+    expect(rankByLatest(scores, { except: new Set(), cursor: null })[0]!.lastAt).toEqual(new Date(9_000));
   });
 });
 

@@ -1,4 +1,4 @@
-import { backfillTranscriptIndex } from '@brokerbot/agent-console';
+import { backfillTranscriptIndex, LatestActivity } from '@brokerbot/agent-console';
 import { businessDayStart } from '@brokerbot/shared';
 import { Types } from 'mongoose';
 import type { Socket } from 'socket.io-client';
@@ -22,6 +22,7 @@ describe('transcript search by keyword and across days', () => {
   let closeAccountId: string;
 
   const search = (filters: Record<string, unknown>, socket = head) => emitAck<Page>(socket, 'transcripts:search', filters);
+  const latestSets = () => new LatestActivity(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX);
   const idsOf = (p: Page) => p.items.map((i) => i.conversationId);
 
   async function clientSays(customerId: string, branchId: string, text: string): Promise<string> {
@@ -122,7 +123,8 @@ describe('transcript search by keyword and across days', () => {
     add(returning, 3, base + 9 * 24 * HOUR + 23 * HOUR, '开户好了');
     await db.Conversation.insertMany(conversations);
     await db.Message.insertMany(messages);
-    await backfillTranscriptIndex(db);
+    // As `npm run transcripts:backfill` does: Redis's latest-activity sets learn the backfilled days.
+    await backfillTranscriptIndex(db, latestSets());
 
     const range = { from: new Date(base).toISOString(), to: new Date(base + 13 * 24 * HOUR).toISOString() };
     const first = await search(range);
@@ -156,4 +158,40 @@ describe('transcript search by keyword and across days', () => {
     expect(ids.slice(0, 2).sort()).toEqual([liquidationId, closeAccountId].sort());
     expect(ids).toEqual(expect.arrayContaining(listed.map((i) => i.conversationId)));
   });
+
+  it('lists the same after Redis lost its latest-activity sets, and again once the index worker rebuilt them', async () => {
+    const { redis } = ctx.sys.services;
+    const latest = latestSets();
+    /** Every page of a search, in order. */
+    const everything = async (filters: Record<string, unknown>) => {
+      let page = await search(filters);
+      expect(page.ok).toBe(true);
+      const ids = idsOf(page);
+      while (page.next) ids.push(...idsOf((page = await search({ ...filters, before: page.next }))));
+      return ids;
+    };
+    const queries = [{}, { branchId: 'SZ01' }, { keyword: '开户' }, { keyword: '强平' }, { reviewed: false }];
+    const listAll = async () => {
+      const out: string[][] = [];
+      for (const q of queries) out.push(await everything(q));
+      return out;
+    };
+    expect(await latest.isReady()).toBe(true);
+    const fromSets = await listAll();
+    expect(fromSets[0]!.length).toBeGreaterThanOrEqual(38); // the 36 old conversations and the 2 live ones
+    expect(fromSets[2]!.length).toBeGreaterThan(30);
+
+    // Redis restarted without its data: the sets and their mark are gone; search walks the day records.
+    const keys = await redis.keys(`${ctx.sys.config.QUEUE_PREFIX}:tindex:latest*`);
+    expect(keys.length).toBeGreaterThan(1);
+    await redis.del(...keys);
+    expect(await listAll()).toEqual(fromSets);
+
+    // The index worker notices within seconds and rebuilds them from the day records.
+    const deadline = Date.now() + 20_000;
+    while (!(await latest.isReady()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await latest.isReady()).toBe(true);
+    expect(await redis.zcard(`${ctx.sys.config.QUEUE_PREFIX}:tindex:latest`)).toBe(fromSets[0]!.length);
+    expect(await listAll()).toEqual(fromSets);
+  }, 60_000);
 });

@@ -12,6 +12,7 @@ import {
   WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 import { termId } from '../transcript-index/records';
+import { LatestActivity } from '../transcript-index/latest-activity';
 import { INDEXED_AUTHORS, termsOf } from '../transcript-index/terms';
 import { appendHoldEntry, latestHoldEntry } from './legal-hold';
 import { recordsModels, type LegalHoldKind } from './models';
@@ -152,10 +153,12 @@ export interface PurgeResult {
 
 /** One purge run over the conversations older than the retention period (by their own timestamps). */
 export async function purgeExpired(
-  services: Pick<Services, 'db' | 'config' | 'logger'>,
+  services: Pick<Services, 'db' | 'config' | 'logger'> & Partial<Pick<Services, 'redis'>>,
   options: { now?: Date } = {},
 ): Promise<PurgeResult> {
   const { db, config } = services;
+  // 会话记录 search's latest-activity sets (Redis) forget purged conversations too.
+  const searchLatest = services.redis ? new LatestActivity(services.redis, config.QUEUE_PREFIX) : null;
   const records = recordsModels(db);
   await records.ready;
   const now = options.now ?? new Date();
@@ -211,6 +214,7 @@ export async function purgeExpired(
           if (!isDuplicateKey(err)) throw err; // a resumed purge: its entry was written before
         }
       });
+      await searchLatest?.forget(conversationId, c.branchId ?? null);
       result.purged.push(conversationId);
     };
     // A few conversations at a time: each is a chain of small round trips, well within the process's database pool.

@@ -1,12 +1,15 @@
 import { entryOfMessage, type Db, type TranscriptIndexEntry } from '@brokerbot/shared';
 import { BranchCache, indexEntries } from './indexer';
+import type { LatestActivity } from './latest-activity';
 
 /**
  * Builds the 会话记录 index from the stored messages: for data stored before the index existed,
  * or after the index worker's stream was lost (Redis flushed, a backlog over its cap). Reads the
  * conversations' branches once, then every message once (one pass over the collection, no sort),
  * and writes the records in batches; what is indexed already is kept (each record is keyed by
- * what it says). Safe while the app runs.
+ * what it says). Safe while the app runs. Redis's latest-activity sets (`latest`) learn each batch
+ * as from the index worker; a caller without them (null) must `invalidate()` them afterwards, or
+ * search would not list what it wrote until they are rebuilt.
  */
 
 const BATCH = 5_000;
@@ -23,6 +26,7 @@ type BackfillDb = Pick<Db, 'Conversation' | 'Message' | 'TranscriptActivity' | '
 
 export async function backfillTranscriptIndex(
   db: BackfillDb,
+  latest: LatestActivity | null,
   options: { log?: (line: string) => void } = {},
 ): Promise<IndexBackfillResult> {
   const branches = new BranchCache();
@@ -40,7 +44,7 @@ export async function backfillTranscriptIndex(
   };
   let batch: TranscriptIndexEntry[] = [];
   const flush = async () => {
-    const r = await indexEntries(db, batch, branches);
+    const r = await indexEntries(db, batch, branches, latest);
     result.activitiesInserted += r.activitiesInserted;
     result.activitiesUpdated += r.activitiesUpdated;
     result.termsInserted += r.termsInserted;

@@ -12,6 +12,7 @@ import {
   type TranscriptIndexEntry,
 } from '@brokerbot/shared';
 import { ActivityMoves } from './activity-moves';
+import { LatestActivity } from './latest-activity';
 import { indexWritesOf } from './records';
 import { moveActivities, writeIndex, type WriteResult } from './store';
 import { SummaryRefresher } from './summary-refresher';
@@ -34,6 +35,8 @@ const CLAIM_EVERY_MS = 30_000;
 const RETRY_MS = 1_000;
 /** How often the day records' waiting moves are looked at (activity-moves.ts). */
 const MOVES_EVERY_MS = 1_000;
+/** How often the worker checks that Redis's latest-activity sets are whole (latest-activity.ts). */
+const LATEST_CHECK_EVERY_MS = 5_000;
 /** Conversations whose branch is remembered (cleared when full). */
 const BRANCH_CACHE_MAX = 50_000;
 
@@ -72,24 +75,26 @@ export class BranchCache {
 }
 
 /**
- * Indexes a batch of entries (the worker, the backfill). With `moves`, day records moved a moment
- * ago are moved again later (activity-moves.ts); without, at once.
+ * Indexes a batch of entries (the worker, the backfill). The batch's latest times go to Redis's
+ * latest-activity sets once the records are written (`latest`; null: the caller invalidates them,
+ * see latest-activity.ts). With `moves`, day records moved a moment ago are moved again later
+ * (activity-moves.ts); without, at once.
  */
 export async function indexEntries(
   db: IndexDb,
   entries: TranscriptIndexEntry[],
   branches: BranchCache,
+  latest: LatestActivity | null,
   moves?: ActivityMoves,
 ): Promise<WriteResult> {
   await branches.load(
     db,
     entries.map((e) => e.conversationId),
   );
-  return writeIndex(
-    db,
-    indexWritesOf(entries, (id) => branches.get(id)),
-    moves,
-  );
+  const writes = indexWritesOf(entries, (id) => branches.get(id));
+  const result = await writeIndex(db, writes, moves);
+  await latest?.note(writes.activities);
+  return result;
 }
 
 export interface IndexerHandle {
@@ -108,7 +113,10 @@ export function startTranscriptIndexer(
   // The row summaries of the conversations indexed, recomputed once they are quiet (summary-refresher.ts).
   const summaries = new SummaryRefresher(deps.db, options.summaryQuietMs);
   const moves = new ActivityMoves(options.activityMoveEveryMs);
+  const latest = new LatestActivity(shared, prefix);
   let nextMovesAt = 0;
+  let nextLatestCheckAt = 0;
+  let rebuilding: Promise<unknown> | null = null;
   let stopped = false;
   let lastClaim = 0;
 
@@ -123,7 +131,7 @@ export function startTranscriptIndexer(
   const handle = async (entries: StreamEntries) => {
     if (entries.length === 0) return;
     const parsed = entries.map(([, fields]) => parseTranscriptIndexEntry(fields)).filter((e): e is TranscriptIndexEntry => !!e);
-    await indexEntries(deps.db, parsed, branches, moves);
+    await indexEntries(deps.db, parsed, branches, latest, moves);
     summaries.noteActive(parsed.map((e) => e.conversationId));
     const ids = entries.map(([id]) => id);
     await redis
@@ -168,6 +176,16 @@ export function startTranscriptIndexer(
             await moveActivities(deps.db, moves.takeDue(Date.now()));
           }
           await summaries.runDue();
+          if (!rebuilding && Date.now() >= nextLatestCheckAt) {
+            nextLatestCheckAt = Date.now() + LATEST_CHECK_EVERY_MS;
+            // Beside the loop: indexing goes on (and adds to the sets) while the day records are read.
+            rebuilding = latest
+              .rebuildIfNeeded(deps.db, options.logger)
+              .catch((err: unknown) => options.logger?.error({ err }, 'transcript index: rebuilding the latest-activity sets failed'))
+              .finally(() => {
+                rebuilding = null;
+              });
+          }
         }
       } catch (err) {
         if (stopped) break;
@@ -183,6 +201,7 @@ export function startTranscriptIndexer(
       stopped = true;
       redis.disconnect();
       await running;
+      await rebuilding;
       // What waited to be moved is written before the role stops (a crash forgets it: see activity-moves.ts).
       await moveActivities(deps.db, moves.takeAll()).catch((err: unknown) =>
         options.logger?.error({ err }, 'transcript index: moving the last activity times failed'),

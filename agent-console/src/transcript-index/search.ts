@@ -1,9 +1,13 @@
 import { DAY_MS, businessDay, businessDayStart, findIn, type Db } from '@brokerbot/shared';
+import type { LatestActivity, LatestScores } from './latest-activity';
 import { scopeDayOf, termId } from './records';
 
 /**
  * 会话记录 search over the index (no range or sort over messages): conversations newest activity
- * first, each once, at its latest activity (in the date range). Two ways, both by equality only:
+ * first, each once, at its latest activity (in the date range). First, when the range reaches the
+ * present and Redis's latest-activity sets are whole (latest-activity.ts): the scope's newest
+ * conversations in score order, or the filter's conversations (`only`) ranked by one ZMSCORE.
+ * Otherwise two ways, both by equality only:
  *  - the day walk: a business day's activity records by `day` (or `scopeDay` for one branch),
  *    newest day first, days fetched 1, 2, 4, 8 … at a time until the page is full; empty months
  *    are skipped (transcriptmonths), a page walks at most MAX_DAYS_PER_PAGE days (its cursor goes on);
@@ -42,6 +46,8 @@ export interface IndexSearch {
   verifyTerms: string[];
   cursor: IndexCursor | null;
   pageSize: number;
+  /** Each conversation's latest activity in Redis (absent: always walk the day records). */
+  latest?: LatestActivity;
 }
 
 export interface ActivityHit {
@@ -59,7 +65,10 @@ interface Row {
 
 const PROJECTION = { conversationId: 1, day: 1, branchId: 1, firstAt: 1, lastAt: 1 } as const;
 
-const newestFirst = (a: Row, b: Row) =>
+/** What a page lists: a conversation at its latest activity (in the range). */
+type Listed = Pick<Row, 'conversationId' | 'lastAt'>;
+
+const newestFirst = (a: Listed, b: Listed) =>
   +b.lastAt - +a.lastAt || (a.conversationId < b.conversationId ? 1 : a.conversationId > b.conversationId ? -1 : 0);
 
 /** Strictly after the cursor in the list's order. */
@@ -89,6 +98,26 @@ export function daysBack(start: string, floor: string, months: ReadonlySet<strin
   return out;
 }
 
+/** Conversations of ZSET batches fetched at a time when listing a scope's newest. */
+const LATEST_BATCH = 200;
+
+/**
+ * The filter's conversations that have a latest activity, newest first, from `from` on and
+ * after the cursor, excluding `except` (pure).
+ */
+export function rankByLatest(
+  scores: LatestScores,
+  s: { except: ReadonlySet<string>; from?: Date; cursor: IndexCursor | null },
+): Listed[] {
+  const out: Listed[] = [];
+  for (const [conversationId, at] of scores) {
+    if (s.except.has(conversationId) || (s.from && at < +s.from)) continue;
+    const r = { conversationId, lastAt: new Date(at) };
+    if (afterCursor(r, s.cursor)) out.push(r);
+  }
+  return out.sort(newestFirst);
+}
+
 export class IndexSearcher {
   private checks = 0;
 
@@ -99,8 +128,63 @@ export class IndexSearcher {
 
   async run(now = Date.now()): Promise<{ hits: ActivityHit[]; next: IndexCursor | null }> {
     const { only, except } = this.s;
+    const fromLatest = await this.fromLatest(now);
+    if (fromLatest) return fromLatest;
     if (only && [...only].filter((id) => !except.has(id)).length <= DIRECT_MAX) return this.direct();
     return this.walk(now);
+  }
+
+  /**
+   * From Redis's latest-activity sets; null when they cannot answer (not whole, or a range that
+   * ends before now, where a conversation's latest activity in the range may be an earlier one).
+   */
+  private async fromLatest(now: number): Promise<{ hits: ActivityHit[]; next: IndexCursor | null } | null> {
+    const { latest, only, except, from, to, cursor, branchId, pageSize } = this.s;
+    if (!latest || (to && +to < now)) return null;
+    const hits: Listed[] = [];
+    if (only) {
+      const scores = await latest.scoresOf(
+        branchId,
+        [...only].filter((id) => !except.has(id)),
+      );
+      if (!scores) return null;
+      const ordered = rankByLatest(scores, { except, from, cursor });
+      for (let i = 0; i < ordered.length;) {
+        const slice = ordered.slice(i, i + pageSize + 1 - hits.length + 4);
+        i += slice.length;
+        hits.push(...(await this.verified(slice)));
+        if (hits.length > pageSize) break;
+        if (this.checks >= MAX_CHECKS_PER_PAGE && i < ordered.length) return this.shortPage(hits, slice.at(-1)!);
+      }
+      return this.page(hits, null);
+    }
+    // Every conversation of the scope, newest first: ZSET batches below the last score read (ties
+    // skipped by count), so conversations that move up meanwhile do not shift the batches.
+    let max = cursor ? +cursor.at : Infinity;
+    let skip = 0;
+    for (;;) {
+      const batch = await latest.newest(branchId, max, from ? +from : -Infinity, skip, LATEST_BATCH);
+      if (!batch) return hits.length ? this.page(hits, null) : null;
+      const candidates = batch
+        .map((b) => ({ conversationId: b.conversationId, lastAt: new Date(b.at) }))
+        .filter((r) => !except.has(r.conversationId) && afterCursor(r, cursor));
+      for (let k = 0; k < candidates.length;) {
+        const slice = candidates.slice(k, k + pageSize + 1 - hits.length + 4);
+        k += slice.length;
+        hits.push(...(await this.verified(slice)));
+        if (hits.length > pageSize) return this.page(hits, null);
+        if (this.checks >= MAX_CHECKS_PER_PAGE) return this.shortPage(hits, slice.at(-1)!);
+      }
+      if (batch.length < LATEST_BATCH) return this.page(hits, null);
+      const last = batch.at(-1)!.at;
+      skip = last === max ? skip + batch.length : batch.filter((b) => b.at === last).length;
+      max = last;
+    }
+  }
+
+  /** Out of lookups: a short page, continued after the last candidate looked at. */
+  private shortPage(hits: Listed[], last: Listed): { hits: ActivityHit[]; next: IndexCursor } {
+    return { hits: hits.map(toHit), next: { at: new Date(last.lastAt), id: last.conversationId } };
   }
 
   private passes(r: Row): boolean {
@@ -130,7 +214,7 @@ export class IndexSearcher {
   }
 
   /** Candidates (in order) that said every common word; counts the lookups. */
-  private async verified(rows: Row[]): Promise<Row[]> {
+  private async verified<T extends Listed>(rows: T[]): Promise<T[]> {
     let left = rows;
     for (const term of this.s.verifyTerms) {
       if (left.length === 0) break;
@@ -220,7 +304,7 @@ export class IndexSearcher {
     return { hits: hits.map(toHit), next: { at: new Date(businessDayStart(lastDay)), id: ZERO_ID } };
   }
 
-  private page(rows: Row[], fallback: IndexCursor | null): { hits: ActivityHit[]; next: IndexCursor | null } {
+  private page(rows: Listed[], fallback: IndexCursor | null): { hits: ActivityHit[]; next: IndexCursor | null } {
     if (rows.length > this.s.pageSize) {
       const shown = rows.slice(0, this.s.pageSize);
       const last = shown.at(-1)!;
@@ -230,4 +314,4 @@ export class IndexSearcher {
   }
 }
 
-const toHit = (r: Row): ActivityHit => ({ conversationId: r.conversationId, lastAt: new Date(r.lastAt) });
+const toHit = (r: Listed): ActivityHit => ({ conversationId: r.conversationId, lastAt: new Date(r.lastAt) });

@@ -1,0 +1,178 @@
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Db, Logger } from '@brokerbot/shared';
+
+/**
+ * Each conversation's latest indexed activity, in Redis sorted sets: one for every branch
+ * (`<prefix>:tindex:latest`) and one per branch (`…:latest:<branchId>`, `-` for none), member =
+ * conversation id, score = time of its latest message (ms). 会话记录 search reads them instead of
+ * walking day records when it can (search.ts): the newest conversations of a scope in one
+ * ZRANGE, and the latest activity of a filter's conversations (a keyword's, the escalated ones)
+ * in one ZMSCORE, however sparse they are among the days.
+ *
+ * Derived data, rebuilt from the day records (transcriptactivities) whenever it is not known to
+ * be whole. The sets count as whole only while `…:latest:ready` exists: a rebuild sets it at its
+ * end, and only if the Redis it started on still holds its lock token (Redis restarted without its
+ * data meanwhile: the token is gone, the mark is not set, the next check rebuilds again). Losing
+ * Redis's data loses the mark with the sets, and writers that add day records without the index
+ * worker (the backfill, the bench's seeding) remove it (`invalidate`). Without the mark, search
+ * walks the day records as before. The index worker adds every batch it writes (ZADD GT: the
+ * latest time wins, in any order and any number of times).
+ *
+ * @example
+ *   const latest = new LatestActivity(redis, prefix);
+ *   await latest.note([{ conversationId, branchId: 'SH01', lastAt }]);
+ *   const scores = await latest.scoresOf('SH01', ids); // null: not whole, walk the days
+ */
+
+const READY_TTL_MS = 7 * 24 * 3600_000;
+const BUILD_LOCK_MS = 10 * 60_000;
+const REBUILD_BATCH = 2_000;
+
+/** Sets the ready mark only if the lock still holds this rebuild's token (same Redis, not restarted). */
+const FINISH_BUILD = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+redis.call('DEL', KEYS[1])
+return 1`;
+
+/** A score bound as Redis spells infinities. */
+const bound = (v: number) => (v === Infinity ? '+inf' : v === -Infinity ? '-inf' : String(v));
+
+export interface LatestRecord {
+  conversationId: string;
+  branchId: string | null;
+  lastAt: Date;
+}
+
+/** Scores by conversation (ms), for the ids that have one. */
+export type LatestScores = Map<string, number>;
+
+export class LatestActivity {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+  ) {}
+
+  /** The set of one branch, or of every branch (undefined). */
+  keyOf(branchId?: string | null): string {
+    return branchId === undefined ? `${this.prefix}:tindex:latest` : `${this.prefix}:tindex:latest:${branchId ?? '-'}`;
+  }
+
+  private get readyKey(): string {
+    return `${this.prefix}:tindex:latest:ready`;
+  }
+
+  private get lockKey(): string {
+    return `${this.prefix}:tindex:latest:building`;
+  }
+
+  /** Adds day records' latest times (one pipeline). */
+  async note(records: readonly LatestRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const r of records) {
+      const at = +new Date(r.lastAt);
+      pipeline.zadd(this.keyOf(), 'GT', at, r.conversationId);
+      pipeline.zadd(this.keyOf(r.branchId), 'GT', at, r.conversationId);
+    }
+    await pipeline.exec();
+  }
+
+  /** Forgets conversations (the retention purge). */
+  async forget(conversationId: string, branchId: string | null | undefined): Promise<void> {
+    await this.redis.pipeline().zrem(this.keyOf(), conversationId).zrem(this.keyOf(branchId ?? null), conversationId).exec();
+  }
+
+  /** Marks the sets as not whole (after day records were written without `note`). */
+  async invalidate(): Promise<void> {
+    await this.redis.del(this.readyKey);
+  }
+
+  async isReady(): Promise<boolean> {
+    return (await this.redis.exists(this.readyKey)) === 1;
+  }
+
+  /**
+   * The latest activity of `ids` in a scope, or null when the sets are not whole. The ready mark
+   * is read in the same MULTI as the scores.
+   */
+  async scoresOf(branchId: string | undefined, ids: readonly string[]): Promise<LatestScores | null> {
+    const multi = this.redis.multi().exists(this.readyKey);
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += 1_000) chunks.push(ids.slice(i, i + 1_000));
+    for (const chunk of chunks) multi.zmscore(this.keyOf(branchId), ...chunk);
+    const replies = (await multi.exec()) ?? [];
+    if (replies[0]?.[1] !== 1) return null;
+    const scores: LatestScores = new Map();
+    chunks.forEach((chunk, c) => {
+      const values = (replies[c + 1]?.[1] ?? []) as (string | null)[];
+      chunk.forEach((id, i) => {
+        const v = values[i];
+        if (v !== null && v !== undefined) scores.set(id, Number(v));
+      });
+    });
+    return scores;
+  }
+
+  /**
+   * Up to `count` conversations of a scope, newest first, with latest activity in [min, max]
+   * (ms, inclusive), skipping `offset` of them; null when the sets are not whole. Equal times
+   * come in descending id order, as the search lists them.
+   */
+  async newest(
+    branchId: string | undefined,
+    max: number,
+    min: number,
+    offset: number,
+    count: number,
+  ): Promise<{ conversationId: string; at: number }[] | null> {
+    const replies =
+      (await this.redis
+        .multi()
+        .exists(this.readyKey)
+        .zrange(this.keyOf(branchId), bound(max), bound(min), 'BYSCORE', 'REV', 'LIMIT', offset, count, 'WITHSCORES')
+        .exec()) ?? [];
+    if (replies[0]?.[1] !== 1) return null;
+    const flat = (replies[1]?.[1] ?? []) as string[];
+    const out: { conversationId: string; at: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push({ conversationId: flat[i]!, at: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /**
+   * Rebuilds the sets from the day records when they are not marked whole; one process at a time
+   * (a lock with a token). Returns the records read, or null when nothing was to do (whole, or
+   * another process is rebuilding).
+   */
+  async rebuildIfNeeded(db: Pick<Db, 'TranscriptActivity'>, logger?: Logger): Promise<number | null> {
+    if (await this.isReady()) return null;
+    const token = randomBytes(8).toString('hex');
+    if ((await this.redis.set(this.lockKey, token, 'PX', BUILD_LOCK_MS, 'NX')) !== 'OK') return null;
+    const started = Date.now();
+    let read = 0;
+    let batch: LatestRecord[] = [];
+    try {
+      const cursor = db.TranscriptActivity.find({}, { conversationId: 1, branchId: 1, lastAt: 1, _id: 0 })
+        .lean()
+        .cursor({ batchSize: REBUILD_BATCH });
+      for await (const r of cursor) {
+        batch.push(r as unknown as LatestRecord);
+        read += 1;
+        if (batch.length >= REBUILD_BATCH) {
+          await this.note(batch);
+          batch = [];
+          await this.redis.pexpire(this.lockKey, BUILD_LOCK_MS);
+        }
+      }
+      await this.note(batch);
+      const finished = await this.redis.eval(FINISH_BUILD, 2, this.lockKey, this.readyKey, token, String(Date.now()), READY_TTL_MS);
+      if (finished === 1) logger?.info({ records: read, ms: Date.now() - started }, '会话记录 latest-activity sets rebuilt');
+      return read;
+    } catch (err) {
+      // Let another try soon (the lock would otherwise hold for BUILD_LOCK_MS).
+      await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`, 1, this.lockKey, token);
+      throw err;
+    }
+  }
+}
