@@ -210,18 +210,25 @@ async function keywordFilter(
 }
 
 /**
+ * Conversations ever escalated (served by `advisorId`, when given): from Redis's escalated set
+ * when it is whole (latest-activity.ts), else a `distinct` over the handoffs.
+ */
+async function escalatedConversations(db: Db, advisorId: string | undefined, latest?: LatestActivity): Promise<string[]> {
+  if (advisorId) return ids(await db.Handoff.distinct('conversationId', { advisorId }));
+  return (await latest?.escalated()) ?? ids(await db.Handoff.distinct('conversationId'));
+}
+
+/**
  * Conversation ids the filters restrict the search to (`only`, null = any) or exclude (`except`).
- * Each filter is one `distinct` (or the keyword's word lists), run together. Branch scope is the
+ * Each filter is one `distinct` (or the keyword's word lists, or a Redis set), run together. Branch scope is the
  * index's own (its records carry the branch).
  */
-async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery): Promise<IdFilters> {
+async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery, latest?: LatestActivity): Promise<IdFilters> {
   branchScope(user, q.branchId); // refuses a branch this supervisor may not see
   const range = dateRange(q);
   const [keyword, escalated, reviewed, emotional] = await Promise.all([
     q.keyword ? keywordFilter(db, q.keyword) : null,
-    q.escalated !== undefined || q.advisorId
-      ? db.Handoff.distinct('conversationId', q.advisorId ? { advisorId: q.advisorId } : {}).then(ids)
-      : null,
+    q.escalated !== undefined || q.advisorId ? escalatedConversations(db, q.advisorId, latest) : null,
     q.reviewed !== undefined ? db.ConversationReview.distinct('conversationId').then(ids) : null,
     q.emotion
       ? db.Message.distinct('conversationId', {
@@ -382,7 +389,8 @@ export async function searchTranscripts(
   requireSupervisor(user);
   // What was said before the search is in the index (idle: one Redis round trip).
   if (deps.queues) await indexSettled(deps.queues, INDEX_SETTLE_MS);
-  const { only, except, verifyTerms, terms } = await idFilters(deps.db, user, q);
+  const latest = deps.queues ? latestActivityOf(deps.queues) : undefined;
+  const { only, except, verifyTerms, terms } = await idFilters(deps.db, user, q, latest);
   const withTerms = <T extends object>(page: T) => (q.keyword ? { ...page, terms } : page);
   if (only && only.size === 0) return withTerms({ items: [], next: null });
   if (isScoreSort(q.sort)) return withTerms(await searchByScore(deps.db, user, q, only, except, verifyTerms));
@@ -396,7 +404,7 @@ export async function searchTranscripts(
     verifyTerms,
     cursor: q.before ? decodeCursor(q.before) : null,
     pageSize: PAGE_SIZE,
-    latest: deps.queues ? latestActivityOf(deps.queues) : undefined,
+    latest,
   }).run();
   const pageHits: PageHit[] = hits.map((h) => ({ conversationId: h.conversationId, lastMessageAt: h.lastAt }));
   // Bounded by `to`, a listed conversation may have gone on since: its latest activity tells whether its summary holds.

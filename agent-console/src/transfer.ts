@@ -1,4 +1,5 @@
 import {
+  markEscalated,
   chatView,
   emitClientState,
   notifyChatHandedOn,
@@ -117,6 +118,7 @@ export async function transferChat(
     transfer,
   });
   const handoffId = handoff._id.toString();
+  await markEscalated(deps.queues, input.conversationId);
   const moved = await transition(deps.db, {
     conversationId: input.conversationId,
     from: 'human',

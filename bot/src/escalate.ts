@@ -2,6 +2,7 @@ import { describeHours, isOpen, type EscalationPolicy } from '@brokerbot/flows';
 import {
   countForDashboard,
   emitClientState,
+  markEscalated,
   notifyWaitingListAdded,
   toHandoffView,
   transition,
@@ -54,6 +55,8 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     intents: req.intents,
   });
   const handoffId = handoff._id.toString();
+  // 会话记录's 仅转人工 filter (a turn that runs again after a crash marks it again).
+  await markEscalated(queues, req.job.conversationId);
   const moved = await transition(db, {
     conversationId: req.job.conversationId,
     from: 'bot',

@@ -75,6 +75,19 @@ export async function feedTranscriptIndex(queues: Pick<Queues, 'inbound'>, entry
   );
 }
 
+/** 会话记录 search's set of conversations ever escalated (agent-console/src/transcript-index/latest-activity.ts). */
+export const escalatedSetKey = (prefix: string) => `${prefix}:tindex:escalated`;
+
+/**
+ * Tells 会话记录 search that a conversation was handed to a person (its 仅转人工 filter), right
+ * after its handoff is stored: one `SADD`, idempotent, so a retried escalation repeats it. The set
+ * is derived data: the index worker rebuilds it from the handoffs when Redis lost it.
+ */
+export async function markEscalated(queues: Pick<Queues, 'inbound'>, conversationId: string): Promise<void> {
+  const { redis, prefix } = transcriptIndexRedis(queues);
+  await redis.sadd(escalatedSetKey(prefix), conversationId);
+}
+
 /** An entry as read back from the stream (null: not one of ours). */
 export function parseTranscriptIndexEntry(fields: string[]): TranscriptIndexEntry | null {
   const f: Record<string, string> = {};

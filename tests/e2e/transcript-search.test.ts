@@ -170,7 +170,15 @@ describe('transcript search by keyword and across days', () => {
       while (page.next) ids.push(...idsOf((page = await search({ ...filters, before: page.next }))));
       return ids;
     };
-    const queries = [{}, { branchId: 'SZ01' }, { keyword: '开户' }, { keyword: '强平' }, { reviewed: false }];
+    const queries = [
+      {},
+      { branchId: 'SZ01' },
+      { keyword: '开户' },
+      { keyword: '强平' },
+      { reviewed: false },
+      { escalated: true },
+      { escalated: false },
+    ];
     const listAll = async () => {
       const out: string[][] = [];
       for (const q of queries) out.push(await everything(q));
@@ -180,10 +188,15 @@ describe('transcript search by keyword and across days', () => {
     const fromSets = await listAll();
     expect(fromSets[0]!.length).toBeGreaterThanOrEqual(38); // the 36 old conversations and the 2 live ones
     expect(fromSets[2]!.length).toBeGreaterThan(30);
+    // The client facing a forced liquidation was handed to a person; the others were not.
+    expect(fromSets[5]).toEqual([liquidationId]);
+    expect(fromSets[6]).not.toContain(liquidationId);
+    expect(fromSets[6]!.length).toBe(fromSets[0]!.length - 1);
 
     // Redis restarted without its data: the sets and their mark are gone; search walks the day records.
-    const keys = await redis.keys(`${ctx.sys.config.QUEUE_PREFIX}:tindex:latest*`);
-    expect(keys.length).toBeGreaterThan(1);
+    const prefix = ctx.sys.config.QUEUE_PREFIX;
+    const keys = [...(await redis.keys(`${prefix}:tindex:latest*`)), `${prefix}:tindex:escalated`];
+    expect(keys.length).toBeGreaterThan(2);
     await redis.del(...keys);
     expect(await listAll()).toEqual(fromSets);
 
@@ -191,7 +204,8 @@ describe('transcript search by keyword and across days', () => {
     const deadline = Date.now() + 20_000;
     while (!(await latest.isReady()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     expect(await latest.isReady()).toBe(true);
-    expect(await redis.zcard(`${ctx.sys.config.QUEUE_PREFIX}:tindex:latest`)).toBe(fromSets[0]!.length);
+    expect(await redis.zcard(`${prefix}:tindex:latest`)).toBe(fromSets[0]!.length);
+    expect(await redis.smembers(`${prefix}:tindex:escalated`)).toEqual([liquidationId]);
     expect(await listAll()).toEqual(fromSets);
   }, 60_000);
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Db, Logger } from '@brokerbot/shared';
+import { escalatedSetKey, type Db, type Logger } from '@brokerbot/shared';
 
 /**
  * Each conversation's latest indexed activity, in Redis sorted sets: one for every branch
@@ -8,10 +8,13 @@ import type { Db, Logger } from '@brokerbot/shared';
  * conversation id, score = time of its latest message (ms). 会话记录 search reads them instead of
  * walking day records when it can (search.ts): the newest conversations of a scope in one
  * ZRANGE, and the latest activity of a filter's conversations (a keyword's, the escalated ones)
- * in one ZMSCORE, however sparse they are among the days.
+ * in one ZMSCORE, however sparse they are among the days. Beside them, the set of conversations
+ * ever escalated (`…:tindex:escalated`, added by the escalation and transfer paths right after
+ * their handoff is stored: shared's `markEscalated`), read for the 仅转人工 filter instead of a
+ * `distinct` over every handoff.
  *
- * Derived data, rebuilt from the day records (transcriptactivities) whenever it is not known to
- * be whole. The sets count as whole only while `…:latest:ready` exists: a rebuild sets it at its
+ * Derived data, rebuilt from the day records (transcriptactivities) and the handoffs whenever it
+ * is not known to be whole. The sets count as whole only while `…:latest:ready` exists: a rebuild sets it at its
  * end, and only if the Redis it started on still holds its lock token (Redis restarted without its
  * data meanwhile: the token is gone, the mark is not set, the next check rebuilds again). Losing
  * Redis's data loses the mark with the sets, and writers that add day records without the index
@@ -81,7 +84,19 @@ export class LatestActivity {
 
   /** Forgets conversations (the retention purge). */
   async forget(conversationId: string, branchId: string | null | undefined): Promise<void> {
-    await this.redis.pipeline().zrem(this.keyOf(), conversationId).zrem(this.keyOf(branchId ?? null), conversationId).exec();
+    await this.redis
+      .pipeline()
+      .zrem(this.keyOf(), conversationId)
+      .zrem(this.keyOf(branchId ?? null), conversationId)
+      .srem(escalatedSetKey(this.prefix), conversationId)
+      .exec();
+  }
+
+  /** The conversations ever escalated, or null when the sets are not whole. */
+  async escalated(): Promise<string[] | null> {
+    const replies = (await this.redis.multi().exists(this.readyKey).smembers(escalatedSetKey(this.prefix)).exec()) ?? [];
+    if (replies[0]?.[1] !== 1) return null;
+    return (replies[1]?.[1] ?? []) as string[];
   }
 
   /** Marks the sets as not whole (after day records were written without `note`). */
@@ -141,11 +156,11 @@ export class LatestActivity {
   }
 
   /**
-   * Rebuilds the sets from the day records when they are not marked whole; one process at a time
-   * (a lock with a token). Returns the records read, or null when nothing was to do (whole, or
-   * another process is rebuilding).
+   * Rebuilds the sets from the day records and the handoffs when they are not marked whole; one
+   * process at a time (a lock with a token). Returns the day records read, or null when nothing
+   * was to do (whole, or another process is rebuilding).
    */
-  async rebuildIfNeeded(db: Pick<Db, 'TranscriptActivity'>, logger?: Logger): Promise<number | null> {
+  async rebuildIfNeeded(db: Pick<Db, 'TranscriptActivity' | 'Handoff'>, logger?: Logger): Promise<number | null> {
     if (await this.isReady()) return null;
     const token = randomBytes(8).toString('hex');
     if ((await this.redis.set(this.lockKey, token, 'PX', BUILD_LOCK_MS, 'NX')) !== 'OK') return null;
@@ -166,6 +181,10 @@ export class LatestActivity {
         }
       }
       await this.note(batch);
+      const escalated = ((await db.Handoff.distinct('conversationId')) as unknown[]).map(String);
+      for (let i = 0; i < escalated.length; i += REBUILD_BATCH) {
+        await this.redis.sadd(escalatedSetKey(this.prefix), ...escalated.slice(i, i + REBUILD_BATCH));
+      }
       const finished = await this.redis.eval(FINISH_BUILD, 2, this.lockKey, this.readyKey, token, String(Date.now()), READY_TTL_MS);
       if (finished === 1) logger?.info({ records: read, ms: Date.now() - started }, '会话记录 latest-activity sets rebuilt');
       return read;
