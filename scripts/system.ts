@@ -16,6 +16,8 @@ import {
   createMetrics,
   createQueues,
   createRedis,
+  entryOfChange,
+  feedTranscriptIndex,
   seedDemo,
   SequenceAllocator,
   ConversationCache,
@@ -73,6 +75,9 @@ export async function startSystem(
     metrics,
     logger,
   };
+  // 会话记录 search's index hears of each conversation change before it is written: a row summary
+  // computed earlier is then known to be out of date without reading the conversation.
+  db.conversationWrites.before((c) => feedTranscriptIndex(services.queues, entryOfChange(c)));
   if (options.seed ?? config.DEMO_MODE) await seedDemo(db);
   const channels = await createChannels(services, options.env ?? process.env);
 

@@ -358,8 +358,16 @@ function dateRange(q: TranscriptQuery): Record<string, Date> | null {
   return { ...(q.from ? { $gte: q.from } : {}), ...(q.to ? { $lte: q.to } : {}) };
 }
 
-/** Each conversation's latest indexed activity (its activity records by conversationId). */
-async function latestActivity(db: Db, hits: PageHit[]): Promise<Map<string, Date>> {
+/**
+ * Each conversation's latest indexed activity: from Redis's latest-activity sets when they are
+ * whole (one ZMSCORE), else its activity records by conversationId.
+ */
+async function latestActivity(db: Db, hits: PageHit[], sets?: LatestActivity): Promise<Map<string, Date>> {
+  const scores = await sets?.scoresOf(
+    undefined,
+    hits.map((h) => h.conversationId),
+  );
+  if (scores) return new Map([...scores].map(([id, at]) => [id, new Date(at)]));
   const records = await findIn<{ conversationId: string; lastAt: Date }>(
     db.TranscriptActivity,
     'conversationId',
@@ -408,7 +416,10 @@ export async function searchTranscripts(
   }).run();
   const pageHits: PageHit[] = hits.map((h) => ({ conversationId: h.conversationId, lastMessageAt: h.lastAt }));
   // Bounded by `to`, a listed conversation may have gone on since: its latest activity tells whether its summary holds.
-  const items = await pageRows(deps.db, pageHits, q.to ? () => latestActivity(deps.db, pageHits) : undefined);
+  // The index's times include each conversation's changes (scripts/system.ts): the rows need only the summaries.
+  const items = await pageRows(deps.db, pageHits, q.to ? () => latestActivity(deps.db, pageHits, latest) : undefined, {
+    changesIndexed: true,
+  });
   return withTerms({ items, next: next ? encodeCursor(next) : null });
 }
 

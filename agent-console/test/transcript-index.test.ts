@@ -126,6 +126,17 @@ describe('会话记录 row summaries: when a stored summary still holds', () => 
     expect(freshIn(summary({ computedAt: t(2) }), conversation, t(1))).toBe(false);
     expect(freshIn(summary({ computedAt: t(6) }), conversation, t(1))).toBe(true);
   });
+
+  it('holds without the conversation when the index’s latest activity (which counts its changes) is not later', () => {
+    const kept = summary({ row: { ...summary().row, channel: 'app', branchId: 'SH01', state: 'closed' } });
+    expect(freshIn(kept, null, t(10))).toBe(true);
+    // A transition after it is a later activity in the index.
+    expect(freshIn(kept, null, t(12))).toBe(false);
+    expect(freshIn({ ...kept, unsettled: true }, null, t(10))).toBe(false);
+    expect(freshIn({ ...kept, touchedAt: t(31) }, null, t(10))).toBe(false);
+    // Stored before summaries kept the conversation's own fields: recomputed.
+    expect(freshIn(summary(), null, t(10))).toBe(false);
+  });
 });
 
 describe('会话记录 row summaries: a row from the stored data', () => {
@@ -177,6 +188,24 @@ describe('会话记录 row summaries: a row from the stored data', () => {
         new Date(+at + 3_600_000),
       ).unsettled,
     ).toBe(false);
+    // The conversation's last change counts as activity; right after one, the row is not final.
+    const changed = (updatedAt: Date, computedAt: Date) =>
+      summaryOf(
+        {
+          conversation: { _id: 'c1', version: 2, channel: 'app', state: 'closed', branchId: 'SH01', updatedAt } as never,
+          handoffs: [],
+          reviews: [],
+          scores: [],
+          customer: undefined,
+          advisorNames: new Map(),
+          messages: [{ conversationId: 'c1', direction: 'in', status: 'handled', createdAt: at }],
+        },
+        computedAt,
+      );
+    const closed = changed(new Date(+at + 60_000), new Date(+at + 62_000));
+    expect(closed).toMatchObject({ lastAt: new Date(+at + 60_000), unsettled: true });
+    expect(closed.row).toMatchObject({ channel: 'app', state: 'closed', branchId: 'SH01' });
+    expect(changed(new Date(+at + 60_000), new Date(+at + 70_000)).unsettled).toBe(false);
   });
 });
 

@@ -82,6 +82,7 @@ function fits(current: ConversationDoc, from: ConversationState[], where: Record
 /** Takes the version after `current`'s in the log; null when another writer took it. */
 async function advanceFrom(db: Db, req: TransitionRequest, current: ConversationDoc): Promise<ConversationDoc | null> {
   const set = req.set ?? {};
+  await db.conversationWrites.writing(current);
   const version = await transitionLog(db).advance(
     req.conversationId,
     current.version ?? 0,
@@ -111,7 +112,8 @@ export async function repairTransitions(db: Db, graceMs = 10_000, windowMs = 24 
   const log = transitionLog(db);
   let repaired = 0;
   for (const t of latest.values()) {
-    const c = await db.Conversation.findById(t.conversationId).lean();
+    const c = (await db.Conversation.findById(t.conversationId).lean()) as ConversationDoc | null;
+    if (c && (c.version ?? 0) < t.version) await db.conversationWrites.writing(c);
     if (c && (await log.applyMissed(t.conversationId, c.version ?? 0, t, { state: t.to, ...(t.set ?? {}) }))) {
       repaired += 1;
       await db.conversationWrites.wrote({ ...c, ...(t.set ?? {}), state: t.to, version: t.version } as ConversationDoc);

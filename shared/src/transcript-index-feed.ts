@@ -53,6 +53,15 @@ export function entryOfMessage(m: {
   };
 }
 
+/**
+ * A conversation's change (a transition) as index activity: its time counts as the conversation's
+ * latest activity, so a 会话记录 row summary computed before it is known to be out of date
+ * without reading the conversation (agent-console/src/transcript-index/summaries.ts). No words.
+ */
+export function entryOfChange(c: { _id: unknown; channel: string }, at = Date.now()): TranscriptIndexEntry {
+  return { conversationId: String(c._id), at, channel: c.channel, author: 'system', text: '' };
+}
+
 /** Hands a stored message to the index worker (one round trip). */
 export async function feedTranscriptIndex(queues: Pick<Queues, 'inbound'>, entry: TranscriptIndexEntry): Promise<void> {
   const { redis, prefix } = transcriptIndexRedis(queues);

@@ -162,8 +162,11 @@ describe('transcript search rows from summaries', () => {
     expect(await summaries.findOne({ _id: cid as never })).toMatchObject({ row: { messageCount: 4 } });
     expect(await refresher.runDue(Date.now() + 60_000)).toBe(1);
     expect(refresher.pending).toBe(0);
+    // Its latest activity: the escalation's transition (today) is later than the new message.
+    const conversation = (await db.Conversation.findById(cid).lean())!;
+    expect(+conversation.updatedAt!).toBeGreaterThan(base + 31 * HOUR);
     expect(await summaries.findOne({ _id: cid as never })).toMatchObject({
-      lastAt: new Date(base + 31 * HOUR),
+      lastAt: conversation.updatedAt,
       row: { messageCount: 5, escalations: [{ reasons: ['client_request'] }, { reasons: ['complaint'] }] },
     });
   });

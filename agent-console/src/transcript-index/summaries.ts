@@ -13,11 +13,12 @@ import { summaryModel, type StoredSummary } from './summary-model';
 
 /**
  * The facts of 会话记录 search's result rows. A page reads, in one round of parallel equality
- * lookups, the listed conversations and their stored summaries (summary-model.ts); a summary is
- * used when it still matches (freshIn), and otherwise the row is computed from the stored data
- * (conversation, handoffs, reviews, messages, scores, customer, advisors) and its summary
- * rewritten, so a page costs five lookups per conversation only for conversations that changed
- * since their summary was computed. `backfillSummaries` computes every summary in one pass over
+ * lookups, the listed conversations' stored summaries (summary-model.ts), and the conversations
+ * too unless the page's times come from search's index, which counts each conversation change as
+ * activity (`changesIndexed`); a summary is used when it still matches (freshIn), and otherwise
+ * the row is computed from the stored data (conversation, handoffs, reviews, messages, scores,
+ * customer, advisors) and its summary rewritten, so a page costs five lookups per conversation
+ * only for conversations that changed since their summary was computed. `backfillSummaries` computes every summary in one pass over
  * each collection.
  */
 
@@ -50,11 +51,15 @@ export interface TranscriptSummary {
   quality: QualityBrief | null;
 }
 
-/** What a summary keeps: the row's facts not read from the conversation itself. */
+/**
+ * What a summary keeps: the row's facts, with the conversation's own (channel, branch, state) as
+ * they were when it was computed (summaries stored before those were kept lack them: recomputed).
+ */
 export type TranscriptRow = Pick<
   TranscriptSummary,
   'customer' | 'messageCount' | 'escalations' | 'strongestEmotion' | 'review' | 'quality'
-> & { customerId: string | null };
+> &
+  Partial<Pick<TranscriptSummary, 'channel' | 'branchId' | 'state'>> & { customerId: string | null };
 
 type ScoreRow = Pick<
   QualityScoreDoc,
@@ -116,6 +121,11 @@ export function summaryOf(s: RowSources, computedAt: Date): StoredSummary<Transc
     const intensity = typeof u.intensity === 'number' ? u.intensity : null;
     if (!strongest || (intensity ?? 0) > (strongest.intensity ?? 0)) strongest = { emotion: u.emotion, intensity };
   }
+  // The conversation's last change counts as activity (search's index hears of each change), and
+  // a summary computed right after one is not trusted: writers update a handoff just after.
+  const changedAt = s.conversation.updatedAt ? new Date(s.conversation.updatedAt) : null;
+  if (changedAt && (!lastAt || changedAt > lastAt)) lastAt = changedAt;
+  if (changedAt && +computedAt < +changedAt + SETTLE_GRACE_MS) unsettled = true;
   const handoffs = [...s.handoffs].sort((a, b) => +new Date(a.createdAt) - +new Date(b.createdAt));
   const latest = [...s.reviews].sort((a, b) => +new Date(b.at) - +new Date(a.at))[0];
   const c = s.conversation;
@@ -127,6 +137,9 @@ export function summaryOf(s: RowSources, computedAt: Date): StoredSummary<Transc
     unsettled,
     row: {
       customerId: c.customerId ?? null,
+      channel: c.channel,
+      branchId: c.branchId ?? null,
+      state: c.state,
       customer: s.customer ? { id: s.customer._id, name: s.customer.name, tier: s.customer.tier } : null,
       messageCount: s.messages.length,
       escalations: handoffs.map((x) => ({
@@ -145,21 +158,24 @@ export function summaryOf(s: RowSources, computedAt: Date): StoredSummary<Transc
 }
 
 /**
- * Whether a stored summary still holds for the conversation as read now: same transition count,
- * computed well after the conversation's last change, no review or score since, no message after
- * its latest (`latestAt`: the conversation's latest activity as known to the caller), and no
- * client message still waiting for the bot's reading.
+ * Whether a stored summary still holds: no review or score since, no activity after its latest
+ * (`latestAt`: the conversation's latest activity as known to the caller), and no client message
+ * still waiting for the bot's reading. With the conversation as read now, also: the same
+ * transition count and client, computed well after its last change. Without it (null), the
+ * caller's `latestAt` comes from search's index, which hears of every change of the conversation
+ * as activity (scripts/system.ts): a change after the summary is then a later activity.
  */
 export function freshIn(
   summary: StoredSummary<TranscriptRow> | undefined,
-  conversation: Pick<ConversationDoc, 'version' | 'customerId'> & { updatedAt?: Date | null },
+  conversation: (Pick<ConversationDoc, 'version' | 'customerId'> & { updatedAt?: Date | null }) | null,
   latestAt: Date | null,
 ): summary is StoredSummary<TranscriptRow> {
   if (!summary) return false;
   const computed = +new Date(summary.computedAt);
-  if ((conversation.version ?? 0) !== summary.version) return false;
-  if ((conversation.customerId ?? null) !== (summary.row.customerId ?? null)) return false;
-  if (conversation.updatedAt && computed < +new Date(conversation.updatedAt) + SETTLE_GRACE_MS) return false;
+  if (!conversation && summary.row.state === undefined) return false;
+  if (conversation && (conversation.version ?? 0) !== summary.version) return false;
+  if (conversation && (conversation.customerId ?? null) !== (summary.row.customerId ?? null)) return false;
+  if (conversation?.updatedAt && computed < +new Date(conversation.updatedAt) + SETTLE_GRACE_MS) return false;
   if (summary.touchedAt && +new Date(summary.touchedAt) >= computed) return false;
   if (summary.unsettled) return false;
   if (latestAt && (!summary.lastAt || +new Date(latestAt) > +new Date(summary.lastAt))) return false;
@@ -250,30 +266,45 @@ export interface PageHit {
 
 /**
  * The rows of a page, in the hits' order (conversations no longer stored are left out). One round
- * of lookups (conversations and summaries by id, and `latestOf` when given: the conversations'
- * latest activity); rows whose summary is missing or out of date are computed from the stored
- * data and their summaries rewritten.
+ * of lookups (summaries by id, the conversations too unless `changesIndexed`, and `latestOf` when
+ * given: the conversations' latest activity); rows whose summary is missing or out of date are
+ * computed from the stored data and their summaries rewritten.
  */
 export async function pageRows(
   db: Db,
   hits: PageHit[],
   latestOf?: () => Promise<ReadonlyMap<string, Date>>,
+  options: { changesIndexed?: boolean } = {},
 ): Promise<TranscriptSummary[]> {
   if (hits.length === 0) return [];
   const ids = hits.map((h) => h.conversationId);
+  // With the hits' times from search's index (`changesIndexed`), a conversation's changes are
+  // among its activity: only the summaries are read, and the conversations of those out of date.
   const [conversations, stored, latestKnown] = await Promise.all([
-    findIn<ConversationDoc & { updatedAt?: Date }>(db.Conversation, '_id', ids),
+    options.changesIndexed ? null : findIn<ConversationDoc & { updatedAt?: Date }>(db.Conversation, '_id', ids),
     findIn<StoredSummary<TranscriptRow>>(summaryModel(db), '_id', ids),
     latestOf?.(),
   ]);
-  const byId = new Map(conversations.map((c) => [c._id.toString(), c]));
+  const byId = new Map((conversations ?? []).map((c) => [c._id.toString(), c]));
   const summaries = new Map(stored.map((s) => [s._id, s]));
-  const stale = hits.filter((h) => {
+  const latestOfHit = (h: PageHit) =>
+    latestKnown?.get(h.conversationId) ?? h.latestAt ?? (h.lastMessageAt ? new Date(h.lastMessageAt) : null);
+  let stale = hits.filter((h) => {
+    if (!conversations) return !freshIn(summaries.get(h.conversationId), null, latestOfHit(h));
     const c = byId.get(h.conversationId);
-    if (!c) return false;
-    const latest = latestKnown?.get(h.conversationId) ?? h.latestAt ?? (h.lastMessageAt ? new Date(h.lastMessageAt) : null);
-    return !freshIn(summaries.get(h.conversationId), c, latest);
+    return c ? !freshIn(summaries.get(h.conversationId), c, latestOfHit(h)) : false;
   });
+  if (stale.length && !conversations) {
+    const read = await findIn<ConversationDoc & { updatedAt?: Date }>(
+      db.Conversation,
+      '_id',
+      stale.map((h) => h.conversationId),
+    );
+    for (const c of read) byId.set(c._id.toString(), c);
+    // A conversation no longer stored is not listed (its summary goes with it: retention).
+    for (const h of stale) if (!byId.has(h.conversationId)) summaries.delete(h.conversationId);
+    stale = stale.filter((h) => byId.has(h.conversationId));
+  }
   if (stale.length) {
     const computed = await computeSummaries(
       db,
@@ -285,15 +316,15 @@ export async function pageRows(
   return hits.flatMap((h) => {
     const c = byId.get(h.conversationId);
     const s = summaries.get(h.conversationId);
-    if (!c || !s) return [];
+    if (!s || (conversations && !c)) return [];
     const { customerId: _customerId, ...row } = s.row;
     return [
       {
         conversationId: h.conversationId,
-        channel: c.channel,
+        channel: c?.channel ?? row.channel ?? '',
         customer: row.customer,
-        branchId: c.branchId ?? null,
-        state: c.state,
+        branchId: c ? (c.branchId ?? null) : (row.branchId ?? null),
+        state: c?.state ?? row.state ?? '',
         lastMessageAt: h.lastMessageAt ? new Date(h.lastMessageAt).toISOString() : null,
         messageCount: row.messageCount,
         escalations: row.escalations,
