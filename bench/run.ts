@@ -178,7 +178,7 @@ export interface BenchResults {
   data:
     | (Omit<GrowResult, 'seeded'> & {
         vacuumSeconds: number | null;
-        /** How long the app took to rebuild 会话记录 search's latest-activity sets after seeding (null: not within 120 s). */
+        /** How long the app took to rebuild 会话记录 search's activity sets after seeding (null: not within 120 s). */
         latestSetsRebuildSeconds?: number | null;
       })
     | null;
@@ -581,13 +581,17 @@ async function main(): Promise<number> {
         results.notes.push(
           `BENCH_URL mode: the ${counts.conversations} seeded conversations (customers G${counts.tag}…) stay in that stack's database`,
         );
-      console.log('› 会话记录 latest-activity sets: rebuilt by the app from the seeded day records…');
+      console.log('› 会话记录 activity sets: rebuilt by the app from the seeded day records…');
       const rebuildSeconds = await rebuildLatestSets(
         process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         process.env.BENCH_QUEUE_PREFIX ?? 'bb',
       );
       results.data.latestSetsRebuildSeconds = rebuildSeconds;
-      console.log(rebuildSeconds === null ? '  not rebuilt within 120 s: search walks the day records' : `  done in ${rebuildSeconds.toFixed(1)} s`);
+      console.log(
+        rebuildSeconds === null
+          ? '  not rebuilt within 120 s: search walks the day records'
+          : `  done in ${rebuildSeconds.toFixed(1)} s`,
+      );
       const pgUrl = process.env.BENCH_PG_URL;
       if (pgUrl) {
         console.log('› VACUUM (ANALYZE) of the PostgreSQL database, as autovacuum would have…');

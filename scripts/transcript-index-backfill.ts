@@ -1,4 +1,4 @@
-import { backfillSummaries, backfillTranscriptIndex, LatestActivity } from '@brokerbot/agent-console';
+import { backfillSummaries, backfillTranscriptIndex, ActivitySets } from '@brokerbot/agent-console';
 import { connectDb, createRedis, loadConfig } from '@brokerbot/shared';
 
 /**
@@ -14,11 +14,11 @@ import { connectDb, createRedis, loadConfig } from '@brokerbot/shared';
 async function main() {
   const config = loadConfig();
   const db = await connectDb(config.MONGODB_URI, { ferretPostgresUrl: config.FERRETDB_POSTGRESQL_URL });
-  // The search's latest-activity sets (in Redis) learn what is backfilled, as from the index worker.
+  // The search's activity sets (in Redis) learn what is backfilled, as from the index worker.
   const redis = createRedis(config.REDIS_URL, 'transcript-index-backfill');
   try {
     const t0 = performance.now();
-    const latest = new LatestActivity(redis, config.QUEUE_PREFIX);
+    const latest = new ActivitySets(redis, config.QUEUE_PREFIX);
     const r = await backfillTranscriptIndex(db, latest, { log: (line) => console.log(line) });
     console.log(
       `会话记录 index: ${r.messages} messages of ${r.conversations} conversations → ${r.activitiesInserted} new activity records (${r.activitiesUpdated} extended), ${r.termsInserted} new keyword records in ${((performance.now() - t0) / 1000).toFixed(1)} s`,

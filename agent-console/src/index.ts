@@ -33,7 +33,7 @@ export {
   queryTerms,
   indexSettled,
   backfillSummaries,
-  LatestActivity,
+  ActivitySets,
 } from './transcript-index';
 export { mintAdvisorToken, verifyAdvisorToken, type AdvisorClaims } from './advisor-token';
 export {

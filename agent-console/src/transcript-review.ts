@@ -23,7 +23,7 @@ import type { AdvisorClaims } from './advisor-token';
 import { notesOf } from './notes';
 import { newestScore, SCORE_SUMMARY_FIELDS } from './quality/quality-records';
 import { indexSettled } from './transcript-index/indexer';
-import { LatestActivity } from './transcript-index/latest-activity';
+import { ActivitySets } from './transcript-index/activity-sets';
 import { IndexSearcher } from './transcript-index/search';
 import { queryTerms } from './transcript-index/terms';
 import { termId } from './transcript-index/records';
@@ -211,9 +211,9 @@ async function keywordFilter(
 
 /**
  * Conversations ever escalated (served by `advisorId`, when given): from Redis's escalated set
- * when it is whole (latest-activity.ts), else a `distinct` over the handoffs.
+ * when it is whole (activity-sets.ts), else a `distinct` over the handoffs.
  */
-async function escalatedConversations(db: Db, advisorId: string | undefined, latest?: LatestActivity): Promise<string[]> {
+async function escalatedConversations(db: Db, advisorId: string | undefined, latest?: ActivitySets): Promise<string[]> {
   if (advisorId) return ids(await db.Handoff.distinct('conversationId', { advisorId }));
   return (await latest?.escalated()) ?? ids(await db.Handoff.distinct('conversationId'));
 }
@@ -223,7 +223,7 @@ async function escalatedConversations(db: Db, advisorId: string | undefined, lat
  * Each filter is one `distinct` (or the keyword's word lists, or a Redis set), run together. Branch scope is the
  * index's own (its records carry the branch).
  */
-async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery, latest?: LatestActivity): Promise<IdFilters> {
+async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery, latest?: ActivitySets): Promise<IdFilters> {
   branchScope(user, q.branchId); // refuses a branch this supervisor may not see
   const range = dateRange(q);
   const [keyword, escalated, reviewed, emotional] = await Promise.all([
@@ -359,10 +359,10 @@ function dateRange(q: TranscriptQuery): Record<string, Date> | null {
 }
 
 /**
- * Each conversation's latest indexed activity: from Redis's latest-activity sets when they are
+ * Each conversation's latest indexed activity: from Redis's activity sets when they are
  * whole (one ZMSCORE), else its activity records by conversationId.
  */
-async function latestActivity(db: Db, hits: PageHit[], sets?: LatestActivity): Promise<Map<string, Date>> {
+async function latestActivity(db: Db, hits: PageHit[], sets?: ActivitySets): Promise<Map<string, Date>> {
   const scores = await sets?.scoresOf(
     undefined,
     hits.map((h) => h.conversationId),
@@ -382,10 +382,10 @@ async function latestActivity(db: Db, hits: PageHit[], sets?: LatestActivity): P
   return latest;
 }
 
-/** Redis's latest-activity sets, on the connection and prefix of the index worker's stream. */
-function latestActivityOf(queues: Pick<Queues, 'inbound'>): LatestActivity {
+/** Redis's activity sets, on the connection and prefix of the index worker's stream. */
+function latestActivityOf(queues: Pick<Queues, 'inbound'>): ActivitySets {
   const { redis, prefix } = transcriptIndexRedis(queues);
-  return new LatestActivity(redis, prefix);
+  return new ActivitySets(redis, prefix);
 }
 
 /** Conversations matching the filters, newest activity first, PAGE_SIZE at a time. */

@@ -1,9 +1,9 @@
 import { Redis } from 'ioredis';
-import { LatestActivity } from '@brokerbot/agent-console';
+import { ActivitySets } from '@brokerbot/agent-console';
 
 /**
  * After seeding: the day records were written straight to the database, so 会话记录 search's
- * latest-activity sets (Redis) do not know them. Marks the sets not whole, as any writer that
+ * activity sets (Redis) do not know them. Marks the sets not whole, as any writer that
  * bypasses the index worker must, and waits for the app's index worker to rebuild them from the
  * day records. Returns the seconds it took, or null when it did not finish within `timeoutMs`
  * (search then walks the day records: the bench's reads measure that).
@@ -11,7 +11,7 @@ import { LatestActivity } from '@brokerbot/agent-console';
 export async function rebuildLatestSets(redisUrl: string, prefix: string, timeoutMs = 120_000): Promise<number | null> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    const latest = new LatestActivity(redis, prefix);
+    const latest = new ActivitySets(redis, prefix);
     const started = performance.now();
     await latest.invalidate();
     while (performance.now() - started < timeoutMs) {

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { QueueEvents, Queue } from 'bullmq';
 import type { Socket } from 'socket.io-client';
-import { mintAdvisorToken } from '@brokerbot/agent-console';
+import { ActivitySets, mintAdvisorToken } from '@brokerbot/agent-console';
 import { createRedis } from '@brokerbot/shared';
 import { termsOf } from '../../agent-console/src/transcript-index/terms';
 import { clientToken, connect, emitAck, loginAdvisor, nextEvent, useTestSystem } from '../support/test-system';
@@ -396,7 +396,10 @@ describe('records: export, audit log, legal hold, retention', () => {
       // Its entries in the 会话记录 keyword search index (agent-console/src/transcript-index).
       await db.connection
         .collection('transcriptactivities')
-        .insertOne({ _id: `2005-01-01:${conversationId}` as never, conversationId });
+        .insertOne({ _id: `2005-01-01:${conversationId}` as never, conversationId, day: '2005-01-01' });
+      // …and in its Redis sets (latest activity, the day, escalated), as the index worker and the escalation put them.
+      await searchSets().note([{ conversationId, branchId, day: '2005-01-01', lastAt: old }]);
+      await ctx.sys.services.redis.sadd(`${ctx.sys.config.QUEUE_PREFIX}:tindex:escalated`, conversationId);
       const terms = termsOf('我的账户被冻结了 0');
       expect(terms.length).toBeGreaterThan(0);
       await db.connection
@@ -419,7 +422,23 @@ describe('records: export, audit log, legal hold, retention', () => {
         searchIndex:
           (await db.connection.collection('transcriptactivities').countDocuments({ conversationId })) +
           (await db.connection.collection('transcriptterms').countDocuments({ conversationId })),
+        searchSets: await inSearchSets(conversationId),
       };
+    }
+
+    const searchSets = () => new ActivitySets(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX);
+    /** In how many of 会话记录's Redis sets a conversation is (latest activity of all and of its branch, its day's two, escalated). */
+    async function inSearchSets(conversationId: string): Promise<number> {
+      const { redis, config } = ctx.sys.services;
+      const prefix = `${config.QUEUE_PREFIX}:tindex`;
+      const keys = await redis.keys(`${prefix}:*`);
+      let n = 0;
+      for (const key of keys) {
+        const type = await redis.type(key);
+        if (type === 'zset' && (await redis.zscore(key, conversationId)) !== null) n += 1;
+        if (type === 'set' && (await redis.sismember(key, conversationId))) n += 1;
+      }
+      return n;
     }
 
     /** Runs the purge as the quality role runs it: a job on the retention queue, done by its worker. */
@@ -475,6 +494,7 @@ describe('records: export, audit log, legal hold, retention', () => {
         logs: 0,
         surveys: 0,
         searchIndex: 0,
+        searchSets: 0,
       });
       expect(await db.HandoffOffer.countDocuments({ handoffId: handoffOf.get(expired) })).toBe(0);
       expect(await db.HandoffOffer.countDocuments({ handoffId: handoffOf.get(held) })).toBe(1);
@@ -489,6 +509,7 @@ describe('records: export, audit log, legal hold, retention', () => {
           logs: 1,
           surveys: 1,
           searchIndex: 1 + termsOf('我的账户被冻结了 0').length,
+          searchSets: 5,
         });
       }
       // The live conversations of this test are untouched.

@@ -1,4 +1,4 @@
-import { LatestActivity, backfillTranscriptIndex, mintAdvisorToken } from '@brokerbot/agent-console';
+import { ActivitySets, backfillTranscriptIndex, mintAdvisorToken } from '@brokerbot/agent-console';
 import type { Socket } from 'socket.io-client';
 import { clientToken, connect, emitAck, loginAdvisor, nextEvent, useTestSystem } from '../support/test-system';
 
@@ -271,7 +271,7 @@ describe('transcript review for supervisors', () => {
     for (let s = 3; s < 1203; s++) add(chatty, s, t0 + 24 * 60_000 + 2000 + s);
     await db.Message.collection.insertMany(messages);
     // Stored past the message path (as an import would be): indexed for 会话记录 search by the backfill.
-    await backfillTranscriptIndex(db, new LatestActivity(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX));
+    await backfillTranscriptIndex(db, new ActivitySets(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX));
 
     const expected = created.map((c, i) => ({ id: c._id.toString(), i })).filter((x) => x.i !== 10);
     expected.splice(24, 0, { id: chatty, i: 10 });

@@ -1,4 +1,4 @@
-import { backfillTranscriptIndex, LatestActivity } from '@brokerbot/agent-console';
+import { backfillTranscriptIndex, ActivitySets } from '@brokerbot/agent-console';
 import { businessDayStart } from '@brokerbot/shared';
 import { Types } from 'mongoose';
 import type { Socket } from 'socket.io-client';
@@ -22,7 +22,7 @@ describe('transcript search by keyword and across days', () => {
   let closeAccountId: string;
 
   const search = (filters: Record<string, unknown>, socket = head) => emitAck<Page>(socket, 'transcripts:search', filters);
-  const latestSets = () => new LatestActivity(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX);
+  const latestSets = () => new ActivitySets(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX);
   const idsOf = (p: Page) => p.items.map((i) => i.conversationId);
 
   async function clientSays(customerId: string, branchId: string, text: string): Promise<string> {
@@ -123,7 +123,7 @@ describe('transcript search by keyword and across days', () => {
     add(returning, 3, base + 9 * 24 * HOUR + 23 * HOUR, '开户好了');
     await db.Conversation.insertMany(conversations);
     await db.Message.insertMany(messages);
-    // As `npm run transcripts:backfill` does: Redis's latest-activity sets learn the backfilled days.
+    // As `npm run transcripts:backfill` does: Redis's activity sets learn the backfilled days.
     await backfillTranscriptIndex(db, latestSets());
 
     const range = { from: new Date(base).toISOString(), to: new Date(base + 13 * 24 * HOUR).toISOString() };
@@ -159,7 +159,7 @@ describe('transcript search by keyword and across days', () => {
     expect(ids).toEqual(expect.arrayContaining(listed.map((i) => i.conversationId)));
   });
 
-  it('lists the same after Redis lost its latest-activity sets, and again once the index worker rebuilt them', async () => {
+  it('lists the same after Redis lost its activity sets, and again once the index worker rebuilt them', async () => {
     const { redis } = ctx.sys.services;
     const latest = latestSets();
     /** Every page of a search, in order. */
@@ -178,6 +178,12 @@ describe('transcript search by keyword and across days', () => {
       { reviewed: false },
       { escalated: true },
       { escalated: false },
+      // A range that ends before now: the walk over days (Redis's day sets, or the day records).
+      ...[{}, { branchId: 'SZ01' }, { keyword: '开户' }].map((f) => ({
+        ...f,
+        from: new Date(businessDayStart('2025-06-01')).toISOString(),
+        to: new Date(businessDayStart('2025-06-13') - 1).toISOString(),
+      })),
     ];
     const listAll = async () => {
       const out: string[][] = [];
@@ -192,10 +198,12 @@ describe('transcript search by keyword and across days', () => {
     expect(fromSets[5]).toEqual([liquidationId]);
     expect(fromSets[6]).not.toContain(liquidationId);
     expect(fromSets[6]!.length).toBe(fromSets[0]!.length - 1);
+    expect(fromSets[7]).toHaveLength(36);
+    expect(fromSets[8]).toHaveLength(18);
 
     // Redis restarted without its data: the sets and their mark are gone; search walks the day records.
     const prefix = ctx.sys.config.QUEUE_PREFIX;
-    const keys = [...(await redis.keys(`${prefix}:tindex:latest*`)), `${prefix}:tindex:escalated`];
+    const keys = await redis.keys(`${prefix}:tindex:*`); // not the stream itself (`<prefix>:tindex`)
     expect(keys.length).toBeGreaterThan(2);
     await redis.del(...keys);
     expect(await listAll()).toEqual(fromSets);

@@ -1,4 +1,4 @@
-import { LatestActivity, backfillSummaries, backfillTranscriptIndex } from '@brokerbot/agent-console';
+import { ActivitySets, backfillSummaries, backfillTranscriptIndex } from '@brokerbot/agent-console';
 import { SummaryRefresher } from '../../agent-console/src/transcript-index/summary-refresher';
 import { businessDayStart, transition } from '@brokerbot/shared';
 import { Types } from 'mongoose';
@@ -82,7 +82,7 @@ describe('transcript search rows from summaries', () => {
       advisorId: wang._id.toString(),
       createdAt: new Date(base + 10 * HOUR),
     });
-    await backfillTranscriptIndex(db, new LatestActivity(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX));
+    await backfillTranscriptIndex(db, new ActivitySets(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX));
   }, 60_000);
 
   it('the backfill builds each stored conversation’s summary, and the page shows the same facts', async () => {
@@ -116,7 +116,7 @@ describe('transcript search rows from summaries', () => {
 
     // The client writes again the next day (indexed as the worker would).
     await db.Message.insertMany([message('in', base + 30 * HOUR, '强平以后还能申诉吗', ['sad', 0.9])]);
-    await backfillTranscriptIndex(db, new LatestActivity(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX));
+    await backfillTranscriptIndex(db, new ActivitySets(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX));
     expect(await rowOf()).toMatchObject({
       lastMessageAt: new Date(base + 30 * HOUR).toISOString(),
       messageCount: 4,

@@ -12,7 +12,7 @@ import {
   WORKER_STALL_OPTIONS,
 } from '@brokerbot/shared';
 import { termId } from '../transcript-index/records';
-import { LatestActivity } from '../transcript-index/latest-activity';
+import { ActivitySets } from '../transcript-index/activity-sets';
 import { INDEXED_AUTHORS, termsOf } from '../transcript-index/terms';
 import { appendHoldEntry, latestHoldEntry } from './legal-hold';
 import { recordsModels, type LegalHoldKind } from './models';
@@ -157,8 +157,8 @@ export async function purgeExpired(
   options: { now?: Date } = {},
 ): Promise<PurgeResult> {
   const { db, config } = services;
-  // 会话记录 search's latest-activity sets (Redis) forget purged conversations too.
-  const searchLatest = services.redis ? new LatestActivity(services.redis, config.QUEUE_PREFIX) : null;
+  // 会话记录 search's activity sets (Redis) forget purged conversations too.
+  const searchSets = services.redis ? new ActivitySets(services.redis, config.QUEUE_PREFIX) : null;
   const records = recordsModels(db);
   await records.ready;
   const now = options.now ?? new Date();
@@ -197,6 +197,12 @@ export async function purgeExpired(
           return;
         }
       }
+      // The days it was active on, for search's day sets (read before its day records go).
+      const days = searchSets
+        ? ((await db.TranscriptActivity.find({ conversationId }, { day: 1, _id: 0 }).lean()) as { day: string }[]).map(
+            (d) => d.day,
+          )
+        : [];
       await deleteConversation(db, c, async (deleted) => {
         try {
           await records.AuditEntry.create({
@@ -214,7 +220,7 @@ export async function purgeExpired(
           if (!isDuplicateKey(err)) throw err; // a resumed purge: its entry was written before
         }
       });
-      await searchLatest?.forget(conversationId, c.branchId ?? null);
+      await searchSets?.forget(conversationId, c.branchId ?? null, days);
       result.purged.push(conversationId);
     };
     // A few conversations at a time: each is a chain of small round trips, well within the process's database pool.

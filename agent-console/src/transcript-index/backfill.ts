@@ -1,13 +1,13 @@
 import { entryOfMessage, type Db, type TranscriptIndexEntry } from '@brokerbot/shared';
 import { BranchCache, indexEntries } from './indexer';
-import type { LatestActivity } from './latest-activity';
+import type { ActivitySets } from './activity-sets';
 
 /**
  * Builds the 会话记录 index from the stored messages: for data stored before the index existed,
  * or after the index worker's stream was lost (Redis flushed, a backlog over its cap). Reads the
  * conversations' branches once, then every message once (one pass over the collection, no sort),
  * and writes the records in batches; what is indexed already is kept (each record is keyed by
- * what it says). Safe while the app runs. Redis's latest-activity sets (`latest`) learn each batch
+ * what it says). Safe while the app runs. Redis's activity sets (`latest`) learn each batch
  * as from the index worker; a caller without them (null) must `invalidate()` them afterwards, or
  * search would not list what it wrote until they are rebuilt.
  */
@@ -26,7 +26,7 @@ type BackfillDb = Pick<Db, 'Conversation' | 'Message' | 'TranscriptActivity' | '
 
 export async function backfillTranscriptIndex(
   db: BackfillDb,
-  latest: LatestActivity | null,
+  latest: ActivitySets | null,
   options: { log?: (line: string) => void } = {},
 ): Promise<IndexBackfillResult> {
   const branches = new BranchCache();

@@ -3,7 +3,7 @@ import { startTranscriptIndexer } from './indexer';
 
 export { backfillTranscriptIndex, type IndexBackfillResult } from './backfill';
 export { BranchCache, indexEntries, indexSettled, startTranscriptIndexer } from './indexer';
-export { LatestActivity } from './latest-activity';
+export { ActivitySets } from './activity-sets';
 export { indexWritesOf, type IndexWrites } from './records';
 export { writeIndex } from './store';
 export { backfillSummaries, pageRows, type TranscriptSummary } from './summaries';

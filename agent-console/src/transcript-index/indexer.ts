@@ -12,7 +12,7 @@ import {
   type TranscriptIndexEntry,
 } from '@brokerbot/shared';
 import { ActivityMoves } from './activity-moves';
-import { LatestActivity } from './latest-activity';
+import { ActivitySets } from './activity-sets';
 import { indexWritesOf } from './records';
 import { moveActivities, writeIndex, type WriteResult } from './store';
 import { SummaryRefresher } from './summary-refresher';
@@ -35,7 +35,7 @@ const CLAIM_EVERY_MS = 30_000;
 const RETRY_MS = 1_000;
 /** How often the day records' waiting moves are looked at (activity-moves.ts). */
 const MOVES_EVERY_MS = 1_000;
-/** How often the worker checks that Redis's latest-activity sets are whole (latest-activity.ts). */
+/** How often the worker checks that Redis's activity sets are whole (activity-sets.ts). */
 const LATEST_CHECK_EVERY_MS = 5_000;
 /** Conversations whose branch is remembered (cleared when full). */
 const BRANCH_CACHE_MAX = 50_000;
@@ -76,15 +76,15 @@ export class BranchCache {
 
 /**
  * Indexes a batch of entries (the worker, the backfill). The batch's latest times go to Redis's
- * latest-activity sets once the records are written (`latest`; null: the caller invalidates them,
- * see latest-activity.ts). With `moves`, day records moved a moment ago are moved again later
+ * activity sets once the records are written (`latest`; null: the caller invalidates them,
+ * see activity-sets.ts). With `moves`, day records moved a moment ago are moved again later
  * (activity-moves.ts); without, at once.
  */
 export async function indexEntries(
   db: IndexDb,
   entries: TranscriptIndexEntry[],
   branches: BranchCache,
-  latest: LatestActivity | null,
+  latest: ActivitySets | null,
   moves?: ActivityMoves,
 ): Promise<WriteResult> {
   await branches.load(
@@ -113,7 +113,7 @@ export function startTranscriptIndexer(
   // The row summaries of the conversations indexed, recomputed once they are quiet (summary-refresher.ts).
   const summaries = new SummaryRefresher(deps.db, options.summaryQuietMs);
   const moves = new ActivityMoves(options.activityMoveEveryMs);
-  const latest = new LatestActivity(shared, prefix);
+  const latest = new ActivitySets(shared, prefix);
   let nextMovesAt = 0;
   let nextLatestCheckAt = 0;
   let rebuilding: Promise<unknown> | null = null;
@@ -181,7 +181,7 @@ export function startTranscriptIndexer(
             // Beside the loop: indexing goes on (and adds to the sets) while the day records are read.
             rebuilding = latest
               .rebuildIfNeeded(deps.db, options.logger)
-              .catch((err: unknown) => options.logger?.error({ err }, 'transcript index: rebuilding the latest-activity sets failed'))
+              .catch((err: unknown) => options.logger?.error({ err }, 'transcript index: rebuilding the activity sets failed'))
               .finally(() => {
                 rebuilding = null;
               });

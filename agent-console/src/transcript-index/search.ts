@@ -1,14 +1,15 @@
 import { DAY_MS, businessDay, businessDayStart, findIn, type Db } from '@brokerbot/shared';
-import type { LatestActivity, LatestScores } from './latest-activity';
+import type { ActivitySets, LatestScores } from './activity-sets';
 import { scopeDayOf, termId } from './records';
 
 /**
  * 会话记录 search over the index (no range or sort over messages): conversations newest activity
  * first, each once, at its latest activity (in the date range). First, when the range reaches the
- * present and Redis's latest-activity sets are whole (latest-activity.ts): the scope's newest
+ * present and Redis's activity sets are whole (activity-sets.ts): the scope's newest
  * conversations in score order, or the filter's conversations (`only`) ranked by one ZMSCORE.
  * Otherwise two ways, both by equality only:
- *  - the day walk: a business day's activity records by `day` (or `scopeDay` for one branch),
+ *  - the day walk: a business day's activity records by `day` (or `scopeDay` for one branch), or
+ *    its members in Redis's day sets when they are whole and the day ends within the range,
  *    newest day first, days fetched 1, 2, 4, 8 … at a time until the page is full; empty months
  *    are skipped (transcriptmonths), a page walks at most MAX_DAYS_PER_PAGE days (its cursor goes on);
  *  - the direct list, when the other filters leave few conversations (`only`, at most DIRECT_MAX):
@@ -47,7 +48,7 @@ export interface IndexSearch {
   cursor: IndexCursor | null;
   pageSize: number;
   /** Each conversation's latest activity in Redis (absent: always walk the day records). */
-  latest?: LatestActivity;
+  latest?: ActivitySets;
 }
 
 export interface ActivityHit {
@@ -135,7 +136,7 @@ export class IndexSearcher {
   }
 
   /**
-   * From Redis's latest-activity sets; null when they cannot answer (not whole, or a range that
+   * From Redis's activity sets; null when they cannot answer (not whole, or a range that
    * ends before now, where a conversation's latest activity in the range may be an earlier one).
    */
   private async fromLatest(now: number): Promise<{ hits: ActivityHit[]; next: IndexCursor | null } | null> {
@@ -253,6 +254,31 @@ export class IndexSearcher {
     return this.s.branchId ? { scopeDay: scopeDayOf(this.s.branchId, day) } : { day };
   }
 
+  /**
+   * The day records of `days`: from Redis's day sets when they are whole, for days that end
+   * before the range does (their first message is then within it); else from the database.
+   */
+  private async readDays(days: string[]): Promise<Row[][]> {
+    const { latest: sets, to, branchId } = this.s;
+    const endsInRange = (day: string) => !to || businessDayStart(day) + DAY_MS - 1 <= +to;
+    const fromSets = sets ? days.filter(endsInRange) : [];
+    const members = fromSets.length ? await sets!.days(branchId, fromSets) : null;
+    return Promise.all(
+      days.map(async (day) => {
+        const m = members?.get(day);
+        if (!m) return (await this.db.TranscriptActivity.find(this.dayFilter(day), PROJECTION).lean()) as Row[];
+        const dayStart = new Date(businessDayStart(day));
+        return m.map((x) => ({
+          conversationId: x.conversationId,
+          day,
+          branchId: branchId ?? null,
+          firstAt: dayStart,
+          lastAt: x.lastAt,
+        }));
+      }),
+    );
+  }
+
   private async walk(now: number): Promise<{ hits: ActivityHit[]; next: IndexCursor | null }> {
     const { cursor, from, to } = this.s;
     const months = new Set(((await this.db.TranscriptMonth.find({}, { _id: 1 }).lean()) as { _id: string }[]).map((m) => m._id));
@@ -273,9 +299,7 @@ export class IndexSearcher {
       const group = days.slice(i, i + chunk);
       i += group.length;
       chunk = Math.min(chunk * 2, 8);
-      const perDay = await Promise.all(
-        group.map(async (day) => (await this.db.TranscriptActivity.find(this.dayFilter(day), PROJECTION).lean()) as Row[]),
-      );
+      const perDay = await this.readDays(group);
       for (let d = 0; d < group.length; d++) {
         const candidates: Row[] = [];
         for (const r of perDay[d]!.filter((x) => inRange(x, this.s)).sort(newestFirst)) {

@@ -3,29 +3,32 @@ import type { Redis } from 'ioredis';
 import { escalatedSetKey, type Db, type Logger } from '@brokerbot/shared';
 
 /**
- * Each conversation's latest indexed activity, in Redis sorted sets: one for every branch
- * (`<prefix>:tindex:latest`) and one per branch (`…:latest:<branchId>`, `-` for none), member =
- * conversation id, score = time of its latest message (ms). 会话记录 search reads them instead of
- * walking day records when it can (search.ts): the newest conversations of a scope in one
- * ZRANGE, and the latest activity of a filter's conversations (a keyword's, the escalated ones)
- * in one ZMSCORE, however sparse they are among the days. Beside them, the set of conversations
- * ever escalated (`…:tindex:escalated`, added by the escalation and transfer paths right after
- * their handoff is stored: shared's `markEscalated`), read for the 仅转人工 filter instead of a
- * `distinct` over every handoff.
+ * 会话记录 search's index mirrored in Redis sorted sets (member = conversation id, score = a time
+ * in ms), so that a page is a few Redis reads instead of walking day records in the database:
+ * - **latest activity**: each conversation's latest indexed message or change, one set for every
+ *   branch (`<prefix>:tindex:latest`) and one per branch (`…:latest:b:<branchId>`, `-` for none):
+ *   the newest conversations of a scope in one ZRANGE, and the latest activity of a filter's
+ *   conversations (a keyword's, the escalated ones) in one ZMSCORE, however sparse among the days;
+ * - **days**: the day records (`…:day:<day>`, `…:day:b:<branchId>:<day>`), score = the latest
+ *   activity of that conversation on that day: a date range that ends before now walks them;
+ * - **escalated**: the conversations ever handed to a person (`…:tindex:escalated`, a plain set,
+ *   added by the escalation and transfer paths right after their handoff is stored: shared's
+ *   `markEscalated`), for the 仅转人工 filter instead of a `distinct` over every handoff.
  *
  * Derived data, rebuilt from the day records (transcriptactivities) and the handoffs whenever it
- * is not known to be whole. The sets count as whole only while `…:latest:ready` exists: a rebuild sets it at its
- * end, and only if the Redis it started on still holds its lock token (Redis restarted without its
- * data meanwhile: the token is gone, the mark is not set, the next check rebuilds again). Losing
- * Redis's data loses the mark with the sets, and writers that add day records without the index
- * worker (the backfill, the bench's seeding) remove it (`invalidate`). Without the mark, search
- * walks the day records as before. The index worker adds every batch it writes (ZADD GT: the
- * latest time wins, in any order and any number of times).
+ * is not known to be whole. The sets count as whole only while `…:tindex:ready` exists: a rebuild
+ * sets it at its end, and only if the Redis it started on still holds its lock token (Redis
+ * restarted without its data meanwhile: the token is gone, the mark is not set, the next check
+ * rebuilds again). Losing Redis's data loses the mark with the sets, and writers that add day
+ * records without the index worker (the bench's seeding) remove it (`invalidate`); the mark also
+ * expires after 7 days, so the sets are rebuilt weekly. Without the mark, search walks the day
+ * records in the database as before. The index worker adds every batch it writes (ZADD GT: the
+ * latest time wins, in any order and any number of times); retention removes purged conversations.
  *
  * @example
- *   const latest = new LatestActivity(redis, prefix);
- *   await latest.note([{ conversationId, branchId: 'SH01', lastAt }]);
- *   const scores = await latest.scoresOf('SH01', ids); // null: not whole, walk the days
+ *   const sets = new ActivitySets(redis, prefix);
+ *   await sets.note([{ conversationId, branchId: 'SH01', day: '2026-12-04', lastAt }]);
+ *   const scores = await sets.scoresOf('SH01', ids); // null: not whole, walk the days
  */
 
 const READY_TTL_MS = 7 * 24 * 3600_000;
@@ -45,29 +48,42 @@ const bound = (v: number) => (v === Infinity ? '+inf' : v === -Infinity ? '-inf'
 export interface LatestRecord {
   conversationId: string;
   branchId: string | null;
+  /** The record's business day (YYYY-MM-DD). */
+  day: string;
+  lastAt: Date;
+}
+
+/** A conversation's latest activity on one day, from the day sets. */
+export interface DayMember {
+  conversationId: string;
   lastAt: Date;
 }
 
 /** Scores by conversation (ms), for the ids that have one. */
 export type LatestScores = Map<string, number>;
 
-export class LatestActivity {
+export class ActivitySets {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {}
 
-  /** The set of one branch, or of every branch (undefined). */
+  /** The latest-activity set of one branch, or of every branch (undefined). */
   keyOf(branchId?: string | null): string {
-    return branchId === undefined ? `${this.prefix}:tindex:latest` : `${this.prefix}:tindex:latest:${branchId ?? '-'}`;
+    return branchId === undefined ? `${this.prefix}:tindex:latest` : `${this.prefix}:tindex:latest:b:${branchId ?? '-'}`;
+  }
+
+  /** A day's set, of one branch or of every branch (undefined). */
+  dayKeyOf(day: string, branchId?: string | null): string {
+    return branchId === undefined ? `${this.prefix}:tindex:day:${day}` : `${this.prefix}:tindex:day:b:${branchId ?? '-'}:${day}`;
   }
 
   private get readyKey(): string {
-    return `${this.prefix}:tindex:latest:ready`;
+    return `${this.prefix}:tindex:ready`;
   }
 
   private get lockKey(): string {
-    return `${this.prefix}:tindex:latest:building`;
+    return `${this.prefix}:tindex:building`;
   }
 
   /** Adds day records' latest times (one pipeline). */
@@ -78,18 +94,42 @@ export class LatestActivity {
       const at = +new Date(r.lastAt);
       pipeline.zadd(this.keyOf(), 'GT', at, r.conversationId);
       pipeline.zadd(this.keyOf(r.branchId), 'GT', at, r.conversationId);
+      pipeline.zadd(this.dayKeyOf(r.day), 'GT', at, r.conversationId);
+      pipeline.zadd(this.dayKeyOf(r.day, r.branchId), 'GT', at, r.conversationId);
     }
     await pipeline.exec();
   }
 
-  /** Forgets conversations (the retention purge). */
-  async forget(conversationId: string, branchId: string | null | undefined): Promise<void> {
-    await this.redis
+  /** Forgets a conversation (the retention purge), given the days it was active on. */
+  async forget(conversationId: string, branchId: string | null | undefined, days: readonly string[]): Promise<void> {
+    const pipeline = this.redis
       .pipeline()
       .zrem(this.keyOf(), conversationId)
       .zrem(this.keyOf(branchId ?? null), conversationId)
-      .srem(escalatedSetKey(this.prefix), conversationId)
-      .exec();
+      .srem(escalatedSetKey(this.prefix), conversationId);
+    for (const day of days)
+      pipeline.zrem(this.dayKeyOf(day), conversationId).zrem(this.dayKeyOf(day, branchId ?? null), conversationId);
+    await pipeline.exec();
+  }
+
+  /**
+   * The members of each day's set of a scope (every branch: undefined), newest first (equal times
+   * in descending id order), or null when the sets are not whole.
+   */
+  async days(branchId: string | undefined, days: readonly string[]): Promise<Map<string, DayMember[]> | null> {
+    const multi = this.redis.multi().exists(this.readyKey);
+    for (const day of days) multi.zrange(this.dayKeyOf(day, branchId), 0, -1, 'REV', 'WITHSCORES');
+    const replies = (await multi.exec()) ?? [];
+    if (replies[0]?.[1] !== 1) return null;
+    const out = new Map<string, DayMember[]>();
+    days.forEach((day, d) => {
+      const flat = (replies[d + 1]?.[1] ?? []) as string[];
+      const members: DayMember[] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2)
+        members.push({ conversationId: flat[i]!, lastAt: new Date(Number(flat[i + 1])) });
+      out.set(day, members);
+    });
+    return out;
   }
 
   /** The conversations ever escalated, or null when the sets are not whole. */
@@ -168,7 +208,7 @@ export class LatestActivity {
     let read = 0;
     let batch: LatestRecord[] = [];
     try {
-      const cursor = db.TranscriptActivity.find({}, { conversationId: 1, branchId: 1, lastAt: 1, _id: 0 })
+      const cursor = db.TranscriptActivity.find({}, { conversationId: 1, branchId: 1, day: 1, lastAt: 1, _id: 0 })
         .lean()
         .cursor({ batchSize: REBUILD_BATCH });
       for await (const r of cursor) {
@@ -185,12 +225,25 @@ export class LatestActivity {
       for (let i = 0; i < escalated.length; i += REBUILD_BATCH) {
         await this.redis.sadd(escalatedSetKey(this.prefix), ...escalated.slice(i, i + REBUILD_BATCH));
       }
-      const finished = await this.redis.eval(FINISH_BUILD, 2, this.lockKey, this.readyKey, token, String(Date.now()), READY_TTL_MS);
-      if (finished === 1) logger?.info({ records: read, ms: Date.now() - started }, '会话记录 latest-activity sets rebuilt');
+      const finished = await this.redis.eval(
+        FINISH_BUILD,
+        2,
+        this.lockKey,
+        this.readyKey,
+        token,
+        String(Date.now()),
+        READY_TTL_MS,
+      );
+      if (finished === 1) logger?.info({ records: read, ms: Date.now() - started }, '会话记录 activity sets rebuilt');
       return read;
     } catch (err) {
       // Let another try soon (the lock would otherwise hold for BUILD_LOCK_MS).
-      await this.redis.eval(`if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`, 1, this.lockKey, token);
+      await this.redis.eval(
+        `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`,
+        1,
+        this.lockKey,
+        token,
+      );
       throw err;
     }
   }
