@@ -24,6 +24,7 @@ import { notesOf } from './notes';
 import { newestScore, SCORE_SUMMARY_FIELDS } from './quality/quality-records';
 import { indexSettled } from './transcript-index/indexer';
 import { ActivitySets } from './transcript-index/activity-sets';
+import { readTermList } from './transcript-index/term-lists';
 import { IndexSearcher } from './transcript-index/search';
 import { queryTerms } from './transcript-index/terms';
 import { termId } from './transcript-index/records';
@@ -186,24 +187,21 @@ interface IdFilters {
 async function keywordFilter(
   db: Db,
   keyword: string,
+  sets?: ActivitySets,
 ): Promise<{ only: Set<string> | null; verifyTerms: string[]; terms: string[] }> {
   const terms = queryTerms(keyword);
   if (terms.length === 0) {
     throw new UserError('bad_keyword', '关键词里没有可搜索的词：请输入至少两个字的词，如“强平”“销户”');
   }
+  // A word searched before is kept in Redis (term-lists.ts); else its list is read from the database.
   const lists = await Promise.all(
-    terms.map(
-      async (term) =>
-        (await db.TranscriptTerm.find({ term }, { conversationId: 1, _id: 0 })
-          .limit(TERM_LIST_MAX + 1)
-          .lean()) as { conversationId: string }[],
-    ),
+    terms.map((term) => (sets ? sets.terms.listOf(db, term, TERM_LIST_MAX) : readTermList(db, term, TERM_LIST_MAX))),
   );
   let only: Set<string> | null = null;
   const verifyTerms: string[] = [];
   lists.forEach((list, i) => {
-    if (list.length > TERM_LIST_MAX) return void verifyTerms.push(terms[i]!);
-    const here = new Set(list.map((t) => t.conversationId));
+    if (list.common) return void verifyTerms.push(terms[i]!);
+    const here = new Set(list.ids);
     only = only ? new Set([...only].filter((id) => here.has(id))) : here;
   });
   return { only, verifyTerms, terms };
@@ -227,7 +225,7 @@ async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery, latest
   branchScope(user, q.branchId); // refuses a branch this supervisor may not see
   const range = dateRange(q);
   const [keyword, escalated, reviewed, emotional] = await Promise.all([
-    q.keyword ? keywordFilter(db, q.keyword) : null,
+    q.keyword ? keywordFilter(db, q.keyword, latest) : null,
     q.escalated !== undefined || q.advisorId ? escalatedConversations(db, q.advisorId, latest) : null,
     q.reviewed !== undefined ? db.ConversationReview.distinct('conversationId').then(ids) : null,
     q.emotion

@@ -216,4 +216,17 @@ describe('transcript search by keyword and across days', () => {
     expect(await redis.smembers(`${prefix}:tindex:escalated`)).toEqual([liquidationId]);
     expect(await listAll()).toEqual(fromSets);
   }, 60_000);
+
+  it('finds a word in a conversation that said it after the word was searched (and its list kept in Redis)', async () => {
+    const { redis } = ctx.sys.services;
+    const prefix = ctx.sys.config.QUEUE_PREFIX;
+    const before = idsOf(await search({ keyword: '强平' }));
+    expect(before).toEqual([liquidationId]);
+    // The list is kept for the sets' current build.
+    expect(await redis.get(`${prefix}:tindex:termok:强平`)).toBe(await redis.get(`${prefix}:tindex:ready`));
+    const later = await clientSays('C1005', 'SZ01', '账户被强平了，亏损谁来负责');
+    expect(idsOf(await search({ keyword: '强平' }))).toEqual([later, liquidationId]);
+    expect((await redis.smembers(`${prefix}:tindex:term:强平`)).sort()).toEqual([later, liquidationId].sort());
+    expect(idsOf(await search({ keyword: '强平', branchId: 'SZ01' }))).toEqual([later]);
+  }, 60_000);
 });

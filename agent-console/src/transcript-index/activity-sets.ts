@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { escalatedSetKey, type Db, type Logger } from '@brokerbot/shared';
+import type { Db, Logger } from '@brokerbot/shared';
+import { indexKeys, type IndexKeys } from './index-keys';
+import type { IndexWrites } from './records';
+import { TermLists } from './term-lists';
 
 /**
  * 会话记录 search's index mirrored in Redis sorted sets (member = conversation id, score = a time
@@ -63,27 +66,40 @@ export interface DayMember {
 export type LatestScores = Map<string, number>;
 
 export class ActivitySets {
+  private readonly keys: IndexKeys;
+  /** Searched words' lists, kept per build of these sets (term-lists.ts). */
+  readonly terms: TermLists;
+
   constructor(
     private readonly redis: Redis,
-    private readonly prefix: string,
-  ) {}
+    prefix: string,
+  ) {
+    this.keys = indexKeys(prefix);
+    this.terms = new TermLists(redis, prefix);
+  }
+
+  /** What the index worker wrote for a batch: its day records' times and its word records. */
+  async noteWrites(writes: Pick<IndexWrites, 'activities' | 'terms'>): Promise<void> {
+    await this.note(writes.activities);
+    await this.terms.add(writes.terms);
+  }
 
   /** The latest-activity set of one branch, or of every branch (undefined). */
   keyOf(branchId?: string | null): string {
-    return branchId === undefined ? `${this.prefix}:tindex:latest` : `${this.prefix}:tindex:latest:b:${branchId ?? '-'}`;
+    return this.keys.latest(branchId);
   }
 
   /** A day's set, of one branch or of every branch (undefined). */
   dayKeyOf(day: string, branchId?: string | null): string {
-    return branchId === undefined ? `${this.prefix}:tindex:day:${day}` : `${this.prefix}:tindex:day:b:${branchId ?? '-'}:${day}`;
+    return this.keys.day(day, branchId);
   }
 
   private get readyKey(): string {
-    return `${this.prefix}:tindex:ready`;
+    return this.keys.ready;
   }
 
   private get lockKey(): string {
-    return `${this.prefix}:tindex:building`;
+    return this.keys.building;
   }
 
   /** Adds day records' latest times (one pipeline). */
@@ -100,13 +116,16 @@ export class ActivitySets {
     await pipeline.exec();
   }
 
-  /** Forgets a conversation (the retention purge), given the days it was active on. */
+  /**
+   * Forgets a conversation (the retention purge), given the days it was active on. Searched
+   * words' lists may keep its id: without a latest activity it is never listed.
+   */
   async forget(conversationId: string, branchId: string | null | undefined, days: readonly string[]): Promise<void> {
     const pipeline = this.redis
       .pipeline()
       .zrem(this.keyOf(), conversationId)
       .zrem(this.keyOf(branchId ?? null), conversationId)
-      .srem(escalatedSetKey(this.prefix), conversationId);
+      .srem(this.keys.escalated, conversationId);
     for (const day of days)
       pipeline.zrem(this.dayKeyOf(day), conversationId).zrem(this.dayKeyOf(day, branchId ?? null), conversationId);
     await pipeline.exec();
@@ -134,7 +153,7 @@ export class ActivitySets {
 
   /** The conversations ever escalated, or null when the sets are not whole. */
   async escalated(): Promise<string[] | null> {
-    const replies = (await this.redis.multi().exists(this.readyKey).smembers(escalatedSetKey(this.prefix)).exec()) ?? [];
+    const replies = (await this.redis.multi().exists(this.readyKey).smembers(this.keys.escalated).exec()) ?? [];
     if (replies[0]?.[1] !== 1) return null;
     return (replies[1]?.[1] ?? []) as string[];
   }
@@ -223,7 +242,7 @@ export class ActivitySets {
       await this.note(batch);
       const escalated = ((await db.Handoff.distinct('conversationId')) as unknown[]).map(String);
       for (let i = 0; i < escalated.length; i += REBUILD_BATCH) {
-        await this.redis.sadd(escalatedSetKey(this.prefix), ...escalated.slice(i, i + REBUILD_BATCH));
+        await this.redis.sadd(this.keys.escalated, ...escalated.slice(i, i + REBUILD_BATCH));
       }
       const finished = await this.redis.eval(
         FINISH_BUILD,

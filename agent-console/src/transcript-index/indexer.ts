@@ -93,7 +93,7 @@ export async function indexEntries(
   );
   const writes = indexWritesOf(entries, (id) => branches.get(id));
   const result = await writeIndex(db, writes, moves);
-  await latest?.note(writes.activities);
+  await latest?.noteWrites(writes);
   return result;
 }
 
