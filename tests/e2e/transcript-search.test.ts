@@ -184,6 +184,11 @@ describe('transcript search by keyword and across days', () => {
         from: new Date(businessDayStart('2025-06-01')).toISOString(),
         to: new Date(businessDayStart('2025-06-13') - 1).toISOString(),
       })),
+      // …and one that ends mid-day (that day's first message times decide).
+      {
+        from: new Date(businessDayStart('2025-06-01')).toISOString(),
+        to: new Date(businessDayStart('2025-06-04') + 4.5 * 3_600_000).toISOString(),
+      },
     ];
     const listAll = async () => {
       const out: string[][] = [];
@@ -200,6 +205,8 @@ describe('transcript search by keyword and across days', () => {
     expect(fromSets[6]!.length).toBe(fromSets[0]!.length - 1);
     expect(fromSets[7]).toHaveLength(36);
     expect(fromSets[8]).toHaveLength(18);
+    // Days 1–3 (three conversations each) and two of the fourth day's three, which began by 04:30.
+    expect(fromSets[10]).toHaveLength(11);
 
     // Redis restarted without its data: the sets and their mark are gone; search walks the day records.
     const prefix = ctx.sys.config.QUEUE_PREFIX;

@@ -13,7 +13,8 @@ import { TermLists } from './term-lists';
  *   the newest conversations of a scope in one ZRANGE, and the latest activity of a filter's
  *   conversations (a keyword's, the escalated ones) in one ZMSCORE, however sparse among the days;
  * - **days**: the day records (`…:day:<day>`, `…:day:b:<branchId>:<day>`), score = the latest
- *   activity of that conversation on that day: a date range that ends before now walks them;
+ *   activity of that conversation on that day, and beside each its first activity that day
+ *   (`…:dayfirst:…`, ZADD LT): a date range that ends before now walks them;
  * - **escalated**: the conversations ever handed to a person (`…:tindex:escalated`, a plain set,
  *   added by the escalation and transfer paths right after their handoff is stored: shared's
  *   `markEscalated`), for the 仅转人工 filter instead of a `distinct` over every handoff.
@@ -53,12 +54,16 @@ export interface LatestRecord {
   branchId: string | null;
   /** The record's business day (YYYY-MM-DD). */
   day: string;
+  /** Its first activity that day (absent: the day sets' first times are not told). */
+  firstAt?: Date;
   lastAt: Date;
 }
 
 /** A conversation's latest activity on one day, from the day sets. */
 export interface DayMember {
   conversationId: string;
+  /** Only when asked for (the day a range ends in); null: not known for this member. */
+  firstAt: Date | null;
   lastAt: Date;
 }
 
@@ -112,6 +117,11 @@ export class ActivitySets {
       pipeline.zadd(this.keyOf(r.branchId), 'GT', at, r.conversationId);
       pipeline.zadd(this.dayKeyOf(r.day), 'GT', at, r.conversationId);
       pipeline.zadd(this.dayKeyOf(r.day, r.branchId), 'GT', at, r.conversationId);
+      if (r.firstAt) {
+        const first = +new Date(r.firstAt);
+        pipeline.zadd(this.keys.dayFirst(r.day), 'LT', first, r.conversationId);
+        pipeline.zadd(this.keys.dayFirst(r.day, r.branchId), 'LT', first, r.conversationId);
+      }
     }
     await pipeline.exec();
   }
@@ -126,28 +136,49 @@ export class ActivitySets {
       .zrem(this.keyOf(), conversationId)
       .zrem(this.keyOf(branchId ?? null), conversationId)
       .srem(this.keys.escalated, conversationId);
-    for (const day of days)
-      pipeline.zrem(this.dayKeyOf(day), conversationId).zrem(this.dayKeyOf(day, branchId ?? null), conversationId);
+    for (const day of days) {
+      for (const key of [this.dayKeyOf(day), this.dayKeyOf(day, branchId ?? null)]) pipeline.zrem(key, conversationId);
+      for (const key of [this.keys.dayFirst(day), this.keys.dayFirst(day, branchId ?? null)]) pipeline.zrem(key, conversationId);
+    }
     await pipeline.exec();
   }
 
   /**
    * The members of each day's set of a scope (every branch: undefined), newest first (equal times
-   * in descending id order), or null when the sets are not whole.
+   * in descending id order), with their first activity that day for the days in `withFirst`; null
+   * when the sets are not whole.
    */
-  async days(branchId: string | undefined, days: readonly string[]): Promise<Map<string, DayMember[]> | null> {
+  async days(
+    branchId: string | undefined,
+    days: readonly string[],
+    withFirst: ReadonlySet<string> = new Set(),
+  ): Promise<Map<string, DayMember[]> | null> {
     const multi = this.redis.multi().exists(this.readyKey);
-    for (const day of days) multi.zrange(this.dayKeyOf(day, branchId), 0, -1, 'REV', 'WITHSCORES');
+    for (const day of days) {
+      multi.zrange(this.dayKeyOf(day, branchId), 0, -1, 'REV', 'WITHSCORES');
+      if (withFirst.has(day)) multi.zrange(this.keys.dayFirst(day, branchId), 0, -1, 'WITHSCORES');
+    }
     const replies = (await multi.exec()) ?? [];
     if (replies[0]?.[1] !== 1) return null;
+    const pairs = (reply: unknown) => {
+      const flat = ((reply as [unknown, unknown] | undefined)?.[1] ?? []) as string[];
+      const out: [string, number][] = [];
+      for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+      return out;
+    };
     const out = new Map<string, DayMember[]>();
-    days.forEach((day, d) => {
-      const flat = (replies[d + 1]?.[1] ?? []) as string[];
-      const members: DayMember[] = [];
-      for (let i = 0; i + 1 < flat.length; i += 2)
-        members.push({ conversationId: flat[i]!, lastAt: new Date(Number(flat[i + 1])) });
-      out.set(day, members);
-    });
+    let r = 1;
+    for (const day of days) {
+      const latest = pairs(replies[r++]);
+      const firsts = withFirst.has(day) ? new Map(pairs(replies[r++])) : null;
+      out.set(
+        day,
+        latest.map(([conversationId, at]) => {
+          const first = firsts?.get(conversationId);
+          return { conversationId, lastAt: new Date(at), firstAt: first === undefined ? null : new Date(first) };
+        }),
+      );
+    }
     return out;
   }
 
@@ -227,7 +258,7 @@ export class ActivitySets {
     let read = 0;
     let batch: LatestRecord[] = [];
     try {
-      const cursor = db.TranscriptActivity.find({}, { conversationId: 1, branchId: 1, day: 1, lastAt: 1, _id: 0 })
+      const cursor = db.TranscriptActivity.find({}, { conversationId: 1, branchId: 1, day: 1, firstAt: 1, lastAt: 1, _id: 0 })
         .lean()
         .cursor({ batchSize: REBUILD_BATCH });
       for await (const r of cursor) {

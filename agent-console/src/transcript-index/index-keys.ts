@@ -17,6 +17,9 @@ export function indexKeys(prefix: string) {
     latest: (branchId?: string | null) => (branchId === undefined ? `${base}:latest` : `${base}:latest:b:${branchId ?? '-'}`),
     day: (day: string, branchId?: string | null) =>
       branchId === undefined ? `${base}:day:${day}` : `${base}:day:b:${branchId ?? '-'}:${day}`,
+    /** A day's first activity per conversation (score: the first message of that day). */
+    dayFirst: (day: string, branchId?: string | null) =>
+      branchId === undefined ? `${base}:dayfirst:${day}` : `${base}:dayfirst:b:${branchId ?? '-'}:${day}`,
     termList: (word: string) => `${base}:term:${word}`,
     termMark: (word: string) => `${base}:termok:${word}`,
     termFill: (word: string) => `${base}:termfill:${word}`,

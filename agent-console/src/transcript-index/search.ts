@@ -9,7 +9,7 @@ import { scopeDayOf, termId } from './records';
  * conversations in score order, or the filter's conversations (`only`) ranked by one ZMSCORE.
  * Otherwise two ways, both by equality only:
  *  - the day walk: a business day's activity records by `day` (or `scopeDay` for one branch), or
- *    its members in Redis's day sets when they are whole and the day ends within the range,
+ *    its members in Redis's day sets when they are whole,
  *    newest day first, days fetched 1, 2, 4, 8 … at a time until the page is full; empty months
  *    are skipped (transcriptmonths), a page walks at most MAX_DAYS_PER_PAGE days (its cursor goes on);
  *  - the direct list, when the other filters leave few conversations (`only`, at most DIRECT_MAX):
@@ -163,15 +163,18 @@ export class IndexSearcher {
     // skipped by count), so conversations that move up meanwhile do not shift the batches.
     let max = cursor ? +cursor.at : Infinity;
     let skip = 0;
+    let looked: Listed | null = null;
     for (;;) {
       const batch = await latest.newest(branchId, max, from ? +from : -Infinity, skip, LATEST_BATCH);
-      if (!batch) return hits.length ? this.page(hits, null) : null;
+      // The sets stopped being whole between two batches: a short page, continued (by the walk) after what was looked at.
+      if (!batch) return looked ? this.shortPage(hits, looked) : null;
       const candidates = batch
         .map((b) => ({ conversationId: b.conversationId, lastAt: new Date(b.at) }))
         .filter((r) => !except.has(r.conversationId) && afterCursor(r, cursor));
       for (let k = 0; k < candidates.length;) {
         const slice = candidates.slice(k, k + pageSize + 1 - hits.length + 4);
         k += slice.length;
+        looked = slice.at(-1)!;
         hits.push(...(await this.verified(slice)));
         if (hits.length > pageSize) return this.page(hits, null);
         if (this.checks >= MAX_CHECKS_PER_PAGE) return this.shortPage(hits, slice.at(-1)!);
@@ -255,24 +258,26 @@ export class IndexSearcher {
   }
 
   /**
-   * The day records of `days`: from Redis's day sets when they are whole, for days that end
-   * before the range does (their first message is then within it); else from the database.
+   * The day records of `days`: from Redis's day sets when they are whole (with each member's
+   * first activity that day for the day the range ends in), else from the database.
    */
   private async readDays(days: string[]): Promise<Row[][]> {
     const { latest: sets, to, branchId } = this.s;
     const endsInRange = (day: string) => !to || businessDayStart(day) + DAY_MS - 1 <= +to;
-    const fromSets = sets ? days.filter(endsInRange) : [];
-    const members = fromSets.length ? await sets!.days(branchId, fromSets) : null;
+    const members = sets ? await sets.days(branchId, days, new Set(days.filter((d) => !endsInRange(d)))) : null;
     return Promise.all(
       days.map(async (day) => {
         const m = members?.get(day);
-        if (!m) return (await this.db.TranscriptActivity.find(this.dayFilter(day), PROJECTION).lean()) as Row[];
         const dayStart = new Date(businessDayStart(day));
+        // A member whose first time is unknown on the day the range ends in: that day from the database.
+        if (!m || (!endsInRange(day) && m.some((x) => !x.firstAt))) {
+          return (await this.db.TranscriptActivity.find(this.dayFilter(day), PROJECTION).lean()) as Row[];
+        }
         return m.map((x) => ({
           conversationId: x.conversationId,
           day,
           branchId: branchId ?? null,
-          firstAt: dayStart,
+          firstAt: x.firstAt ?? dayStart,
           lastAt: x.lastAt,
         }));
       }),
