@@ -70,6 +70,9 @@ export interface DayMember {
 /** Scores by conversation (ms), for the ids that have one. */
 export type LatestScores = Map<string, number>;
 
+/** A rebuild given up because its process is stopping. */
+class RebuildStopped extends Error {}
+
 export class ActivitySets {
   private readonly keys: IndexKeys;
   /** Searched words' lists, kept per build of these sets (term-lists.ts). */
@@ -250,7 +253,12 @@ export class ActivitySets {
    * process at a time (a lock with a token). Returns the day records read, or null when nothing
    * was to do (whole, or another process is rebuilding).
    */
-  async rebuildIfNeeded(db: Pick<Db, 'TranscriptActivity' | 'Handoff'>, logger?: Logger): Promise<number | null> {
+  async rebuildIfNeeded(
+    db: Pick<Db, 'TranscriptActivity' | 'Handoff'>,
+    logger?: Logger,
+    /** Checked between batches: true gives up (the role is stopping; the mark stays unset). */
+    stopping: () => boolean = () => false,
+  ): Promise<number | null> {
     if (await this.isReady()) return null;
     const token = randomBytes(8).toString('hex');
     if ((await this.redis.set(this.lockKey, token, 'PX', BUILD_LOCK_MS, 'NX')) !== 'OK') return null;
@@ -265,6 +273,7 @@ export class ActivitySets {
         batch.push(r as unknown as LatestRecord);
         read += 1;
         if (batch.length >= REBUILD_BATCH) {
+          if (stopping()) throw new RebuildStopped();
           await this.note(batch);
           batch = [];
           await this.redis.pexpire(this.lockKey, BUILD_LOCK_MS);
@@ -294,6 +303,7 @@ export class ActivitySets {
         this.lockKey,
         token,
       );
+      if (err instanceof RebuildStopped) return null;
       throw err;
     }
   }

@@ -36,7 +36,7 @@ const RETRY_MS = 1_000;
 /** How often the day records' waiting moves are looked at (activity-moves.ts). */
 const MOVES_EVERY_MS = 1_000;
 /** How often the worker checks that Redis's activity sets are whole (activity-sets.ts). */
-const LATEST_CHECK_EVERY_MS = 5_000;
+const SETS_CHECK_EVERY_MS = 5_000;
 /** Conversations whose branch is remembered (cleared when full). */
 const BRANCH_CACHE_MAX = 50_000;
 
@@ -75,16 +75,16 @@ export class BranchCache {
 }
 
 /**
- * Indexes a batch of entries (the worker, the backfill). The batch's latest times go to Redis's
- * activity sets once the records are written (`latest`; null: the caller invalidates them,
- * see activity-sets.ts). With `moves`, day records moved a moment ago are moved again later
+ * Indexes a batch of entries (the worker, the backfill). The batch's records go to Redis's
+ * activity sets once they are written (`sets`; null: the caller invalidates them, see
+ * activity-sets.ts). With `moves`, day records moved a moment ago are moved again later
  * (activity-moves.ts); without, at once.
  */
 export async function indexEntries(
   db: IndexDb,
   entries: TranscriptIndexEntry[],
   branches: BranchCache,
-  latest: ActivitySets | null,
+  sets: ActivitySets | null,
   moves?: ActivityMoves,
 ): Promise<WriteResult> {
   await branches.load(
@@ -93,7 +93,7 @@ export async function indexEntries(
   );
   const writes = indexWritesOf(entries, (id) => branches.get(id));
   const result = await writeIndex(db, writes, moves);
-  await latest?.noteWrites(writes);
+  await sets?.noteWrites(writes);
   return result;
 }
 
@@ -113,9 +113,9 @@ export function startTranscriptIndexer(
   // The row summaries of the conversations indexed, recomputed once they are quiet (summary-refresher.ts).
   const summaries = new SummaryRefresher(deps.db, options.summaryQuietMs);
   const moves = new ActivityMoves(options.activityMoveEveryMs);
-  const latest = new ActivitySets(shared, prefix);
+  const sets = new ActivitySets(shared, prefix);
   let nextMovesAt = 0;
-  let nextLatestCheckAt = 0;
+  let nextSetsCheckAt = 0;
   let rebuilding: Promise<unknown> | null = null;
   let stopped = false;
   let lastClaim = 0;
@@ -131,7 +131,7 @@ export function startTranscriptIndexer(
   const handle = async (entries: StreamEntries) => {
     if (entries.length === 0) return;
     const parsed = entries.map(([, fields]) => parseTranscriptIndexEntry(fields)).filter((e): e is TranscriptIndexEntry => !!e);
-    await indexEntries(deps.db, parsed, branches, latest, moves);
+    await indexEntries(deps.db, parsed, branches, sets, moves);
     summaries.noteActive(parsed.map((e) => e.conversationId));
     const ids = entries.map(([id]) => id);
     await redis
@@ -176,11 +176,11 @@ export function startTranscriptIndexer(
             await moveActivities(deps.db, moves.takeDue(Date.now()));
           }
           await summaries.runDue();
-          if (!rebuilding && Date.now() >= nextLatestCheckAt) {
-            nextLatestCheckAt = Date.now() + LATEST_CHECK_EVERY_MS;
+          if (!rebuilding && Date.now() >= nextSetsCheckAt) {
+            nextSetsCheckAt = Date.now() + SETS_CHECK_EVERY_MS;
             // Beside the loop: indexing goes on (and adds to the sets) while the day records are read.
-            rebuilding = latest
-              .rebuildIfNeeded(deps.db, options.logger)
+            rebuilding = sets
+              .rebuildIfNeeded(deps.db, options.logger, () => stopped)
               .catch((err: unknown) => options.logger?.error({ err }, 'transcript index: rebuilding the activity sets failed'))
               .finally(() => {
                 rebuilding = null;
