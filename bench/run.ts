@@ -6,7 +6,7 @@ import path from 'node:path';
 import { keepAppLog, summarizeAppLog, type AppLogSummary } from './lib/app-log';
 import { seededRandom } from './lib/grow-data';
 import { growDatabase, type GrowResult } from './lib/grow';
-import { rebuildLatestSets } from './lib/latest-sets';
+import { rebuildActivitySets } from './lib/activity-sets';
 import { waitIdle } from './lib/idle';
 import { vacuumAnalyze } from './lib/pg-vacuum';
 import { ProcSampler, type PhaseUsage } from './lib/procfs';
@@ -179,7 +179,7 @@ export interface BenchResults {
     | (Omit<GrowResult, 'seeded'> & {
         vacuumSeconds: number | null;
         /** How long the app took to rebuild 会话记录 search's activity sets after seeding (null: not within 120 s). */
-        latestSetsRebuildSeconds?: number | null;
+        activitySetsRebuildSeconds?: number | null;
       })
     | null;
   connect: {
@@ -582,11 +582,11 @@ async function main(): Promise<number> {
           `BENCH_URL mode: the ${counts.conversations} seeded conversations (customers G${counts.tag}…) stay in that stack's database`,
         );
       console.log('› 会话记录 activity sets: rebuilt by the app from the seeded day records…');
-      const rebuildSeconds = await rebuildLatestSets(
+      const rebuildSeconds = await rebuildActivitySets(
         process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
         process.env.BENCH_QUEUE_PREFIX ?? 'bb',
       );
-      results.data.latestSetsRebuildSeconds = rebuildSeconds;
+      results.data.activitySetsRebuildSeconds = rebuildSeconds;
       console.log(
         rebuildSeconds === null
           ? '  not rebuilt within 120 s: search walks the day records'

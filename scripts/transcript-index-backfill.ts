@@ -18,8 +18,8 @@ async function main() {
   const redis = createRedis(config.REDIS_URL, 'transcript-index-backfill');
   try {
     const t0 = performance.now();
-    const latest = new ActivitySets(redis, config.QUEUE_PREFIX);
-    const r = await backfillTranscriptIndex(db, latest, { log: (line) => console.log(line) });
+    const sets = new ActivitySets(redis, config.QUEUE_PREFIX);
+    const r = await backfillTranscriptIndex(db, sets, { log: (line) => console.log(line) });
     console.log(
       `会话记录 index: ${r.messages} messages of ${r.conversations} conversations → ${r.activitiesInserted} new activity records (${r.activitiesUpdated} extended), ${r.termsInserted} new keyword records in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );

@@ -211,9 +211,9 @@ async function keywordFilter(
  * Conversations ever escalated (served by `advisorId`, when given): from Redis's escalated set
  * when it is whole (activity-sets.ts), else a `distinct` over the handoffs.
  */
-async function escalatedConversations(db: Db, advisorId: string | undefined, latest?: ActivitySets): Promise<string[]> {
+async function escalatedConversations(db: Db, advisorId: string | undefined, sets?: ActivitySets): Promise<string[]> {
   if (advisorId) return ids(await db.Handoff.distinct('conversationId', { advisorId }));
-  return (await latest?.escalated()) ?? ids(await db.Handoff.distinct('conversationId'));
+  return (await sets?.escalated()) ?? ids(await db.Handoff.distinct('conversationId'));
 }
 
 /**
@@ -221,12 +221,12 @@ async function escalatedConversations(db: Db, advisorId: string | undefined, lat
  * Each filter is one `distinct` (or the keyword's word lists, or a Redis set), run together. Branch scope is the
  * index's own (its records carry the branch).
  */
-async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery, latest?: ActivitySets): Promise<IdFilters> {
+async function idFilters(db: Db, user: AdvisorClaims, q: TranscriptQuery, sets?: ActivitySets): Promise<IdFilters> {
   branchScope(user, q.branchId); // refuses a branch this supervisor may not see
   const range = dateRange(q);
   const [keyword, escalated, reviewed, emotional] = await Promise.all([
-    q.keyword ? keywordFilter(db, q.keyword, latest) : null,
-    q.escalated !== undefined || q.advisorId ? escalatedConversations(db, q.advisorId, latest) : null,
+    q.keyword ? keywordFilter(db, q.keyword, sets) : null,
+    q.escalated !== undefined || q.advisorId ? escalatedConversations(db, q.advisorId, sets) : null,
     q.reviewed !== undefined ? db.ConversationReview.distinct('conversationId').then(ids) : null,
     q.emotion
       ? db.Message.distinct('conversationId', {
@@ -381,7 +381,7 @@ async function latestActivity(db: Db, hits: PageHit[], sets?: ActivitySets): Pro
 }
 
 /** Redis's activity sets, on the connection and prefix of the index worker's stream. */
-function latestActivityOf(queues: Pick<Queues, 'inbound'>): ActivitySets {
+function activitySetsOf(queues: Pick<Queues, 'inbound'>): ActivitySets {
   const { redis, prefix } = transcriptIndexRedis(queues);
   return new ActivitySets(redis, prefix);
 }
@@ -395,8 +395,8 @@ export async function searchTranscripts(
   requireSupervisor(user);
   // What was said before the search is in the index (idle: one Redis round trip).
   if (deps.queues) await indexSettled(deps.queues, INDEX_SETTLE_MS);
-  const latest = deps.queues ? latestActivityOf(deps.queues) : undefined;
-  const { only, except, verifyTerms, terms } = await idFilters(deps.db, user, q, latest);
+  const sets = deps.queues ? activitySetsOf(deps.queues) : undefined;
+  const { only, except, verifyTerms, terms } = await idFilters(deps.db, user, q, sets);
   const withTerms = <T extends object>(page: T) => (q.keyword ? { ...page, terms } : page);
   if (only && only.size === 0) return withTerms({ items: [], next: null });
   if (isScoreSort(q.sort)) return withTerms(await searchByScore(deps.db, user, q, only, except, verifyTerms));
@@ -410,12 +410,12 @@ export async function searchTranscripts(
     verifyTerms,
     cursor: q.before ? decodeCursor(q.before) : null,
     pageSize: PAGE_SIZE,
-    latest,
+    sets,
   }).run();
   const pageHits: PageHit[] = hits.map((h) => ({ conversationId: h.conversationId, lastMessageAt: h.lastAt }));
   // Bounded by `to`, a listed conversation may have gone on since: its latest activity tells whether its summary holds.
   // The index's times include each conversation's changes (scripts/system.ts): the rows need only the summaries.
-  const items = await pageRows(deps.db, pageHits, q.to ? () => latestActivity(deps.db, pageHits, latest) : undefined, {
+  const items = await pageRows(deps.db, pageHits, q.to ? () => latestActivity(deps.db, pageHits, sets) : undefined, {
     changesIndexed: true,
   });
   return withTerms({ items, next: next ? encodeCursor(next) : null });

@@ -22,7 +22,7 @@ describe('transcript search by keyword and across days', () => {
   let closeAccountId: string;
 
   const search = (filters: Record<string, unknown>, socket = head) => emitAck<Page>(socket, 'transcripts:search', filters);
-  const latestSets = () => new ActivitySets(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX);
+  const activitySets = () => new ActivitySets(ctx.sys.services.redis, ctx.sys.config.QUEUE_PREFIX);
   const idsOf = (p: Page) => p.items.map((i) => i.conversationId);
 
   async function clientSays(customerId: string, branchId: string, text: string): Promise<string> {
@@ -124,7 +124,7 @@ describe('transcript search by keyword and across days', () => {
     await db.Conversation.insertMany(conversations);
     await db.Message.insertMany(messages);
     // As `npm run transcripts:backfill` does: Redis's activity sets learn the backfilled days.
-    await backfillTranscriptIndex(db, latestSets());
+    await backfillTranscriptIndex(db, activitySets());
 
     const range = { from: new Date(base).toISOString(), to: new Date(base + 13 * 24 * HOUR).toISOString() };
     const first = await search(range);
@@ -161,7 +161,7 @@ describe('transcript search by keyword and across days', () => {
 
   it('lists the same after Redis lost its activity sets, and again once the index worker rebuilt them', async () => {
     const { redis } = ctx.sys.services;
-    const latest = latestSets();
+    const latest = activitySets();
     /** Every page of a search, in order. */
     const everything = async (filters: Record<string, unknown>) => {
       let page = await search(filters);

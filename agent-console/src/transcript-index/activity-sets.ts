@@ -92,34 +92,16 @@ export class ActivitySets {
     await this.terms.add(writes.terms);
   }
 
-  /** The latest-activity set of one branch, or of every branch (undefined). */
-  keyOf(branchId?: string | null): string {
-    return this.keys.latest(branchId);
-  }
-
-  /** A day's set, of one branch or of every branch (undefined). */
-  dayKeyOf(day: string, branchId?: string | null): string {
-    return this.keys.day(day, branchId);
-  }
-
-  private get readyKey(): string {
-    return this.keys.ready;
-  }
-
-  private get lockKey(): string {
-    return this.keys.building;
-  }
-
   /** Adds day records' latest times (one pipeline). */
   async note(records: readonly LatestRecord[]): Promise<void> {
     if (records.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const r of records) {
       const at = +new Date(r.lastAt);
-      pipeline.zadd(this.keyOf(), 'GT', at, r.conversationId);
-      pipeline.zadd(this.keyOf(r.branchId), 'GT', at, r.conversationId);
-      pipeline.zadd(this.dayKeyOf(r.day), 'GT', at, r.conversationId);
-      pipeline.zadd(this.dayKeyOf(r.day, r.branchId), 'GT', at, r.conversationId);
+      pipeline.zadd(this.keys.latest(), 'GT', at, r.conversationId);
+      pipeline.zadd(this.keys.latest(r.branchId), 'GT', at, r.conversationId);
+      pipeline.zadd(this.keys.day(r.day), 'GT', at, r.conversationId);
+      pipeline.zadd(this.keys.day(r.day, r.branchId), 'GT', at, r.conversationId);
       if (r.firstAt) {
         const first = +new Date(r.firstAt);
         pipeline.zadd(this.keys.dayFirst(r.day), 'LT', first, r.conversationId);
@@ -136,11 +118,11 @@ export class ActivitySets {
   async forget(conversationId: string, branchId: string | null | undefined, days: readonly string[]): Promise<void> {
     const pipeline = this.redis
       .pipeline()
-      .zrem(this.keyOf(), conversationId)
-      .zrem(this.keyOf(branchId ?? null), conversationId)
+      .zrem(this.keys.latest(), conversationId)
+      .zrem(this.keys.latest(branchId ?? null), conversationId)
       .srem(this.keys.escalated, conversationId);
     for (const day of days) {
-      for (const key of [this.dayKeyOf(day), this.dayKeyOf(day, branchId ?? null)]) pipeline.zrem(key, conversationId);
+      for (const key of [this.keys.day(day), this.keys.day(day, branchId ?? null)]) pipeline.zrem(key, conversationId);
       for (const key of [this.keys.dayFirst(day), this.keys.dayFirst(day, branchId ?? null)]) pipeline.zrem(key, conversationId);
     }
     await pipeline.exec();
@@ -156,9 +138,9 @@ export class ActivitySets {
     days: readonly string[],
     withFirst: ReadonlySet<string> = new Set(),
   ): Promise<Map<string, DayMember[]> | null> {
-    const multi = this.redis.multi().exists(this.readyKey);
+    const multi = this.redis.multi().exists(this.keys.ready);
     for (const day of days) {
-      multi.zrange(this.dayKeyOf(day, branchId), 0, -1, 'REV', 'WITHSCORES');
+      multi.zrange(this.keys.day(day, branchId), 0, -1, 'REV', 'WITHSCORES');
       if (withFirst.has(day)) multi.zrange(this.keys.dayFirst(day, branchId), 0, -1, 'WITHSCORES');
     }
     const replies = (await multi.exec()) ?? [];
@@ -187,18 +169,18 @@ export class ActivitySets {
 
   /** The conversations ever escalated, or null when the sets are not whole. */
   async escalated(): Promise<string[] | null> {
-    const replies = (await this.redis.multi().exists(this.readyKey).smembers(this.keys.escalated).exec()) ?? [];
+    const replies = (await this.redis.multi().exists(this.keys.ready).smembers(this.keys.escalated).exec()) ?? [];
     if (replies[0]?.[1] !== 1) return null;
     return (replies[1]?.[1] ?? []) as string[];
   }
 
   /** Marks the sets as not whole (after day records were written without `note`). */
   async invalidate(): Promise<void> {
-    await this.redis.del(this.readyKey);
+    await this.redis.del(this.keys.ready);
   }
 
   async isReady(): Promise<boolean> {
-    return (await this.redis.exists(this.readyKey)) === 1;
+    return (await this.redis.exists(this.keys.ready)) === 1;
   }
 
   /**
@@ -206,10 +188,10 @@ export class ActivitySets {
    * is read in the same MULTI as the scores.
    */
   async scoresOf(branchId: string | undefined, ids: readonly string[]): Promise<LatestScores | null> {
-    const multi = this.redis.multi().exists(this.readyKey);
+    const multi = this.redis.multi().exists(this.keys.ready);
     const chunks: string[][] = [];
     for (let i = 0; i < ids.length; i += 1_000) chunks.push(ids.slice(i, i + 1_000));
-    for (const chunk of chunks) multi.zmscore(this.keyOf(branchId), ...chunk);
+    for (const chunk of chunks) multi.zmscore(this.keys.latest(branchId), ...chunk);
     const replies = (await multi.exec()) ?? [];
     if (replies[0]?.[1] !== 1) return null;
     const scores: LatestScores = new Map();
@@ -238,8 +220,8 @@ export class ActivitySets {
     const replies =
       (await this.redis
         .multi()
-        .exists(this.readyKey)
-        .zrange(this.keyOf(branchId), bound(max), bound(min), 'BYSCORE', 'REV', 'LIMIT', offset, count, 'WITHSCORES')
+        .exists(this.keys.ready)
+        .zrange(this.keys.latest(branchId), bound(max), bound(min), 'BYSCORE', 'REV', 'LIMIT', offset, count, 'WITHSCORES')
         .exec()) ?? [];
     if (replies[0]?.[1] !== 1) return null;
     const flat = (replies[1]?.[1] ?? []) as string[];
@@ -261,7 +243,7 @@ export class ActivitySets {
   ): Promise<number | null> {
     if (await this.isReady()) return null;
     const token = randomBytes(8).toString('hex');
-    if ((await this.redis.set(this.lockKey, token, 'PX', BUILD_LOCK_MS, 'NX')) !== 'OK') return null;
+    if ((await this.redis.set(this.keys.building, token, 'PX', BUILD_LOCK_MS, 'NX')) !== 'OK') return null;
     const started = Date.now();
     let read = 0;
     let batch: LatestRecord[] = [];
@@ -276,7 +258,7 @@ export class ActivitySets {
           if (stopping()) throw new RebuildStopped();
           await this.note(batch);
           batch = [];
-          await this.redis.pexpire(this.lockKey, BUILD_LOCK_MS);
+          await this.redis.pexpire(this.keys.building, BUILD_LOCK_MS);
         }
       }
       await this.note(batch);
@@ -287,8 +269,8 @@ export class ActivitySets {
       const finished = await this.redis.eval(
         FINISH_BUILD,
         2,
-        this.lockKey,
-        this.readyKey,
+        this.keys.building,
+        this.keys.ready,
         token,
         String(Date.now()),
         READY_TTL_MS,
@@ -300,7 +282,7 @@ export class ActivitySets {
       await this.redis.eval(
         `if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end`,
         1,
-        this.lockKey,
+        this.keys.building,
         token,
       );
       if (err instanceof RebuildStopped) return null;

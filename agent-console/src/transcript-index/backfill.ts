@@ -7,7 +7,7 @@ import type { ActivitySets } from './activity-sets';
  * or after the index worker's stream was lost (Redis flushed, a backlog over its cap). Reads the
  * conversations' branches once, then every message once (one pass over the collection, no sort),
  * and writes the records in batches; what is indexed already is kept (each record is keyed by
- * what it says). Safe while the app runs. Redis's activity sets (`latest`) learn each batch
+ * what it says). Safe while the app runs. Redis's activity sets (`sets`) learn each batch
  * as from the index worker; a caller without them (null) must `invalidate()` them afterwards, or
  * search would not list what it wrote until they are rebuilt.
  */
@@ -26,7 +26,7 @@ type BackfillDb = Pick<Db, 'Conversation' | 'Message' | 'TranscriptActivity' | '
 
 export async function backfillTranscriptIndex(
   db: BackfillDb,
-  latest: ActivitySets | null,
+  sets: ActivitySets | null,
   options: { log?: (line: string) => void } = {},
 ): Promise<IndexBackfillResult> {
   const branches = new BranchCache();
@@ -44,7 +44,7 @@ export async function backfillTranscriptIndex(
   };
   let batch: TranscriptIndexEntry[] = [];
   const flush = async () => {
-    const r = await indexEntries(db, batch, branches, latest);
+    const r = await indexEntries(db, batch, branches, sets);
     result.activitiesInserted += r.activitiesInserted;
     result.activitiesUpdated += r.activitiesUpdated;
     result.termsInserted += r.termsInserted;

@@ -47,8 +47,8 @@ export interface IndexSearch {
   verifyTerms: string[];
   cursor: IndexCursor | null;
   pageSize: number;
-  /** Each conversation's latest activity in Redis (absent: always walk the day records). */
-  latest?: ActivitySets;
+  /** The index mirrored in Redis (absent: always read the day records). */
+  sets?: ActivitySets;
 }
 
 export interface ActivityHit {
@@ -140,11 +140,11 @@ export class IndexSearcher {
    * ends before now, where a conversation's latest activity in the range may be an earlier one).
    */
   private async fromLatest(now: number): Promise<{ hits: ActivityHit[]; next: IndexCursor | null } | null> {
-    const { latest, only, except, from, to, cursor, branchId, pageSize } = this.s;
-    if (!latest || (to && +to < now)) return null;
+    const { sets, only, except, from, to, cursor, branchId, pageSize } = this.s;
+    if (!sets || (to && +to < now)) return null;
     const hits: Listed[] = [];
     if (only) {
-      const scores = await latest.scoresOf(
+      const scores = await sets.scoresOf(
         branchId,
         [...only].filter((id) => !except.has(id)),
       );
@@ -165,7 +165,7 @@ export class IndexSearcher {
     let skip = 0;
     let looked: Listed | null = null;
     for (;;) {
-      const batch = await latest.newest(branchId, max, from ? +from : -Infinity, skip, LATEST_BATCH);
+      const batch = await sets.newest(branchId, max, from ? +from : -Infinity, skip, LATEST_BATCH);
       // The sets stopped being whole between two batches: a short page, continued (by the walk) after what was looked at.
       if (!batch) return looked ? this.shortPage(hits, looked) : null;
       const candidates = batch
@@ -262,7 +262,7 @@ export class IndexSearcher {
    * first activity that day for the day the range ends in), else from the database.
    */
   private async readDays(days: string[]): Promise<Row[][]> {
-    const { latest: sets, to, branchId } = this.s;
+    const { sets, to, branchId } = this.s;
     const endsInRange = (day: string) => !to || businessDayStart(day) + DAY_MS - 1 <= +to;
     const members = sets ? await sets.days(branchId, days, new Set(days.filter((d) => !endsInRange(d)))) : null;
     return Promise.all(

@@ -8,14 +8,14 @@ import { ActivitySets } from '@brokerbot/agent-console';
  * day records. Returns the seconds it took, or null when it did not finish within `timeoutMs`
  * (search then walks the day records: the bench's reads measure that).
  */
-export async function rebuildLatestSets(redisUrl: string, prefix: string, timeoutMs = 120_000): Promise<number | null> {
+export async function rebuildActivitySets(redisUrl: string, prefix: string, timeoutMs = 120_000): Promise<number | null> {
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
-    const latest = new ActivitySets(redis, prefix);
+    const sets = new ActivitySets(redis, prefix);
     const started = performance.now();
-    await latest.invalidate();
+    await sets.invalidate();
     while (performance.now() - started < timeoutMs) {
-      if (await latest.isReady()) return (performance.now() - started) / 1000;
+      if (await sets.isReady()) return (performance.now() - started) / 1000;
       await new Promise((r) => setTimeout(r, 200));
     }
     return null;
