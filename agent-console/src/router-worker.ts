@@ -13,6 +13,8 @@ import {
   type ConversationDoc,
   type HandoffDoc,
   type HandoffJob,
+  type HandoffSnapshot,
+  type HandoffView,
   type RoleHandle,
   toHandoffView,
   raisesOf,
@@ -39,7 +41,7 @@ const SKILL_RETRY_MS = 150;
 /** How often waiting clients' places in the queue are looked at (see queue-position.ts). */
 const QUEUE_POSITION_EVERY_MS = 3_000;
 
-type Deps = Pick<Services, 'db' | 'redis' | 'queues' | 'emitter' | 'metrics' | 'config' | 'logger' | 'seq'>;
+type Deps = Pick<Services, 'db' | 'redis' | 'queues' | 'emitter' | 'metrics' | 'config' | 'logger' | 'seq' | 'conversations'>;
 
 /** What the router knows of a waiting chat when it chooses an advisor (see routing-decision.ts). */
 export interface ChatToRoute {
@@ -142,6 +144,76 @@ export async function routeHandoff(
   skills?: SkillsStore,
 ): Promise<'offered' | 'done' | 'waiting'> {
   const data = handoffJobSchema.parse(job.data);
+  if (data.attempt === 0 && data.snapshot) {
+    const fresh = await routeFreshEscalation(deps, job, data, data.snapshot, token, skills);
+    if (fresh !== 'unsure') return fresh;
+  }
+  return routeStoredHandoff(deps, job, data, token, hours, skills);
+}
+
+/**
+ * The bot's escalation, offered from what its job carries (see handoffSnapshotSchema): the
+ * conversation's Redis copy says whether the chat still waits, read at once with the handoff's
+ * raises and the advisors. 'unsure' when the copy does not show this handoff waiting (taken
+ * already, or the copy is missing or out of date): the stored handoff decides then.
+ */
+async function routeFreshEscalation(
+  deps: Deps,
+  job: Job<HandoffJob>,
+  data: HandoffJob,
+  snapshot: HandoffSnapshot,
+  token: string | undefined,
+  skills?: SkillsStore,
+): Promise<'offered' | 'waiting' | 'unsure'> {
+  const [conversation, raises, candidates] = await Promise.all([
+    deps.conversations.get(data.conversationId),
+    raisesOf(deps.db, [data.handoffId]),
+    routingCandidates(deps),
+  ]);
+  if (conversation?.state !== 'queued' || conversation.handoffId !== data.handoffId) return 'unsure';
+  const view = withRaises(
+    {
+      handoffId: data.handoffId,
+      conversationId: data.conversationId,
+      status: 'queued',
+      priority: snapshot.priority,
+      reasons: snapshot.reasons,
+      summary: snapshot.summary,
+      branchId: data.branchId,
+      offeredTo: null,
+      createdAt: new Date(snapshot.createdAt).toISOString(),
+      customer: snapshot.customer && {
+        id: snapshot.customer.id,
+        name: snapshot.customer.name,
+        tier: snapshot.customer.tier,
+        phone: snapshot.customer.phone,
+      },
+    },
+    raises.get(data.handoffId),
+  );
+  const table = skills?.current ?? null;
+  const skill = table ? (skillFor(table, view.reasons, []) ?? skillFor(table, [], snapshot.intents)) : null;
+  const advisorId = await pickAdvisor(
+    deps,
+    data.branchId,
+    data.excludeAdvisorIds,
+    { skill, ownAdvisorId: snapshot.customer?.advisorId ?? null, waitedS: (Date.now() - snapshot.createdAt) / 1000 },
+    candidates,
+  );
+  if (!advisorId) return waitForAdvisor(job, token);
+  await offer(deps, data, advisorId, view.priority, (offeredTo) => ({ ...view, status: 'offered', offeredTo }));
+  return 'offered';
+}
+
+/** Routes a handoff as stored: re-offers, transfers, call-backs, and jobs of older code. */
+async function routeStoredHandoff(
+  deps: Deps,
+  job: Job<HandoffJob>,
+  data: HandoffJob,
+  token?: string,
+  hours?: PolicyStore,
+  skills?: SkillsStore,
+): Promise<'offered' | 'done' | 'waiting'> {
   // A fresh escalation (attempt 0, carrying its client) is almost always still waiting: everything
   // the choice needs is read at once. A re-offer is often moot (taken meanwhile): it looks first.
   const fresh = data.attempt === 0 && data.customerId !== undefined;
@@ -201,14 +273,29 @@ export async function routeHandoff(
     },
     read ? await read.candidates : undefined,
   );
-  if (!advisorId) {
-    if (token) {
-      await job.moveToDelayed(Date.now() + NO_ADVISOR_RETRY_MS, token);
-      throw new DelayedError();
-    }
-    return 'waiting';
-  }
-  // One offer per attempt: a re-run of this job (after a crash) re-sends the same offer.
+  if (!advisorId) return waitForAdvisor(job, token);
+  await offer(deps, data, advisorId, offered.priority, (offeredTo) => toHandoffView(offered, customer, offeredTo));
+  return 'offered';
+}
+
+/** Nobody available: the job comes back in NO_ADVISOR_RETRY_MS (run without a token, by a test: 'waiting'). */
+async function waitForAdvisor(job: Job<HandoffJob>, token: string | undefined): Promise<'waiting'> {
+  if (!token) return 'waiting';
+  await job.moveToDelayed(Date.now() + NO_ADVISOR_RETRY_MS, token);
+  throw new DelayedError();
+}
+
+/**
+ * Offers the chat to `advisorId` and schedules the SLA re-offer. One offer per attempt: a re-run
+ * of this job (after a crash) re-sends the same offer, to whom it went the first time.
+ */
+async function offer(
+  deps: Deps,
+  data: HandoffJob,
+  advisorId: string,
+  priority: number,
+  viewFor: (offeredTo: string) => HandoffView,
+): Promise<void> {
   let offeredTo = advisorId;
   try {
     await deps.db.HandoffOffer.create({ handoffId: data.handoffId, attempt: data.attempt, advisorId, at: new Date() });
@@ -217,21 +304,25 @@ export async function routeHandoff(
     offeredTo =
       (await deps.db.HandoffOffer.findOne({ handoffId: data.handoffId, attempt: data.attempt }).lean())?.advisorId ?? advisorId;
   }
-  const view = toHandoffView(offered, customer, offeredTo);
+  const view = viewFor(offeredTo);
   notifyOffer(deps.emitter, offeredTo, view);
   notifyWaitingListAdded(deps.emitter, view);
   if (data.attempt === 0) deps.metrics.offerLatency.observe((Date.now() - data.queuedAt) / 1000);
 
   await deps.queues.handoff.add(
     'sla',
-    { ...data, attempt: data.attempt + 1, excludeAdvisorIds: [...data.excludeAdvisorIds, offeredTo] },
+    {
+      ...data,
+      snapshot: undefined,
+      attempt: data.attempt + 1,
+      excludeAdvisorIds: [...data.excludeAdvisorIds, offeredTo],
+    },
     {
       jobId: `${data.handoffId}.retry.${data.attempt + 1}`,
       delay: deps.config.OFFER_TIMEOUT_S * 1000,
-      priority: offered.priority,
+      priority,
     },
   );
-  return 'offered';
 }
 
 /**

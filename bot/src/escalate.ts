@@ -7,6 +7,8 @@ import {
   toHandoffView,
   transition,
   type HandoffDoc,
+  type HandoffSnapshot,
+  type HandoffView,
   type ConversationDoc,
   type CustomerDoc,
   type InboundJob,
@@ -55,23 +57,27 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     intents: req.intents,
   });
   const handoffId = handoff._id.toString();
-  // 会话记录's 仅转人工 filter (a turn that runs again after a crash marks it again).
-  await markEscalated(queues, req.job.conversationId);
-  const moved = await transition(db, {
-    conversationId: req.job.conversationId,
-    from: 'bot',
-    to: req.afterHours ? 'after_hours' : 'queued',
-    by: 'bot',
-    reason: reasons.join('; '),
-    set: { handoffId },
-    // The turn's copy saves a read; if it is out of date the log refuses it and transition reads.
-    current: req.conversation,
-  });
+  // 会话记录's 仅转人工 filter, marked while the conversation moves (a turn that runs again after a
+  // crash marks it again).
+  const [, moved] = await Promise.all([
+    markEscalated(queues, req.job.conversationId),
+    transition(db, {
+      conversationId: req.job.conversationId,
+      from: 'bot',
+      to: req.afterHours ? 'after_hours' : 'queued',
+      by: 'bot',
+      reason: reasons.join('; '),
+      set: { handoffId },
+      // The turn's copy saves a read; if it is out of date the log refuses it and transition reads.
+      current: req.conversation,
+    }),
+  ]);
   if (!moved) {
     // Someone else escalated or took the chat in the meantime: this handoff is not needed.
     await db.Handoff.updateOne({ _id: handoffId }, { $set: { status: 'cancelled' } });
     return null;
   }
+  const view = toHandoffView(handoff.toObject() as HandoffDoc, customer);
   await queues.handoff.add(
     'route',
     {
@@ -82,12 +88,14 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
       excludeAdvisorIds: [],
       queuedAt: Date.now(),
       customerId: req.job.customerId,
+      // A call-back waits for the opening: the router reads it afresh then.
+      snapshot: req.afterHours ? undefined : snapshotOf(view, req.intents, customer),
     },
     { jobId: handoffId, priority },
   );
   emitClientState(emitter, req.job.conversationId, req.afterHours ? 'after_hours' : 'queued');
   // The waiting list of every advisor of the branch shows the chat at once, router or not.
-  notifyWaitingListAdded(emitter, toHandoffView(handoff.toObject() as HandoffDoc, customer));
+  notifyWaitingListAdded(emitter, view);
   for (const r of reasons) metrics.escalations.inc({ reason: r.split(':')[0] ?? r });
   await countForDashboard(queues, {
     kind: 'escalated',
@@ -99,6 +107,18 @@ export async function escalate(services: Pick<Services, 'db' | 'queues' | 'metri
     afterHours: req.afterHours,
   });
   return { handoffId, priority, reasons };
+}
+
+/** What the router needs of the handoff just stored (see handoffSnapshotSchema). */
+function snapshotOf(view: HandoffView, intents: string[], customer: CustomerDoc | null): HandoffSnapshot {
+  return {
+    priority: view.priority,
+    reasons: view.reasons,
+    summary: view.summary,
+    intents,
+    createdAt: Date.parse(view.createdAt),
+    customer: view.customer ? { ...view.customer, advisorId: customer?.advisorId ?? null } : null,
+  };
 }
 
 const MARGIN_WORDS = /强平|平仓|追保|爆仓|担保比例|两融|融资|融券|信用账户|补仓线|警戒线/;

@@ -1,6 +1,8 @@
 import {
   countForDashboard,
   emitConversationMessage,
+  entryOfMessage,
+  feedTranscriptIndex,
   inboundJobId,
   recordInbound,
   TurnOrder,
@@ -67,14 +69,18 @@ export async function ingest(
       branchId: msg.branchId,
     }));
   const conversationId = conversation._id.toString();
-  const recorded = await recordInbound(services, {
-    conversationId,
-    channel: msg.channel,
-    channelMessageId: msg.channelMessageId,
-    externalUserId: msg.externalUserId,
-    text: msg.text,
-    usuallyNew: msg.usuallyNew,
-  });
+  // Stored here without its search-index entry: that entry goes out below, with the rest.
+  const recorded = await recordInbound(
+    { db: services.db, seq: services.seq },
+    {
+      conversationId,
+      channel: msg.channel,
+      channelMessageId: msg.channelMessageId,
+      externalUserId: msg.externalUserId,
+      text: msg.text,
+      usuallyNew: msg.usuallyNew,
+    },
+  );
   const { duplicate } = recorded;
   const toBot = msg.toBot ?? true;
   let message = recorded.message;
@@ -86,41 +92,59 @@ export async function ingest(
     message = { ...message, ...set };
   }
   services.metrics.messagesIn.inc({ channel: msg.channel, duplicate: String(duplicate) });
-  await countForDashboard(services.queues, {
-    kind: 'message',
-    messageId: message._id.toString(),
-    conversationId,
-    branchId: conversation.branchId ?? msg.branchId,
-    channel: msg.channel,
-    author: 'client',
-  });
   // WeCom / mini-program: the reply to a satisfaction survey is its answer, not a question for the bot.
   const surveyAnswer =
     toBot && msg.channel !== 'app' && message.status === 'received'
       ? await takeSurveyReply(services, conversation, message, menuIdOf(msg.meta))
       : false;
   if (surveyAnswer) message = { ...message, status: 'handled' };
-  if (toBot && !surveyAnswer && (!duplicate || message.status === 'received')) {
-    // In its conversation's line before its job exists: bots answer a client's messages in seq order.
-    await TurnOrder.of(services.queues).add(conversationId, message._id.toString(), message.seq);
-    await services.queues.inbound.add(
-      'turn',
-      {
-        messageId: message._id.toString(),
-        conversationId,
-        channel: msg.channel,
-        channelMessageId: msg.channelMessageId,
-        externalUserId: msg.externalUserId,
-        customerId: msg.customerId,
-        text: message.text,
-        receivedAt: new Date(message.createdAt).getTime(),
-        seq: message.seq,
-        meta: (message.meta as Record<string, unknown> | null | undefined) ?? null,
-      },
-      { jobId: inboundJobId(msg.channel, msg.channelMessageId) },
-    );
-  }
+  // The search index's entry, the dashboard's count and the bot's job are independent: sent at
+  // once, each a Redis round trip, all acknowledged before the channel acknowledges the client.
+  // (A redelivery feeds the index again: that repairs an entry lost to a crash.)
+  await Promise.all([
+    feedTranscriptIndex(services.queues, entryOfMessage(recorded.message)),
+    countForDashboard(services.queues, {
+      kind: 'message',
+      messageId: message._id.toString(),
+      conversationId,
+      branchId: conversation.branchId ?? msg.branchId,
+      channel: msg.channel,
+      author: 'client',
+    }),
+    toBot && !surveyAnswer && (!duplicate || message.status === 'received')
+      ? queueForBot(services, msg, conversationId, message)
+      : null,
+  ]);
   // The client's other tabs and any advisor or supervisor on the chat see it at once.
   if (!duplicate) emitConversationMessage(services.emitter, message);
   return { message, conversationId, conversation, duplicate };
+}
+
+/**
+ * Puts a stored client message in its conversation's line (bots answer a client's messages in seq
+ * order), then queues its bot job: the line holds it before its job exists.
+ */
+async function queueForBot(
+  services: Pick<Services, 'queues'>,
+  msg: IncomingMessage,
+  conversationId: string,
+  message: MessageDoc,
+): Promise<void> {
+  await TurnOrder.of(services.queues).add(conversationId, message._id.toString(), message.seq);
+  await services.queues.inbound.add(
+    'turn',
+    {
+      messageId: message._id.toString(),
+      conversationId,
+      channel: msg.channel,
+      channelMessageId: msg.channelMessageId,
+      externalUserId: msg.externalUserId,
+      customerId: msg.customerId,
+      text: message.text,
+      receivedAt: new Date(message.createdAt).getTime(),
+      seq: message.seq,
+      meta: (message.meta as Record<string, unknown> | null | undefined) ?? null,
+    },
+    { jobId: inboundJobId(msg.channel, msg.channelMessageId) },
+  );
 }

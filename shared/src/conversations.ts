@@ -24,7 +24,9 @@ export async function ensureConversation(db: Db, ref: ConversationRef): Promise<
   const found = (await db.Conversation.findOne(filter).lean()) as ConversationDoc | null;
   if (found) return found;
   try {
-    return (await db.Conversation.create({ ...ref, state: 'bot', version: 0 })).toObject() as ConversationDoc;
+    const created = (await db.Conversation.create({ ...ref, state: 'bot', version: 0 })).toObject() as ConversationDoc;
+    await db.conversationWrites.created(created);
+    return created;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     return (await db.Conversation.findOne(filter).lean()) as ConversationDoc;

@@ -35,6 +35,33 @@ export const inboundJobSchema = z.object({
 });
 export type InboundJob = z.infer<typeof inboundJobSchema>;
 
+/**
+ * A fresh escalation as the bot stored it, carried by the handoff's first routing job: the router
+ * then offers it without reading the handoff or the client back (two database reads on the way
+ * from the client's message to the advisor's screen). Whether the chat still waits is asked of
+ * the conversation's Redis copy (ConversationCache), which `transition()` writes after the database.
+ */
+export const handoffSnapshotSchema = z.object({
+  priority: z.number(),
+  reasons: z.array(z.string()),
+  summary: z.string(),
+  /** The client's intents, newest first (the Handoff's `intents`): the advisor's skill. */
+  intents: z.array(z.string()),
+  /** Epoch milliseconds. */
+  createdAt: z.number(),
+  /** The client's card as the offer shows it (phone masked), and their own advisor (null: none). */
+  customer: z
+    .object({
+      id: z.string(),
+      name: z.string(),
+      tier: z.string(),
+      phone: z.string().nullable(),
+      advisorId: z.string().nullable(),
+    })
+    .nullable(),
+});
+export type HandoffSnapshot = z.infer<typeof handoffSnapshotSchema>;
+
 /** An escalation waiting for an advisor (job id: handoff id, plus ".retry.N" for SLA re-routes). */
 export const handoffJobSchema = z.object({
   handoffId: z.string(),
@@ -48,6 +75,8 @@ export const handoffJobSchema = z.object({
    * the raises and the advisors at once instead of after the handoff.
    */
   customerId: z.string().nullable().optional(),
+  /** The bot's escalation during business hours (route jobs only; see handoffSnapshotSchema). */
+  snapshot: handoffSnapshotSchema.optional(),
 });
 export type HandoffJob = z.infer<typeof handoffJobSchema>;
 

@@ -35,6 +35,13 @@ export class SequenceAllocator {
   ) {
     if (!(redis as unknown as Partial<WithIncrIfExists>).seqIncrIfExists)
       redis.defineCommand('seqIncrIfExists', { numberOfKeys: 1, lua: INCR_IF_EXISTS });
+    // A conversation just inserted has no messages: its counter starts at 0 without a database read.
+    db.conversationWrites.onCreated((doc) => this.startNew(doc._id.toString()));
+  }
+
+  /** Starts the counter of a conversation that has no messages (kept if one exists already). */
+  async startNew(conversationId: string): Promise<void> {
+    await this.redis.set(this.key(conversationId), '0', 'EX', KEY_TTL_S, 'NX');
   }
 
   private key(conversationId: string): string {

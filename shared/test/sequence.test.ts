@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { randomBytes } from 'node:crypto';
 import { Types } from 'mongoose';
-import { SequenceAllocator, connectDb, loadConfig, type Db } from '@brokerbot/shared';
+import { SequenceAllocator, connectDb, ensureConversation, loadConfig, type Db } from '@brokerbot/shared';
 import { cleanUp, testEnv } from '../../tests/support/test-system';
 
 /** Sequence numbers are what clients order a chat by: a burst must be numbered in call order. */
@@ -47,5 +47,29 @@ describe('SequenceAllocator', () => {
     });
     const seq = new SequenceAllocator(redis, db, prefix);
     expect(await Promise.all([seq.next(conversationId), seq.next(conversationId)])).toEqual([42, 43]);
+  });
+
+  it('starts the counter of a conversation when it is created, so its first message costs no database read', async () => {
+    const seq = new SequenceAllocator(redis, db, `${config.QUEUE_PREFIX}-${randomBytes(3).toString('hex')}`);
+    const conversation = await ensureConversation(db, {
+      channel: 'app',
+      externalUserId: `seq-${randomBytes(4).toString('hex')}`,
+    });
+    const conversationId = conversation._id.toString();
+    // A stored number the counter would go on from, had it been read from the database.
+    await db.Message.create({
+      conversationId,
+      seq: 7,
+      channel: 'app',
+      channelMessageId: `seq-new-${conversationId}`,
+      direction: 'in',
+      author: { kind: 'client', id: 'c' },
+      text: '你好',
+      status: 'handled',
+    });
+    expect(await seq.next(conversationId)).toBe(1);
+    // Found again (not created), it does not restart a counter that is running.
+    await ensureConversation(db, { channel: 'app', externalUserId: conversation.externalUserId });
+    expect(await seq.next(conversationId)).toBe(2);
   });
 });

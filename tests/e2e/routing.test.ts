@@ -1,4 +1,6 @@
-import { pickAdvisor } from '@brokerbot/agent-console';
+import { pickAdvisor, routeHandoff } from '@brokerbot/agent-console';
+import { toHandoffView, type CustomerDoc, type HandoffDoc, type HandoffJob, type HandoffView } from '@brokerbot/shared';
+import type { Job } from 'bullmq';
 import { clientToken, connect, emitAck, loginAdvisor, nextEvent, testEnv, useTestSystem } from '../support/test-system';
 
 /** How the router chooses an advisor: presence, branch, capacity, priority and the offer SLA. */
@@ -102,5 +104,37 @@ describe('handoff routing', () => {
     await ctx.sys.services.db.Advisor.updateOne({ _id: li.id }, { $set: { allBranches: true } });
     expect(await pickAdvisor(ctx.sys.services, null, [])).toBe(li.id);
     await ctx.sys.services.db.Advisor.updateOne({ _id: li.id }, { $set: { allBranches: false } });
+  });
+
+  it("offers a fresh escalation from what its job carries, as stored, to the client's own advisor first; a chat taken before it was routed gets no offer", async () => {
+    const sun = await advisor('sun.hui');
+    const wang = await advisor('wang.fang'); // C1002's own advisor
+    // (Chats left waiting by the tests above are offered too: only C1002's counts here.)
+    const offered = nextEvent<HandoffView>(wang.socket, 'offer', (h) => h.customer?.id === 'C1002');
+    const toSun: string[] = [];
+    sun.socket.on('offer', (h: HandoffView) => h.customer?.id === 'C1002' && toSun.push(h.handoffId));
+    await escalateAs('C1002', 'SH01', '我要投诉，你们的系统把我的单子卡住了，转人工');
+    const view = await offered;
+    const { db, queues } = ctx.sys.services;
+    // The router read neither of these: the offer must still show exactly what is stored.
+    const stored = (await db.Handoff.findById(view.handoffId).lean()) as HandoffDoc;
+    const customer = (await db.Customer.findById('C1002').lean()) as CustomerDoc;
+    expect(view).toEqual(toHandoffView(stored, customer, wang.id));
+    expect(view.customer).toMatchObject({ id: 'C1002', name: '孙丽', tier: 'gold', phone: '138****1002' });
+    expect(view.reasons).toContain('complaint');
+    expect(toSun).toEqual([]);
+    const job = await queues.handoff.getJob(view.handoffId);
+    expect(job?.data.snapshot).toBeDefined();
+
+    // Taken, then the same route job runs again (a late or repeated run): no second offer.
+    expect(await emitAck(wang.socket, 'chat:accept', { handoffId: view.handoffId })).toMatchObject({ ok: true });
+    let offersAfter = 0;
+    wang.socket.on('offer', (h: HandoffView) => h.handoffId === view.handoffId && (offersAfter += 1));
+    expect(await routeHandoff(ctx.sys.services, { data: job!.data } as Job<HandoffJob>)).toBe('done');
+    // Also when the conversation's Redis copy is gone: the stored handoff decides.
+    await ctx.sys.services.redis.del(`${ctx.sys.config.QUEUE_PREFIX}:conversation:${view.conversationId}`);
+    expect(await routeHandoff(ctx.sys.services, { data: job!.data } as Job<HandoffJob>)).toBe('done');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(offersAfter).toBe(0);
   });
 });

@@ -15,10 +15,14 @@ export type ConversationChangeListener = (current: ConversationDoc) => Promise<v
  * - says what it wrote, right after the database took it (`wrote`); copies of conversations
  *   (ConversationCache) listen. A listener that fails does not fail the write, which the database
  *   has already taken: the copy then ages out (CONVERSATION_CACHE_TTL_MS).
+ * `ensureConversation()` says when it inserted a new conversation (`created`), which has no
+ * messages yet: the SequenceAllocator starts its counter then, instead of asking the database for
+ * the highest stored seq at the first message. A listener that fails does not fail the insert.
  */
 export class ConversationWrites {
   private readonly listeners: ConversationWriteListener[] = [];
   private readonly changeListeners: ConversationChangeListener[] = [];
+  private readonly createListeners: ConversationWriteListener[] = [];
 
   listen(listener: ConversationWriteListener): void {
     this.listeners.push(listener);
@@ -34,5 +38,13 @@ export class ConversationWrites {
 
   async wrote(doc: ConversationDoc): Promise<void> {
     await Promise.all(this.listeners.map((l) => l(doc).catch(() => undefined)));
+  }
+
+  onCreated(listener: ConversationWriteListener): void {
+    this.createListeners.push(listener);
+  }
+
+  async created(doc: ConversationDoc): Promise<void> {
+    await Promise.all(this.createListeners.map((l) => l(doc).catch(() => undefined)));
   }
 }
