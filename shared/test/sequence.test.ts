@@ -54,6 +54,8 @@ describe('SequenceAllocator', () => {
     const conversation = await ensureConversation(db, {
       channel: 'app',
       externalUserId: `seq-${randomBytes(4).toString('hex')}`,
+      customerId: null,
+      branchId: null,
     });
     const conversationId = conversation._id.toString();
     // A stored number the counter would go on from, had it been read from the database.
@@ -69,7 +71,12 @@ describe('SequenceAllocator', () => {
     });
     expect(await seq.next(conversationId)).toBe(1);
     // Found again (not created), it does not restart a counter that is running.
-    await ensureConversation(db, { channel: 'app', externalUserId: conversation.externalUserId });
+    await ensureConversation(db, {
+      channel: 'app',
+      externalUserId: conversation.externalUserId,
+      customerId: null,
+      branchId: null,
+    });
     expect(await seq.next(conversationId)).toBe(2);
   });
 });
